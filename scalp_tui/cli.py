@@ -1,0 +1,154 @@
+"""Command line: `scalp-tui [run|headless|config check]`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from scalp_tui.config import ConfigError, LoadedConfig, describe_config, load_config
+
+EXIT_CONFIG = 2
+
+app = typer.Typer(
+    name="scalp-tui",
+    help="Supervised short-side scalping console for crypto perpetual futures.",
+    no_args_is_help=False,
+    invoke_without_command=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+config_app = typer.Typer(help="Inspect and validate configuration.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="JSON configuration file [default: configs/default.json]"),
+]
+SecretsOpt = Annotated[
+    Path | None,
+    typer.Option("--secrets", help="JSON file with api_key / api_secret / api_password."),
+]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the simulated market.")]
+SpeedOpt = Annotated[
+    float,
+    typer.Option("--speed", help="Simulated seconds per wall-clock second (0: as fast as possible).",
+                 min=0.0),
+]
+ModeOpt = Annotated[
+    str | None, typer.Option("--mode", help="auto: trade at once; confirm: ask first.")
+]
+SymbolOpt = Annotated[
+    list[str] | None,
+    typer.Option("--symbol", "-s", help="Symbol to trade, e.g. BTC/USDT:USDT (repeatable)."),
+]
+
+
+def fail(lines: list[str]) -> typer.Exit:
+    for line in lines:
+        typer.echo(f"error: {line}", err=True)
+    return typer.Exit(EXIT_CONFIG)
+
+
+def load_or_exit(
+    config: Path | None, secrets: Path | None = None, **overrides: Any
+) -> LoadedConfig:
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        loaded = load_config(config, overrides=clean, secrets_file=secrets)
+    except ConfigError as exc:
+        raise fail(exc.problems) from None
+    for warning in loaded.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    return loaded
+
+
+def _check_mode(mode: str | None) -> str | None:
+    if mode is not None and mode not in ("auto", "confirm"):
+        raise fail([f"--mode {mode!r}: must be 'auto' or 'confirm'"])
+    return mode
+
+
+@app.callback()
+def main_callback(ctx: typer.Context) -> None:
+    """Without a command: start the console on the simulated market (paper, confirm)."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(run)
+
+
+@app.command()
+def run(
+    config: ConfigOpt = None,
+    secrets: SecretsOpt = None,
+    seed: SeedOpt = 1,
+    speed: SpeedOpt = 1.0,
+    mode: ModeOpt = None,
+    symbol: SymbolOpt = None,
+) -> None:
+    """Run the engine on the simulated market in paper mode, logging every event."""
+    from scalp_tui.headless import run_headless
+
+    loaded = load_or_exit(config, secrets, mode=_check_mode(mode), symbols=symbol or None)
+    session = _simulated_session(loaded, seed, speed)
+    run_headless(session, None)
+
+
+@app.command()
+def headless(
+    duration: Annotated[
+        float | None,
+        typer.Option("--duration", help="Simulated seconds to run (default: until Ctrl-C).",
+                     min=0.0),
+    ] = None,
+    speed: SpeedOpt = 1.0,
+    seed: SeedOpt = 1,
+    mode: ModeOpt = None,
+    config: ConfigOpt = None,
+    secrets: SecretsOpt = None,
+    symbol: SymbolOpt = None,
+    accept: Annotated[
+        bool,
+        typer.Option("--accept", help="In confirm mode, accept every proposal (default: reject)."),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="End with a JSON summary as the last line of stdout.")
+    ] = False,
+) -> None:
+    """Run the engine without the console: one log line per event, then a summary."""
+    from scalp_tui.headless import run_headless
+
+    loaded = load_or_exit(config, secrets, mode=_check_mode(mode), symbols=symbol or None)
+    session = _simulated_session(loaded, seed, speed)
+    run_headless(session, duration, accept=accept, as_json=as_json)
+
+
+def _simulated_session(loaded: LoadedConfig, seed: int, speed: float) -> Any:
+    from scalp_tui.session import Session
+
+    try:
+        return Session.simulated(loaded.settings, seed=seed, speed=speed)
+    except ValueError as exc:  # e.g. a symbol the simulated market does not list
+        raise fail([str(exc)]) from None
+
+
+@config_app.command("check")
+def config_check(
+    file: Annotated[Path | None, typer.Argument(help="Configuration file to check.")] = None,
+    secrets: SecretsOpt = None,
+) -> None:
+    """Validate a configuration and print the effective values (secrets masked)."""
+    loaded = load_or_exit(file, secrets)
+    typer.echo(describe_config(loaded))
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

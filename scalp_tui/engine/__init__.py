@@ -1,0 +1,1 @@
+"""The trading engine: books, candles, signal, positions and risk, with no UI imports."""

@@ -1,0 +1,739 @@
+"""The engine: books -> candles -> signal -> gate (auto | confirm) -> positions -> risk.
+
+Synchronous and single-threaded by design: market data, timer ticks, commands and
+broker callbacks are all plain method calls on one object, so a test can drive
+every path with a ManualClock and get the same result every time. The runtime
+around it (feeds, asyncio, frontends) lives outside this package.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
+
+from scalp_tui.engine.book import OrderBook
+from scalp_tui.engine.candles import TIMEFRAME_MS, CandleBuilder
+from scalp_tui.engine.clock import Clock
+from scalp_tui.engine.params import EngineParams
+from scalp_tui.engine.pnl import floor_to_step
+from scalp_tui.engine.positions import EPS_QTY, ExitRule, Order, Position
+from scalp_tui.engine.protocol import (
+    AcceptProposal,
+    BookUpdate,
+    Candle,
+    CandleClosed,
+    ClosePosition,
+    Command,
+    CommandResult,
+    EngageKillSwitch,
+    EntrySubmitted,
+    ErrorEvent,
+    Event,
+    ExitReason,
+    ExitTriggered,
+    FeedChanged,
+    FeedState,
+    FeedStatus,
+    FillEvent,
+    KillSwitchChanged,
+    MarketEvent,
+    MarketInfo,
+    Mode,
+    ModeChanged,
+    OrderStatus,
+    OrderType,
+    OrderUpdated,
+    PositionClosed,
+    PositionOpened,
+    PositionState,
+    ProposalCreated,
+    ProposalResolved,
+    ProposalView,
+    RejectProposal,
+    ResetKillSwitch,
+    SetBroker,
+    SetEntriesEnabled,
+    SetMode,
+    Side,
+    SignalState,
+    Snapshot,
+    SymbolSnapshot,
+    TradeTick,
+)
+from scalp_tui.engine.risk import DAY_MS, GateInputs, RiskLimits, blocking_gate
+from scalp_tui.engine.signal import EntryRule
+from scalp_tui.execution.broker import Broker
+
+# A limit entry left unfilled this long is cancelled; any partial fill is kept.
+ENTRY_LIMIT_TIMEOUT_MS = 30_000
+# Backoff cap between attempts to exit a position whose exit order was rejected.
+MAX_EXIT_BACKOFF_MS = 30_000
+
+Listener = Callable[[Event], None]
+
+
+class Engine:
+    def __init__(
+        self,
+        params: EngineParams,
+        clock: Clock,
+        markets: Mapping[str, MarketInfo],
+        brokers: Mapping[str, Broker],
+        history: Mapping[str, Sequence[Candle]] | None = None,
+    ) -> None:
+        self.params = params
+        self.clock = clock
+        self.markets = dict(markets)
+        self.brokers = dict(brokers)
+        self.entry_rule = EntryRule(
+            params.entry_enabled, params.min_spread, params.min_volume, params.imbalance_threshold
+        )
+        self.exit_rule = ExitRule(
+            leverage=params.leverage,
+            taker_fee=params.taker_fee,
+            stop_loss=params.stop_loss,
+            profit_target=params.profit_target + params.profit_buffer,
+            timeout_ms=int(params.timeout_minutes * 60_000),
+            reversal_threshold=params.reversal_threshold,
+        )
+        self.limits = RiskLimits(
+            params.max_open_positions, params.max_daily_loss, params.stale_after_ms
+        )
+        tf = TIMEFRAME_MS[params.timeframe]
+        self.books: dict[str, OrderBook] = {}
+        self.candles: dict[str, CandleBuilder] = {}
+        self.last_price: dict[str, float] = {}
+        for symbol in self.markets:
+            self.books[symbol] = OrderBook(symbol, params.book_depth)
+            self.candles[symbol] = CandleBuilder(tf)
+            if history and symbol in history:
+                self.candles[symbol].seed(list(history[symbol]))
+
+        self.mode = Mode(params.mode)
+        self.broker_name = "paper" if params.paper else "live"
+        self.entries_enabled = True
+        self.killed = False
+        self.feed = FeedStatus(FeedState.CONNECTING)
+        self.feed_live = True  # until a feed says otherwise; the simulator never does
+
+        self.positions: dict[int, Position] = {}  # not yet closed
+        self.closed: list[Position] = []
+        self.orders: dict[int, Order] = {}  # not yet done
+        self.proposals: dict[int, ProposalView] = {}
+        self._busy: dict[str, str] = {}  # symbol -> "position" | "proposal"
+        self._order_entry_deadline: dict[int, int] = {}
+        self._cancel_requested: set[int] = set()
+        self._sizing_reported: set[str] = set()  # symbols whose stake is below min qty
+        self._next_id = 1
+        self._listeners: list[Listener] = []
+
+        self.book_updates = 0
+        self.entries = 0
+        self.exits: Counter[str] = Counter()
+        self._day = -1
+        self._pnl_today = 0.0
+        self._fees_today = 0.0
+        self.pnl_total = 0.0
+        self.fees_total = 0.0
+        self.wins = 0
+
+        for broker in self.brokers.values():
+            broker.bind(self, self.books)
+
+    # ------------------------------------------------------------------ wiring
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def _emit(self, event: Event) -> None:
+        for listener in self._listeners:
+            listener(event)
+
+    def _new_id(self) -> int:
+        i = self._next_id
+        self._next_id += 1
+        return i
+
+    # ------------------------------------------------------------- market data
+
+    def on_market(self, event: MarketEvent) -> None:
+        if type(event) is BookUpdate:
+            self.on_book(event)
+        elif type(event) is TradeTick:
+            self.on_trade(event)
+        else:
+            self.on_feed_status(event)  # type: ignore[arg-type]
+
+    def on_book(self, update: BookUpdate) -> None:
+        symbol = update.symbol
+        book = self.books.get(symbol)
+        if book is None:
+            return
+        book.apply(update.bids, update.asks, update.ts_ms, update.snapshot)
+        self.book_updates += 1
+        for broker in self.brokers.values():
+            if broker.has_resting(symbol):
+                broker.on_book(book)
+        if symbol in self._busy:
+            if self._busy[symbol] == "position":
+                self._check_exits(symbol)
+            return
+        if self.entry_rule.fires(
+            book.spread, self.candles[symbol].last_closed_volume, book.imbalance
+        ):
+            self._on_signal(symbol)
+
+    def on_trade(self, trade: TradeTick) -> None:
+        candles = self.candles.get(trade.symbol)
+        if candles is None:
+            return
+        self.last_price[trade.symbol] = trade.price
+        for candle in candles.add_trade(trade.ts_ms, trade.price, trade.qty):
+            self._emit(CandleClosed(trade.ts_ms, trade.symbol, candle))
+        for broker in self.brokers.values():
+            if broker.has_resting(trade.symbol):
+                broker.on_trade(trade)
+
+    def on_feed_status(self, status: FeedStatus) -> None:
+        self.feed = status
+        self.feed_live = status.state is FeedState.LIVE
+        self._emit(FeedChanged(self.clock.now_ms(), status))
+
+    def on_timer(self) -> None:
+        """Periodic work (about once a second or faster): candle closes, timeouts,
+        proposal expiry, entry-order timeouts and exit retries."""
+        now = self.clock.now_ms()
+        for symbol, candles in self.candles.items():
+            for candle in candles.roll(now):
+                self._emit(CandleClosed(now, symbol, candle))
+        for proposal in [p for p in self.proposals.values() if now >= p.expires_ms]:
+            self._resolve_proposal(proposal, "expired", "no decision in time")
+        for order_id, deadline in list(self._order_entry_deadline.items()):
+            if now >= deadline and order_id in self.orders:
+                del self._order_entry_deadline[order_id]
+                self._cancel_requested.add(order_id)
+                self.brokers[self.orders[order_id].broker].cancel(order_id)
+        for symbol in {p.symbol for p in self.positions.values()}:
+            self._check_exits(symbol)
+
+    # ------------------------------------------------------------------ entries
+
+    def _gate(self, symbol: str, ignore_busy: bool = False) -> tuple[str, str] | None:
+        self._roll_day()
+        book = self.books[symbol]
+        return blocking_gate(
+            self.limits,
+            GateInputs(
+                killed=self.killed,
+                entries_enabled=self.entries_enabled,
+                symbol_busy=None if ignore_busy else self._busy.get(symbol),
+                open_positions=len(self.positions),
+                book_age_ms=book.age_ms(self.clock.now_ms()),
+                realised_pnl_today=self._pnl_today,
+                feed_live=self.feed_live,
+            ),
+        )
+
+    def _on_signal(self, symbol: str) -> None:
+        if self._gate(symbol) is not None:
+            return
+        book = self.books[symbol]
+        price = book.best_bid
+        qty = self._entry_qty(symbol, price)
+        if price is None or qty is None:
+            return
+        if self.mode is Mode.AUTO:
+            self._submit_entry(symbol, qty)
+            return
+        now = self.clock.now_ms()
+        proposal = ProposalView(
+            id=self._new_id(),
+            symbol=symbol,
+            price=price,
+            qty=qty,
+            conditions=self.entry_rule.evaluate(book, self.candles[symbol]),
+            created_ms=now,
+            expires_ms=now + int(self.params.confirm_timeout_s * 1000),
+        )
+        self.proposals[proposal.id] = proposal
+        self._busy[symbol] = "proposal"
+        self._emit(ProposalCreated(now, proposal))
+
+    def _entry_qty(self, symbol: str, price: float | None) -> float | None:
+        if price is None or price <= 0.0:
+            return None
+        market = self.markets[symbol]
+        notional = self.params.stake_amount * self.params.leverage
+        qty = floor_to_step(notional / (price * market.contract_size), market.lot_size)
+        if qty < market.min_qty or qty <= 0.0:
+            if symbol in self._sizing_reported:
+                return None
+            self._sizing_reported.add(symbol)
+            self._emit(
+                ErrorEvent(
+                    self.clock.now_ms(),
+                    f"stake {self.params.stake_amount:g} x{self.params.leverage} buys less "
+                    f"than the minimum quantity {market.min_qty:g} at {price:g}",
+                    symbol,
+                )
+            )
+            return None
+        return qty
+
+    def _submit_entry(self, symbol: str, qty: float) -> None:
+        broker_name = self.broker_name
+        position = Position(self._new_id(), symbol, broker_name)
+        book = self.books[symbol]
+        if self.params.entry_order_type == "limit":
+            # Same side as freqtrade's price_side="same" for a short: rest at the ask.
+            order = self._new_order(
+                symbol, Side.SELL, OrderType.LIMIT, qty, book.best_ask, False, position, "entry"
+            )
+            self._order_entry_deadline[order.id] = self.clock.now_ms() + ENTRY_LIMIT_TIMEOUT_MS
+        else:
+            order = self._new_order(
+                symbol, Side.SELL, OrderType.MARKET, qty, None, False, position, "entry"
+            )
+        position.entry_order_id = order.id
+        self.positions[position.id] = position
+        self._busy[symbol] = "position"
+        self.entries += 1
+        self._emit(
+            EntrySubmitted(
+                self.clock.now_ms(), position.view(book, self.exit_rule), order.view(), self.mode
+            )
+        )
+        self.brokers[broker_name].submit(order)
+
+    def _new_order(
+        self,
+        symbol: str,
+        side: Side,
+        type_: OrderType,
+        qty: float,
+        price: float | None,
+        reduce_only: bool,
+        position: Position,
+        purpose: str,
+    ) -> Order:
+        order = Order(
+            self._new_id(),
+            symbol,
+            side,
+            type_,
+            qty,
+            price,
+            reduce_only,
+            position.broker,
+            position.id,
+            purpose,
+        )
+        self.orders[order.id] = order
+        return order
+
+    # -------------------------------------------------------------------- exits
+
+    def _check_exits(self, symbol: str) -> None:
+        book = self.books[symbol]
+        now = self.clock.now_ms()
+        candles = self.candles[symbol]
+        for position in list(self.positions.values()):
+            if position.symbol != symbol:
+                continue
+            if position.state is PositionState.CLOSING:
+                self._supersede_resting_exit(position, book, candles, now)
+                continue
+            if position.state is not PositionState.OPEN:
+                continue
+            if now < position.next_exit_ms or position.given_up:
+                continue
+            reason = position.due_exit(book, candles, self.exit_rule, now)
+            if reason is not None:
+                self._submit_exit(position, reason)
+
+    def _supersede_resting_exit(
+        self, position: Position, book: OrderBook, candles: CandleBuilder, now: int
+    ) -> None:
+        """A profit-target limit that has not filled yields to any later exit reason:
+        cancel it, and the cancel confirmation re-opens the position for that exit."""
+        order_id = position.exit_order_id
+        if position.exit_reason is not ExitReason.PROFIT_TARGET or order_id is None:
+            return
+        if order_id in self._cancel_requested:
+            return
+        reason = position.due_exit(book, candles, self.exit_rule, now)
+        if reason is not None and reason is not ExitReason.PROFIT_TARGET:
+            self._cancel_requested.add(order_id)
+            self.brokers[position.broker].cancel(order_id)
+
+    def _submit_exit(self, position: Position, reason: ExitReason) -> None:
+        book = self.books[position.symbol]
+        _, ratio = position.mark(book, self.exit_rule)
+        position.exit_reason = reason
+        position.state = PositionState.CLOSING
+        position.exit_attempts += 1
+        if reason is ExitReason.PROFIT_TARGET:
+            # A marketable limit at the last ask level the close needs: it takes the
+            # target now and never pays more if the book moves before it lands.
+            _, _, worst = book.asks.walk(position.qty)
+            order = self._new_order(
+                position.symbol,
+                Side.BUY,
+                OrderType.LIMIT,
+                position.qty,
+                worst,
+                True,
+                position,
+                reason.value,
+            )
+        else:
+            order = self._new_order(
+                position.symbol,
+                Side.BUY,
+                OrderType.MARKET,
+                position.qty,
+                None,
+                True,
+                position,
+                reason.value,
+            )
+        position.exit_order_id = order.id
+        self._emit(ExitTriggered(self.clock.now_ms(), position.id, position.symbol, reason, ratio))
+        self.brokers[position.broker].submit(order)
+
+    def _exit_failed(self, position: Position, why: str, cancelled_by_us: bool) -> None:
+        """An exit order ended without flattening: back off, then try again."""
+        position.state = PositionState.OPEN
+        position.exit_order_id = None
+        now = self.clock.now_ms()
+        if cancelled_by_us:
+            # We withdrew it to exit another way (kill switch, a later reason): no
+            # failure, no backoff; the next check sends the new exit.
+            position.next_exit_ms = 0
+            return
+        if position.forced_exit is ExitReason.KILL_SWITCH:
+            if position.exit_attempts >= self.params.kill_switch_max_attempts:
+                position.given_up = True
+                self._emit(
+                    ErrorEvent(
+                        now,
+                        f"kill switch gave up on position {position.id} after "
+                        f"{position.exit_attempts} attempts ({why}); still open "
+                        f"{position.qty:g}",
+                        position.symbol,
+                    )
+                )
+                self._report_kill("gave up")
+                return
+            delay = int(
+                self.params.kill_switch_backoff_s * 1000 * 2 ** (position.exit_attempts - 1)
+            )
+        else:
+            delay = min(MAX_EXIT_BACKOFF_MS, 500 * 2 ** (position.exit_attempts - 1))
+        position.next_exit_ms = now + delay
+        self._emit(
+            ErrorEvent(
+                now,
+                f"exit of position {position.id} failed ({why}); retrying in {delay} ms",
+                position.symbol,
+            )
+        )
+
+    # ---------------------------------------------------------- broker callbacks
+
+    def on_order_status(self, order_id: int, status: OrderStatus, reason: str = "") -> None:
+        order = self.orders.get(order_id)
+        if order is None:
+            return
+        order.status = status
+        order.reason = reason
+        now = self.clock.now_ms()
+        self._emit(OrderUpdated(now, order.view()))
+        if status is OrderStatus.REJECTED:
+            self._emit(
+                ErrorEvent(
+                    now, f"order {order_id} ({order.purpose}) rejected: {reason}", order.symbol
+                )
+            )
+        if not order.done:
+            return
+        del self.orders[order_id]
+        self._order_entry_deadline.pop(order_id, None)
+        cancelled_by_us = order_id in self._cancel_requested or (
+            self.killed and status is OrderStatus.CANCELED
+        )
+        self._cancel_requested.discard(order_id)
+        position = self.positions.get(order.position_id) if order.position_id else None
+        if position is None:
+            return
+        if order.purpose == "entry":
+            if position.qty <= EPS_QTY:
+                self._discard(position)
+            elif self.killed and position.state is PositionState.OPEN:
+                self._kill_position(position)
+        elif position.state is PositionState.CLOSING and position.exit_order_id == order_id:
+            self._exit_failed(position, reason or status.value, cancelled_by_us)
+
+    def on_fill(
+        self, order_id: int, price: float, qty: float, fee: float, liquidity: str, ts_ms: int
+    ) -> None:
+        order = self.orders.get(order_id)
+        if order is None:
+            return
+        order.add_fill(price, qty)
+        self._emit(
+            FillEvent(
+                ts_ms, order_id, order.symbol, order.side, price, qty, fee, liquidity, order.broker
+            )
+        )
+        position = self.positions.get(order.position_id) if order.position_id else None
+        if position is None:
+            return
+        if order.purpose == "entry":
+            if position.add_entry_fill(price, qty, fee, ts_ms):
+                self._emit(
+                    PositionOpened(ts_ms, position.view(self.books[order.symbol], self.exit_rule))
+                )
+        elif position.add_exit_fill(price, qty, fee):
+            self._close(position, ts_ms)
+
+    def _discard(self, position: Position) -> None:
+        """An entry that never filled: no position ever existed."""
+        del self.positions[position.id]
+        self.entries -= 1
+        if self._busy.get(position.symbol) == "position":
+            del self._busy[position.symbol]
+
+    def _close(self, position: Position, ts_ms: int) -> None:
+        del self.positions[position.id]
+        if self._busy.get(position.symbol) == "position" and not any(
+            p.symbol == position.symbol for p in self.positions.values()
+        ):
+            del self._busy[position.symbol]
+        self.closed.append(position)
+        pnl = position.realised_pnl or 0.0
+        self._roll_day()
+        self._pnl_today += pnl
+        self._fees_today += position.entry_fee + position.exit_fee
+        self.pnl_total += pnl
+        self.fees_total += position.entry_fee + position.exit_fee
+        self.wins += pnl > 0.0
+        reason = position.exit_reason or ExitReason.MANUAL
+        self.exits[reason.value] += 1
+        self._emit(PositionClosed(ts_ms, position.view(None, self.exit_rule)))
+        if self.killed and position.forced_exit is ExitReason.KILL_SWITCH:
+            self._report_kill("flattening")
+
+    def _roll_day(self) -> None:
+        day = self.clock.now_ms() // DAY_MS
+        if day != self._day:
+            self._day = day
+            self._pnl_today = 0.0
+            self._fees_today = 0.0
+
+    # ----------------------------------------------------------------- commands
+
+    def execute(self, command: Command) -> CommandResult:
+        handler = self._handlers.get(type(command))
+        if handler is None:
+            return CommandResult(False, f"unknown command {type(command).__name__}")
+        return handler(self, command)
+
+    def _accept(self, cmd: AcceptProposal) -> CommandResult:
+        proposal = self.proposals.get(cmd.proposal_id)
+        if proposal is None:
+            return CommandResult(False, f"proposal {cmd.proposal_id} is no longer pending")
+        now = self.clock.now_ms()
+        if now >= proposal.expires_ms:
+            self._resolve_proposal(proposal, "expired", "no decision in time")
+            return CommandResult(False, "proposal expired")
+        gate = self._gate(proposal.symbol, ignore_busy=True)
+        if gate is not None:
+            self._resolve_proposal(proposal, "refused", gate[1])
+            return CommandResult(False, f"refused: {gate[1]}")
+        bid = self.books[proposal.symbol].best_bid
+        if bid is None:
+            self._resolve_proposal(proposal, "refused", "no bid in the book")
+            return CommandResult(False, "refused: no bid in the book")
+        # A short sells: a lower bid than proposed is movement against us.
+        moved = (proposal.price - bid) / proposal.price
+        if moved > self.params.max_slippage:
+            detail = (
+                f"price moved {moved:.4%} against the entry (bid {bid:g} vs proposed "
+                f"{proposal.price:g}; max {self.params.max_slippage:.4%})"
+            )
+            self._resolve_proposal(proposal, "refused", detail)
+            return CommandResult(False, f"refused: {detail}")
+        self._resolve_proposal(proposal, "accepted", f"at bid {bid:g}")
+        self._submit_entry(proposal.symbol, proposal.qty)
+        return CommandResult(True, f"entry submitted on {proposal.symbol}")
+
+    def _reject(self, cmd: RejectProposal) -> CommandResult:
+        proposal = self.proposals.get(cmd.proposal_id)
+        if proposal is None:
+            return CommandResult(False, f"proposal {cmd.proposal_id} is no longer pending")
+        self._resolve_proposal(proposal, "rejected", "by the user")
+        return CommandResult(True, "proposal rejected")
+
+    def _resolve_proposal(self, proposal: ProposalView, outcome: str, detail: str) -> None:
+        del self.proposals[proposal.id]
+        if self._busy.get(proposal.symbol) == "proposal":
+            del self._busy[proposal.symbol]
+        self._emit(
+            ProposalResolved(self.clock.now_ms(), proposal.id, proposal.symbol, outcome, detail)
+        )
+
+    def _kill(self, cmd: EngageKillSwitch) -> CommandResult:
+        now = self.clock.now_ms()
+        self.killed = True
+        self._emit(KillSwitchChanged(now, True, detail=f"engaged by {cmd.source}"))
+        for proposal in list(self.proposals.values()):
+            self._resolve_proposal(proposal, "dropped", "kill switch")
+        for position in self.positions.values():
+            position.forced_exit = ExitReason.KILL_SWITCH
+        for broker in self.brokers.values():
+            broker.cancel_all()
+        for position in list(self.positions.values()):
+            self._kill_position(position)
+        self._report_kill("flattening")
+        return CommandResult(True, "kill switch engaged")
+
+    def _kill_position(self, position: Position) -> None:
+        position.forced_exit = ExitReason.KILL_SWITCH
+        position.exit_attempts = 0
+        position.given_up = False
+        position.next_exit_ms = 0
+        if position.state is PositionState.OPEN:
+            self._submit_exit(position, ExitReason.KILL_SWITCH)
+
+    def _report_kill(self, phase: str) -> None:
+        still_open = tuple(p.id for p in self.positions.values())
+        detail = "flat: no open positions" if not still_open else phase
+        self._emit(KillSwitchChanged(self.clock.now_ms(), True, still_open, detail))
+
+    def _reset_kill(self, _cmd: ResetKillSwitch) -> CommandResult:
+        if not self.killed:
+            return CommandResult(False, "kill switch is not engaged")
+        self.killed = False
+        self._emit(KillSwitchChanged(self.clock.now_ms(), False, detail="reset"))
+        return CommandResult(True, "kill switch reset: entries enabled")
+
+    def _set_mode(self, cmd: SetMode) -> CommandResult:
+        self.mode = Mode(cmd.mode)
+        self._emit(ModeChanged(self.clock.now_ms(), "mode", self.mode.value))
+        return CommandResult(True, f"mode {self.mode.value}")
+
+    def _set_entries(self, cmd: SetEntriesEnabled) -> CommandResult:
+        self.entries_enabled = cmd.enabled
+        if not cmd.enabled:
+            for proposal in list(self.proposals.values()):
+                self._resolve_proposal(proposal, "dropped", "entries paused")
+        value = "enabled" if cmd.enabled else "paused"
+        self._emit(ModeChanged(self.clock.now_ms(), "entries", value))
+        return CommandResult(True, f"entries {value}")
+
+    def _set_broker(self, cmd: SetBroker) -> CommandResult:
+        if cmd.broker not in self.brokers:
+            return CommandResult(False, f"no {cmd.broker} broker is configured")
+        self.broker_name = cmd.broker
+        self._emit(ModeChanged(self.clock.now_ms(), "broker", cmd.broker))
+        return CommandResult(True, f"new entries go to {cmd.broker}")
+
+    def _close_position(self, cmd: ClosePosition) -> CommandResult:
+        position = self.positions.get(cmd.position_id)
+        if position is None:
+            return CommandResult(False, f"position {cmd.position_id} is not open")
+        if position.state is PositionState.OPENING:
+            if position.entry_order_id is not None:
+                self.brokers[position.broker].cancel(position.entry_order_id)
+            return CommandResult(True, "entry cancelled")
+        if position.state is PositionState.CLOSING:
+            return CommandResult(False, "already closing")
+        position.forced_exit = ExitReason.MANUAL
+        position.next_exit_ms = 0
+        self._submit_exit(position, ExitReason.MANUAL)
+        return CommandResult(True, f"closing position {position.id}")
+
+    _handlers: ClassVar[dict[type, Callable[[Engine, Any], CommandResult]]] = {
+        AcceptProposal: _accept,
+        RejectProposal: _reject,
+        EngageKillSwitch: _kill,
+        ResetKillSwitch: _reset_kill,
+        SetMode: _set_mode,
+        SetEntriesEnabled: _set_entries,
+        SetBroker: _set_broker,
+        ClosePosition: _close_position,
+    }
+
+    # ----------------------------------------------------------------- snapshot
+
+    def signal_state(self, symbol: str) -> SignalState:
+        book = self.books[symbol]
+        conditions = self.entry_rule.evaluate(book, self.candles[symbol])
+        gate = self._gate(symbol)
+        return SignalState(
+            symbol=symbol,
+            conditions=conditions,
+            signal=all(c.passed for c in conditions),
+            blocked_by=gate[0] if gate else None,
+            block_reason=gate[1] if gate else "",
+        )
+
+    def snapshot(self, depth: int = 20) -> Snapshot:
+        now = self.clock.now_ms()
+        self._roll_day()
+        symbols = []
+        for symbol, book in self.books.items():
+            candles = self.candles[symbol]
+            forming = candles.forming
+            symbols.append(
+                SymbolSnapshot(
+                    symbol=symbol,
+                    bids=book.bids.levels(depth),
+                    asks=book.asks.levels(depth),
+                    best_bid=book.best_bid,
+                    best_ask=book.best_ask,
+                    mid=book.mid,
+                    spread=book.spread,
+                    imbalance=book.imbalance,
+                    book_age_ms=book.age_ms(now),
+                    last_price=self.last_price.get(symbol),
+                    last_closed_volume=candles.last_closed_volume,
+                    forming_volume=forming.volume if forming else 0.0,
+                    closed_candles=tuple(candles.closed)[-12:],
+                    signal=self.signal_state(symbol),
+                    tick_size=self.markets[symbol].tick_size,
+                )
+            )
+        return Snapshot(
+            ts_ms=now,
+            mode=self.mode,
+            broker=self.broker_name,
+            entries_enabled=self.entries_enabled,
+            killed=self.killed,
+            realised_pnl_today=self._pnl_today,
+            fees_today=self._fees_today,
+            feed=self.feed,
+            symbols=tuple(symbols),
+            positions=tuple(
+                p.view(self.books[p.symbol], self.exit_rule) for p in self.positions.values()
+            ),
+            orders=tuple(o.view() for o in self.orders.values()),
+            proposals=tuple(self.proposals.values()),
+            book_updates=self.book_updates,
+            stats=self.summary(),
+        )
+
+    def summary(self) -> dict[str, object]:
+        trades = len(self.closed)
+        return {
+            "entries": self.entries,
+            "exits": dict(self.exits),
+            "trades": trades,
+            "win_rate": round(self.wins / trades, 4) if trades else 0.0,
+            "pnl": round(self.pnl_total, 6),
+            "fees": round(self.fees_total, 6),
+            "book_updates": self.book_updates,
+            "open_positions": len(self.positions),
+        }

@@ -1,0 +1,449 @@
+"""The engine's boundary: market data in, Commands in, Events and Snapshots out.
+
+Everything here is a plain frozen dataclass of primitives, tuples and other such
+dataclasses, so it can be logged, compared in tests, or sent across a process
+boundary unchanged (`to_dict`). Frontends only ever see these types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+# ---------------------------------------------------------------------------
+# Enumerations
+# ---------------------------------------------------------------------------
+
+
+class Mode(StrEnum):
+    AUTO = "auto"
+    CONFIRM = "confirm"
+
+
+class Side(StrEnum):
+    BUY = "buy"
+    SELL = "sell"
+
+
+class OrderType(StrEnum):
+    MARKET = "market"
+    LIMIT = "limit"
+
+
+class OrderStatus(StrEnum):
+    PENDING = "pending"  # created, not yet acknowledged by the broker
+    OPEN = "open"  # resting at the broker
+    FILLED = "filled"
+    CANCELED = "canceled"
+    REJECTED = "rejected"
+
+
+class PositionState(StrEnum):
+    OPENING = "opening"  # entry order sent, nothing filled yet
+    OPEN = "open"
+    CLOSING = "closing"  # an exit order is working
+    CLOSED = "closed"
+
+
+class ExitReason(StrEnum):
+    STOP_LOSS = "short_scalp_stop_loss"
+    PROFIT_TARGET = "short_scalp_profit_target"
+    TIMEOUT = "short_scalp_timeout"
+    MARKET_REVERSAL = "short_scalp_market_reversal"
+    MANUAL = "manual_exit"
+    KILL_SWITCH = "kill_switch"
+    RECONCILED = "reconciled"
+
+
+class FeedState(StrEnum):
+    CONNECTING = "connecting"
+    LIVE = "live"
+    RESYNCING = "resyncing"
+    STALE = "stale"
+    DOWN = "down"
+
+
+ENTRY_TAG = "661"
+
+# ---------------------------------------------------------------------------
+# Market data (feed -> engine)
+# ---------------------------------------------------------------------------
+
+Level = tuple[float, float]  # (price, quantity); quantity 0 in a delta removes the level
+
+
+@dataclass(frozen=True, slots=True)
+class MarketInfo:
+    """What the engine must know about a symbol to size and price orders."""
+
+    symbol: str
+    tick_size: float
+    lot_size: float  # quantity step, base units
+    min_qty: float
+    contract_size: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class BookUpdate:
+    """A change to one symbol's L2 book.
+
+    `snapshot=True` replaces the whole book with `bids`/`asks`; otherwise each level
+    sets the quantity at its price (0 removes it). Bids best-first is not required.
+    """
+
+    symbol: str
+    ts_ms: int
+    bids: tuple[Level, ...]
+    asks: tuple[Level, ...]
+    snapshot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TradeTick:
+    symbol: str
+    ts_ms: int
+    price: float
+    qty: float
+    taker_side: Side  # SELL: a seller hit the bid
+
+
+@dataclass(frozen=True, slots=True)
+class Candle:
+    start_ms: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float  # base units
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStatus:
+    state: FeedState
+    symbol: str | None = None  # None: the whole feed
+    detail: str = ""
+    resyncs: int = 0
+    msgs_per_s: float = 0.0
+
+
+MarketEvent = BookUpdate | TradeTick | FeedStatus
+
+# ---------------------------------------------------------------------------
+# Commands (frontend -> engine)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptProposal:
+    proposal_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RejectProposal:
+    proposal_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class EngageKillSwitch:
+    source: str = "user"
+
+
+@dataclass(frozen=True, slots=True)
+class ResetKillSwitch:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SetMode:
+    mode: Mode
+
+
+@dataclass(frozen=True, slots=True)
+class SetEntriesEnabled:
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SetBroker:
+    """Route *new* entries to `broker` ("paper" or "live"); open positions keep theirs."""
+
+    broker: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClosePosition:
+    position_id: int
+
+
+Command = (
+    AcceptProposal
+    | RejectProposal
+    | EngageKillSwitch
+    | ResetKillSwitch
+    | SetMode
+    | SetEntriesEnabled
+    | SetBroker
+    | ClosePosition
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    ok: bool
+    message: str = ""
+
+
+# ---------------------------------------------------------------------------
+# Signal evaluation
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionResult:
+    """One entry condition: its live value against its threshold."""
+
+    name: str  # e.g. "spread"
+    value: float | None  # None when not yet known (no closed candle, empty book)
+    threshold: float
+    op: str  # "<", ">", "<=", "is"
+    passed: bool
+    label: str  # human-readable, e.g. "spread < min_spread"
+
+
+@dataclass(frozen=True, slots=True)
+class SignalState:
+    symbol: str
+    conditions: tuple[ConditionResult, ...]
+    signal: bool  # every market condition passes
+    blocked_by: str | None  # first engine gate that blocks an entry, None when free
+    block_reason: str  # human explanation of `blocked_by`
+
+    @property
+    def ready(self) -> bool:
+        return self.signal and self.blocked_by is None
+
+
+# ---------------------------------------------------------------------------
+# Events (engine -> frontends)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    id: int
+    symbol: str
+    side: Side
+    type: OrderType
+    qty: float
+    price: float | None
+    reduce_only: bool
+    broker: str
+    status: OrderStatus
+    filled: float
+    avg_price: float
+    position_id: int | None
+    purpose: str  # "entry" or an ExitReason value
+    reason: str = ""  # rejection or cancel reason
+
+
+@dataclass(frozen=True, slots=True)
+class PositionView:
+    id: int
+    symbol: str
+    broker: str
+    state: PositionState
+    qty: float
+    entry_price: float
+    opened_ms: int | None  # first fill; None while OPENING
+    entry_fee: float
+    close_price: float | None  # what a buy-to-close of `qty` pays now
+    profit_ratio: float | None
+    pnl: float | None
+    target_price: float
+    stop_price: float
+    timeout_ms: int | None  # absolute time of the timeout exit
+    exit_reason: ExitReason | None = None
+    exit_price: float | None = None
+    realised_pnl: float | None = None
+    fees: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalView:
+    id: int
+    symbol: str
+    price: float
+    qty: float
+    conditions: tuple[ConditionResult, ...]
+    created_ms: int
+    expires_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class EntrySubmitted:
+    ts_ms: int
+    position: PositionView
+    order: OrderView
+    mode: Mode
+
+
+@dataclass(frozen=True, slots=True)
+class PositionOpened:
+    ts_ms: int
+    position: PositionView
+
+
+@dataclass(frozen=True, slots=True)
+class PositionClosed:
+    ts_ms: int
+    position: PositionView  # exit_reason, exit_price and realised_pnl are set
+
+
+@dataclass(frozen=True, slots=True)
+class ExitTriggered:
+    ts_ms: int
+    position_id: int
+    symbol: str
+    reason: ExitReason
+    profit_ratio: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdated:
+    ts_ms: int
+    order: OrderView
+
+
+@dataclass(frozen=True, slots=True)
+class FillEvent:
+    ts_ms: int  # book time of the fill
+    order_id: int
+    symbol: str
+    side: Side
+    price: float
+    qty: float
+    fee: float
+    liquidity: str  # "maker" | "taker"
+    broker: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalCreated:
+    ts_ms: int
+    proposal: ProposalView
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalResolved:
+    ts_ms: int
+    proposal_id: int
+    symbol: str
+    outcome: str  # "accepted" | "rejected" | "expired" | "refused" | "dropped"
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ModeChanged:
+    ts_ms: int
+    what: str  # "mode" | "broker" | "entries"
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class KillSwitchChanged:
+    ts_ms: int
+    engaged: bool
+    still_open: tuple[int, ...] = ()  # position ids not yet flat
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedChanged:
+    ts_ms: int
+    status: FeedStatus
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorEvent:
+    ts_ms: int
+    message: str
+    symbol: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CandleClosed:
+    ts_ms: int
+    symbol: str
+    candle: Candle
+
+
+Event = (
+    EntrySubmitted
+    | PositionOpened
+    | PositionClosed
+    | ExitTriggered
+    | OrderUpdated
+    | FillEvent
+    | ProposalCreated
+    | ProposalResolved
+    | ModeChanged
+    | KillSwitchChanged
+    | FeedChanged
+    | ErrorEvent
+    | CandleClosed
+)
+
+# ---------------------------------------------------------------------------
+# Snapshot (engine -> frontends, on demand)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolSnapshot:
+    symbol: str
+    bids: tuple[Level, ...]  # best first
+    asks: tuple[Level, ...]  # best first
+    best_bid: float | None
+    best_ask: float | None
+    mid: float | None
+    spread: float | None
+    imbalance: float | None
+    book_age_ms: int | None
+    last_price: float | None
+    last_closed_volume: float | None
+    forming_volume: float
+    closed_candles: tuple[Candle, ...]
+    signal: SignalState
+    tick_size: float
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    ts_ms: int
+    mode: Mode
+    broker: str  # where new entries go
+    entries_enabled: bool
+    killed: bool
+    realised_pnl_today: float
+    fees_today: float
+    feed: FeedStatus
+    symbols: tuple[SymbolSnapshot, ...]
+    positions: tuple[PositionView, ...]  # open, opening and closing
+    orders: tuple[OrderView, ...]  # working orders
+    proposals: tuple[ProposalView, ...]
+    book_updates: int
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def symbol(self, name: str) -> SymbolSnapshot | None:
+        for s in self.symbols:
+            if s.symbol == name:
+                return s
+        return None
+
+
+def to_dict(item: Any) -> dict[str, Any]:
+    """A JSON-ready dict of any protocol dataclass, tagged with its type name."""
+    data = asdict(item)
+    data["type"] = type(item).__name__
+    return data

@@ -1,0 +1,51 @@
+"""Engine gates: what may block an entry even when the market conditions pass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True, slots=True)
+class RiskLimits:
+    max_open_positions: int
+    max_daily_loss: float  # quote currency, positive
+    stale_after_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class GateInputs:
+    killed: bool
+    entries_enabled: bool
+    symbol_busy: str | None  # "position" or "proposal" when the symbol is taken
+    open_positions: int
+    book_age_ms: int | None
+    realised_pnl_today: float
+    feed_live: bool
+
+
+def blocking_gate(limits: RiskLimits, g: GateInputs) -> tuple[str, str] | None:
+    """The first gate that blocks an entry, as (name, human reason); None when clear."""
+    if g.killed:
+        return "kill_switch", "kill switch engaged: reset it to trade again"
+    if not g.entries_enabled:
+        return "paused", "entries paused"
+    if not g.feed_live:
+        return "feed", "market feed is not live"
+    if g.symbol_busy is not None:
+        return "symbol_busy", f"an open {g.symbol_busy} on this symbol"
+    if g.open_positions >= limits.max_open_positions:
+        return (
+            "max_positions",
+            f"{g.open_positions} open positions (max {limits.max_open_positions})",
+        )
+    if g.book_age_ms is None or g.book_age_ms > limits.stale_after_ms:
+        age = "no book" if g.book_age_ms is None else f"book is {g.book_age_ms} ms old"
+        return "stale_book", f"{age} (max {limits.stale_after_ms} ms)"
+    if g.realised_pnl_today <= -limits.max_daily_loss:
+        return (
+            "daily_loss",
+            f"realised {g.realised_pnl_today:.2f} today (limit -{limits.max_daily_loss:g})",
+        )
+    return None

@@ -1,0 +1,112 @@
+"""One readable line per engine event, shared by the headless logger and the console."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from scalp_tui.engine.protocol import (
+    CandleClosed,
+    EntrySubmitted,
+    ErrorEvent,
+    Event,
+    ExitTriggered,
+    FeedChanged,
+    FillEvent,
+    KillSwitchChanged,
+    ModeChanged,
+    OrderStatus,
+    OrderUpdated,
+    PositionClosed,
+    PositionOpened,
+    ProposalCreated,
+    ProposalResolved,
+)
+
+
+def clock_text(ts_ms: int) -> str:
+    """HH:MM:SS.mmm in UTC."""
+    return datetime.fromtimestamp(ts_ms / 1000, UTC).strftime("%H:%M:%S.%f")[:-3]
+
+
+def _num(value: float | None, digits: int = 6) -> str:
+    return "-" if value is None else f"{value:.{digits}g}"
+
+
+def event_kind(event: Event) -> str:
+    """A short category used for colouring and filtering: entry, exit, order, ..."""
+    match event:
+        case EntrySubmitted() | PositionOpened():
+            return "entry"
+        case ExitTriggered() | PositionClosed():
+            return "exit"
+        case OrderUpdated() | FillEvent():
+            return "order"
+        case ProposalCreated() | ProposalResolved():
+            return "proposal"
+        case ErrorEvent():
+            return "error"
+        case KillSwitchChanged():
+            return "kill"
+        case _:
+            return "info"
+
+
+def format_event(event: Event) -> str | None:
+    """The log line for `event`, or None for events too frequent to log."""
+    text = _describe(event)
+    if text is None:
+        return None
+    return f"{clock_text(event.ts_ms)} {event_kind(event).upper():<8} {text}"
+
+
+def _describe(event: Event) -> str | None:  # noqa: PLR0911 - one arm per event type
+    match event:
+        case EntrySubmitted(position=p, order=o, mode=mode):
+            return (
+                f"{p.symbol} short #{p.id} {o.type.value} sell {o.qty:g} "
+                f"({mode.value}, {p.broker})"
+            )
+        case PositionOpened(position=p):
+            return f"{p.symbol} short #{p.id} open {p.qty:g} @ {p.entry_price:g}"
+        case ExitTriggered(position_id=pid, symbol=symbol, reason=reason, profit_ratio=ratio):
+            ratio_text = "-" if ratio is None else f"{ratio:+.4f}"
+            return f"{symbol} #{pid} exit {reason.value} (profit_ratio {ratio_text})"
+        case PositionClosed(position=p):
+            reason = p.exit_reason.value if p.exit_reason else "closed"
+            return (
+                f"{p.symbol} #{p.id} closed {reason}: {p.qty:g} @ {_num(p.entry_price)} -> "
+                f"{_num(p.exit_price)} pnl {p.realised_pnl or 0.0:+.4f} fees {p.fees:.4f}"
+            )
+        case OrderUpdated(order=o):
+            if o.status in (OrderStatus.PENDING, OrderStatus.OPEN, OrderStatus.FILLED):
+                return None  # fills and position events say it better
+            why = f": {o.reason}" if o.reason else ""
+            return (
+                f"{o.symbol} order {o.id} {o.purpose} {o.side.value} {o.qty:g} "
+                f"{o.status.value}{why} (filled {o.filled:g})"
+            )
+        case FillEvent():
+            return (
+                f"{event.symbol} fill order {event.order_id} {event.side.value} "
+                f"{event.qty:g} @ {event.price:g} fee {event.fee:.4f} {event.liquidity}"
+            )
+        case ProposalCreated(proposal=p):
+            return f"{p.symbol} proposal #{p.id}: short {p.qty:g} @ {p.price:g}"
+        case ProposalResolved():
+            detail = f" ({event.detail})" if event.detail else ""
+            return f"{event.symbol} proposal #{event.proposal_id} {event.outcome}{detail}"
+        case ModeChanged(what=what, value=value):
+            return f"{what} -> {value}"
+        case KillSwitchChanged(engaged=engaged, still_open=still_open, detail=detail):
+            state = "ENGAGED" if engaged else "reset"
+            open_text = f"; still open: {list(still_open)}" if still_open else ""
+            return f"kill switch {state}: {detail}{open_text}"
+        case FeedChanged(status=s):
+            where = f" {s.symbol}" if s.symbol else ""
+            detail = f" ({s.detail})" if s.detail else ""
+            return f"feed{where} {s.state.value}{detail}"
+        case ErrorEvent(message=message, symbol=symbol):
+            return f"{symbol + ' ' if symbol else ''}{message}"
+        case CandleClosed():
+            return None
+    return None

@@ -1,0 +1,43 @@
+"""What the engine needs from a broker, and what a broker reports back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from scalp_tui.engine.book import OrderBook
+from scalp_tui.engine.positions import Order
+from scalp_tui.engine.protocol import OrderStatus, TradeTick
+
+
+class ExecutionListener(Protocol):
+    """The engine side of a broker: order updates and fills come back here."""
+
+    def on_order_status(self, order_id: int, status: OrderStatus, reason: str = "") -> None: ...
+
+    def on_fill(
+        self, order_id: int, price: float, qty: float, fee: float, liquidity: str, ts_ms: int
+    ) -> None: ...
+
+
+class Broker(Protocol):
+    """Works orders for the engine. `submit` and `cancel` never block: a broker
+    answers through the listener, at once (paper) or when the venue replies (live)."""
+
+    name: str
+
+    def bind(self, listener: ExecutionListener, books: Mapping[str, OrderBook]) -> None: ...
+
+    def submit(self, order: Order) -> None: ...
+
+    def cancel(self, order_id: int) -> None: ...
+
+    def cancel_all(self) -> None: ...
+
+    def has_resting(self, symbol: str) -> bool:
+        """True when the broker wants `on_book`/`on_trade` for this symbol."""
+        ...
+
+    def on_book(self, book: OrderBook) -> None: ...
+
+    def on_trade(self, trade: TradeTick) -> None: ...

@@ -1,0 +1,70 @@
+"""The headless frontend: the engine on a feed, one log line per event, a summary."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import TextIO
+
+from scalp_tui.engine.protocol import (
+    AcceptProposal,
+    Event,
+    ProposalCreated,
+    RejectProposal,
+)
+from scalp_tui.eventlog import format_event
+from scalp_tui.session import Session
+
+
+class HeadlessLogger:
+    """Prints events; in confirm mode answers every proposal (reject unless told)."""
+
+    def __init__(self, session: Session, accept: bool, out: TextIO, quiet: bool = False) -> None:
+        self.session = session
+        self.accept = accept
+        self.out = out
+        self.quiet = quiet
+
+    def __call__(self, event: Event) -> None:
+        line = format_event(event)
+        if line is not None and not self.quiet:
+            print(line, file=self.out, flush=False)
+        if isinstance(event, ProposalCreated):
+            pid = event.proposal.id
+            command = AcceptProposal(pid) if self.accept else RejectProposal(pid)
+            self.session.execute(command)
+
+
+def run_headless(
+    session: Session,
+    duration_s: float | None,
+    accept: bool = False,
+    as_json: bool = False,
+    out: TextIO = sys.stdout,
+) -> dict[str, object]:
+    session.subscribe(HeadlessLogger(session, accept, out))
+    try:
+        asyncio.run(session.run(duration_s))
+    except KeyboardInterrupt:
+        print("interrupted: stopping", file=out)
+    summary = session.engine.summary()
+    summary["sim_seconds"] = round(
+        (session.engine.clock.now_ms() - session.feed.source.start_ms) / 1000, 3
+    )
+    if as_json:
+        print(json.dumps(summary, sort_keys=True), file=out, flush=True)
+    else:
+        print(summary_text(summary), file=out, flush=True)
+    return summary
+
+
+def summary_text(summary: dict[str, object]) -> str:
+    exits = summary.get("exits") or {}
+    exit_text = ", ".join(f"{k} {v}" for k, v in sorted(exits.items())) or "none"  # type: ignore[union-attr]
+    return (
+        f"summary: {summary['entries']} entries, {summary['trades']} trades "
+        f"(win rate {float(summary['win_rate']):.0%}), pnl {float(summary['pnl']):+.4f}, "
+        f"fees {float(summary['fees']):.4f}, exits: {exit_text}, "
+        f"{summary['book_updates']} book updates, {summary['open_positions']} open positions"
+    )

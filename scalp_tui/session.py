@@ -1,0 +1,70 @@
+"""One running engine with its feed and brokers: what every frontend drives.
+
+Frontends talk to a Session only through the engine protocol: `execute(Command)`,
+`snapshot()`, and events delivered to `subscribe`d callbacks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from scalp_tui.config import Settings
+from scalp_tui.engine.candles import TIMEFRAME_MS
+from scalp_tui.engine.clock import ManualClock
+from scalp_tui.engine.engine import Engine
+from scalp_tui.engine.params import EngineParams
+from scalp_tui.engine.protocol import Command, CommandResult, Event, Snapshot
+from scalp_tui.execution.paper import PaperBroker
+from scalp_tui.market.feed import PacedFeed
+from scalp_tui.market.sim import SimMarket
+
+HISTORY_CANDLES = 24
+
+
+class Session:
+    def __init__(self, engine: Engine, feed: PacedFeed, paper: PaperBroker) -> None:
+        self.engine = engine
+        self.feed = feed
+        self.paper = paper
+        self.stop_event = asyncio.Event()
+        self._started = False
+
+    @classmethod
+    def simulated(cls, settings: Settings, seed: int = 1, speed: float = 1.0) -> Session:
+        """The embedded simulated market with the paper broker."""
+        market = SimMarket(symbols=tuple(settings.symbols), seed=seed)
+        clock = ManualClock(market.start_ms)
+        tf = TIMEFRAME_MS[settings.timeframe]
+        history = {s: market.history(s, tf, HISTORY_CANDLES) for s in market.markets}
+        paper = PaperBroker(settings.taker_fee, settings.maker_fee)
+        engine = Engine(
+            EngineParams.from_settings(settings),
+            clock,
+            market.markets,
+            {"paper": paper},
+            history=history,
+        )
+        return cls(engine, PacedFeed(market, clock, speed), paper)
+
+    def subscribe(self, listener: Callable[[Event], None]) -> None:
+        self.engine.subscribe(listener)
+
+    def execute(self, command: Command) -> CommandResult:
+        return self.engine.execute(command)
+
+    def snapshot(self, depth: int = 20) -> Snapshot:
+        return self.engine.snapshot(depth)
+
+    def start(self) -> None:
+        if not self._started:
+            self._started = True
+            self.feed.start(self.engine)
+
+    async def run(self, duration_s: float | None = None) -> None:
+        self.start()
+        duration_ms = None if duration_s is None else int(duration_s * 1000)
+        await self.feed.run(self.engine, duration_ms, self.stop_event)
+
+    def stop(self) -> None:
+        self.stop_event.set()
