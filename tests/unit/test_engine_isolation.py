@@ -1,0 +1,38 @@
+"""The engine is a library: importing it must not pull in any UI toolkit."""
+
+import subprocess
+import sys
+
+HEADLESS_MODULES = [
+    "scalp_tui.engine.engine",
+    "scalp_tui.engine.protocol",
+    "scalp_tui.engine.book",
+    "scalp_tui.engine.candles",
+    "scalp_tui.engine.signal",
+    "scalp_tui.engine.positions",
+    "scalp_tui.engine.risk",
+    "scalp_tui.engine.pnl",
+    "scalp_tui.execution.paper",
+    "scalp_tui.market.sim",
+    "scalp_tui.market.feed",
+    "scalp_tui.session",
+    "scalp_tui.headless",
+]
+
+PROBE = """
+import importlib, sys
+for name in {modules!r}:
+    importlib.import_module(name)
+leaked = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))
+print(','.join(leaked))
+"""
+
+
+def test_engine_imports_without_textual_or_rich() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE.format(modules=HEADLESS_MODULES)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "", f"UI modules loaded: {result.stdout.strip()}"
