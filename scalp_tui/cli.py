@@ -34,8 +34,9 @@ SecretsOpt = Annotated[
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the simulated market.")]
 SpeedOpt = Annotated[
     float,
-    typer.Option("--speed", help="Simulated seconds per wall-clock second (0: as fast as possible).",
-                 min=0.0),
+    typer.Option(
+        "--speed", help="Simulated seconds per wall-clock second (0: as fast as possible).", min=0.0
+    ),
 ]
 ModeOpt = Annotated[
     str | None, typer.Option("--mode", help="auto: trade at once; confirm: ask first.")
@@ -99,8 +100,9 @@ def run(
 def headless(
     duration: Annotated[
         float | None,
-        typer.Option("--duration", help="Simulated seconds to run (default: until Ctrl-C).",
-                     min=0.0),
+        typer.Option(
+            "--duration", help="Simulated seconds to run (default: until Ctrl-C).", min=0.0
+        ),
     ] = None,
     speed: SpeedOpt = 1.0,
     seed: SeedOpt = 1,

@@ -59,12 +59,11 @@ def format_event(event: Event) -> str | None:
     return f"{clock_text(event.ts_ms)} {event_kind(event).upper():<8} {text}"
 
 
-def _describe(event: Event) -> str | None:  # noqa: PLR0911 - one arm per event type
+def _describe(event: Event) -> str | None:
     match event:
         case EntrySubmitted(position=p, order=o, mode=mode):
             return (
-                f"{p.symbol} short #{p.id} {o.type.value} sell {o.qty:g} "
-                f"({mode.value}, {p.broker})"
+                f"{p.symbol} short #{p.id} {o.type.value} sell {o.qty:g} ({mode.value}, {p.broker})"
             )
         case PositionOpened(position=p):
             return f"{p.symbol} short #{p.id} open {p.qty:g} @ {p.entry_price:g}"

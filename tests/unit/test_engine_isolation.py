@@ -36,3 +36,13 @@ def test_engine_imports_without_textual_or_rich() -> None:
         check=True,
     )
     assert result.stdout.strip() == "", f"UI modules loaded: {result.stdout.strip()}"
+
+
+def test_import_contracts_hold() -> None:
+    """The import-linter contracts in pyproject.toml: no UI under engine/market/execution."""
+    result = subprocess.run(
+        [sys.executable, "-m", "importlinter.cli", "--no-cache"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]

@@ -1,0 +1,1 @@
+"""Market data sources: the simulated market, recordings, and the paced feed."""
