@@ -106,7 +106,10 @@ def headless(
     ] = None,
     speed: SpeedOpt = 1.0,
     seed: SeedOpt = 1,
-    mode: ModeOpt = None,
+    mode: Annotated[
+        str | None,
+        typer.Option("--mode", help="auto (default here: nobody is there to confirm) or confirm."),
+    ] = None,
     config: ConfigOpt = None,
     secrets: SecretsOpt = None,
     symbol: SymbolOpt = None,
@@ -121,7 +124,9 @@ def headless(
     """Run the engine without the console: one log line per event, then a summary."""
     from scalp_tui.headless import run_headless
 
-    loaded = load_or_exit(config, secrets, mode=_check_mode(mode), symbols=symbol or None)
+    # Nobody is there to confirm: headless trades automatically unless asked to
+    # confirm, and then answers every proposal itself (reject, or accept with --accept).
+    loaded = load_or_exit(config, secrets, mode=_check_mode(mode) or "auto", symbols=symbol or None)
     session = _simulated_session(loaded, seed, speed)
     run_headless(session, duration, accept=accept, as_json=as_json)
 

@@ -125,6 +125,9 @@ class Engine:
         self._order_entry_deadline: dict[int, int] = {}
         self._cancel_requested: set[int] = set()
         self._sizing_reported: set[str] = set()  # symbols whose stake is below min qty
+        # After a proposal is rejected, expires or is refused, the same symbol is not
+        # proposed again at once: the user said no to this market moment.
+        self._cooldown_until: dict[str, int] = {}
         self._next_id = 1
         self._listeners: list[Listener] = []
 
@@ -237,6 +240,8 @@ class Engine:
 
     def _on_signal(self, symbol: str) -> None:
         if self._gate(symbol) is not None:
+            return
+        if self.mode is Mode.CONFIRM and self.clock.now_ms() < self._cooldown_until.get(symbol, 0):
             return
         book = self.books[symbol]
         price = book.best_bid
@@ -578,6 +583,9 @@ class Engine:
 
     def _resolve_proposal(self, proposal: ProposalView, outcome: str, detail: str) -> None:
         del self.proposals[proposal.id]
+        if outcome in ("rejected", "expired", "refused"):
+            cooldown_ms = int(self.params.proposal_cooldown_s * 1000)
+            self._cooldown_until[proposal.symbol] = self.clock.now_ms() + cooldown_ms
         if self._busy.get(proposal.symbol) == "proposal":
             del self._busy[proposal.symbol]
         self._emit(

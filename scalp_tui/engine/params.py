@@ -24,6 +24,7 @@ class EngineParams:
     max_daily_loss: float = 50.0
     stale_after_ms: int = 3000
     confirm_timeout_s: float = 10.0
+    proposal_cooldown_s: float = 15.0
     max_slippage: float = 0.002
     taker_fee: float = 0.0005
     maker_fee: float = 0.0002
@@ -55,6 +56,7 @@ class EngineParams:
             max_daily_loss=s.max_daily_loss,
             stale_after_ms=s.stale_after_ms,
             confirm_timeout_s=s.confirm_timeout_s,
+            proposal_cooldown_s=s.proposal_cooldown_s,
             max_slippage=s.max_slippage,
             taker_fee=s.taker_fee,
             maker_fee=s.maker_fee,

@@ -51,9 +51,9 @@ class PacedFeed:
 
     def start(self, sink: MarketSink) -> None:
         self.clock.set(self.source.start_ms)
+        sink.on_feed_status(FeedStatus(FeedState.LIVE, detail="simulated market"))
         for update in self.source.initial_books():
             sink.on_book(update)
-        sink.on_feed_status(FeedStatus(FeedState.LIVE, detail="simulated market"))
 
     async def run(
         self,

@@ -234,6 +234,11 @@ class _SymbolSim:
                 bids[hole] = bid_changes[hole] = deep[bits(POOL_BITS)]
             elif new_a <= hole < new_a + n * s and (hole - new_a) % s == 0:
                 asks[hole] = ask_changes[hole] = deep[bits(POOL_BITS)]
+        # A touch level left behind the new touch shrinks to deep-book size.
+        if new_bid < old_b and old_a in asks:
+            asks[old_a] = ask_changes[old_a] = deep[bits(POOL_BITS)]
+        elif new_bid > old_b and old_b in bids:
+            bids[old_b] = bid_changes[old_b] = deep[bits(POOL_BITS)]
         self.best_bid = new_bid
         # the new touch levels carry touch-sized depth
         bids[new_bid] = bid_changes[new_bid] = self._top(1.0)
@@ -321,7 +326,7 @@ class SimMarket:
             open_ = close * math.exp(-sigma * rng.gauss(0, 1))
             high = max(open_, close) * (1 + abs(rng.gauss(0, 1)) * sigma * 0.5)
             low = min(open_, close) * (1 - abs(rng.gauss(0, 1)) * sigma * 0.5)
-            volume = mean_volume * math.exp(0.35 * rng.gauss(0, 1) - 0.06)
+            volume = mean_volume * math.exp(0.25 * rng.gauss(0, 1) - 0.03)
             candles.append(
                 Candle(
                     start,

@@ -18,7 +18,15 @@ def scalp_tui(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[s
 
 def test_headless_auto_trades_a_whole_cycle_at_full_speed() -> None:
     result = scalp_tui(
-        "headless", "--duration", "1800", "--speed", "0", "--seed", "1", "--mode", "auto",
+        "headless",
+        "--duration",
+        "1800",
+        "--speed",
+        "0",
+        "--seed",
+        "1",
+        "--mode",
+        "auto",
         "--json",
     )
     assert result.returncode == 0, result.stderr
