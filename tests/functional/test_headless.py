@@ -44,12 +44,13 @@ def test_headless_auto_trades_a_whole_cycle_at_full_speed() -> None:
 
 
 def test_headless_confirm_mode_rejects_proposals_unless_told() -> None:
-    result = scalp_tui("headless", "--duration", "300", "--speed", "0", "--json")
+    confirm = ("headless", "--mode", "confirm", "--duration", "300", "--speed", "0", "--json")
+    result = scalp_tui(*confirm)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["entries"] == 0
     assert "proposal" in result.stdout and "rejected (by the user)" in result.stdout
-    accepted = scalp_tui("headless", "--duration", "300", "--speed", "0", "--accept", "--json")
+    accepted = scalp_tui(*confirm, "--accept")
     assert json.loads(accepted.stdout.strip().splitlines()[-1])["entries"] >= 1
 
 
@@ -65,3 +66,22 @@ def test_unknown_symbol_is_one_clear_line_and_exit_code_2() -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "DOGE/USDT:USDT" in result.stderr
+
+
+def test_default_headless_command_trades_in_ten_simulated_minutes() -> None:
+    """The issue's acceptance command, at full speed instead of 60x."""
+    result = scalp_tui("headless", "--duration", "600", "--speed", "0", "--seed", "1", "--json")
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["entries"] >= 2
+    assert set(summary) >= {
+        "entries",
+        "exits",
+        "trades",
+        "win_rate",
+        "pnl",
+        "fees",
+        "book_updates",
+        "open_positions",
+    }
+    closed_lines = [line for line in result.stdout.splitlines() if " closed short_scalp_" in line]
+    assert len(closed_lines) == sum(summary["exits"].values())

@@ -74,10 +74,16 @@ def test_price_moving_in_our_favour_is_not_slippage() -> None:
     assert rig.engine.execute(AcceptProposal(proposal.id)).ok
 
 
-def test_reject_drops_the_proposal_and_frees_the_symbol() -> None:
+def test_reject_drops_the_proposal_and_cools_the_symbol_down() -> None:
     rig, proposal = proposed()
     assert rig.engine.execute(RejectProposal(proposal.id)).ok
     assert rig.of(ProposalResolved)[0].outcome == "rejected"
+    assert not rig.engine.proposals
+    # the same market moment is not proposed again for proposal_cooldown_s (15 s)
+    rig.clock.advance(14_999)
+    rig.ask_heavy(BTC)
+    assert len(rig.of(ProposalCreated)) == 1
+    rig.clock.advance(1)
     rig.ask_heavy(BTC)
     assert len(rig.of(ProposalCreated)) == 2
 
@@ -85,7 +91,7 @@ def test_reject_drops_the_proposal_and_frees_the_symbol() -> None:
 def test_switching_to_auto_trades_the_next_signal_directly() -> None:
     rig, proposal = proposed()
     rig.engine.execute(RejectProposal(proposal.id))
-    assert rig.engine.execute(SetMode(Mode.AUTO)).ok
+    assert rig.engine.execute(SetMode(Mode.AUTO)).ok  # auto has no cooldown: nobody said no
     rig.ask_heavy(BTC)
     assert len(rig.engine.positions) == 1
     assert len(rig.of(ProposalCreated)) == 1
