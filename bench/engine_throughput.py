@@ -23,7 +23,9 @@ from scalp_tui.session import Session
 
 
 def make_session(seed: int) -> Session:
-    settings = load_config(None, overrides={"mode": "auto"}, env={}).settings
+    # No daily loss limit here: positions keep opening and closing for the whole run.
+    overrides = {"mode": "auto", "max_daily_loss": 1e12}
+    settings = load_config(None, overrides=overrides, env={}).settings
     return Session.simulated(settings, seed=seed, speed=0)
 
 

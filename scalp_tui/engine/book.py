@@ -27,24 +27,27 @@ class BookSide:
         self._qtys.clear()
 
     def set(self, price: float, qty: float) -> None:
-        key = price * self._sign
-        keys = self._keys
-        i = bisect_left(keys, key)
-        if i < len(keys) and keys[i] == key:
-            if qty > 0.0:
-                self._qtys[i] = qty
-            else:
-                del keys[i]
-                del self._qtys[i]
-        elif qty > 0.0:
-            keys.insert(i, key)
-            self._qtys.insert(i, qty)
+        self.update(((price, qty),))
+
+    def update(self, levels: Iterable[Level]) -> None:
+        """`set` for many levels (the hot path of every book update)."""
+        keys, qtys, sign = self._keys, self._qtys, self._sign
+        for price, qty in levels:
+            key = price * sign
+            i = bisect_left(keys, key)
+            if i < len(keys) and keys[i] == key:
+                if qty > 0.0:
+                    qtys[i] = qty
+                else:
+                    del keys[i]
+                    del qtys[i]
+            elif qty > 0.0:
+                keys.insert(i, key)
+                qtys.insert(i, qty)
 
     def replace(self, levels: Iterable[Level]) -> None:
         self.clear()
-        for price, qty in levels:
-            if qty > 0.0:
-                self.set(price, qty)
+        self.update(levels)
 
     def best(self) -> float | None:
         return self._keys[0] * self._sign if self._keys else None
@@ -108,10 +111,8 @@ class OrderBook:
             self.bids.replace(bids)
             self.asks.replace(asks)
         else:
-            for price, qty in bids:
-                self.bids.set(price, qty)
-            for price, qty in asks:
-                self.asks.set(price, qty)
+            self.bids.update(bids)
+            self.asks.update(asks)
         self.updated_ms = ts_ms
 
     @property

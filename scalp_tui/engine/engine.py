@@ -288,7 +288,7 @@ class Engine:
 
     def _submit_entry(self, symbol: str, qty: float) -> None:
         broker_name = self.broker_name
-        position = Position(self._new_id(), symbol, broker_name)
+        position = Position(self._new_id(), symbol, broker_name, self.exit_rule)
         book = self.books[symbol]
         if self.params.entry_order_type == "limit":
             # Same side as freqtrade's price_side="same" for a short: rest at the ask.

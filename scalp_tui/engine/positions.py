@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from scalp_tui.engine.book import OrderBook
@@ -110,6 +111,9 @@ class Position:
     """A short on one symbol with one broker, from entry order to last exit fill."""
 
     __slots__ = (
+        "_rule",
+        "_stop_px",
+        "_target_px",
         "broker",
         "entry_fee",
         "entry_order_id",
@@ -132,7 +136,7 @@ class Position:
         "symbol",
     )
 
-    def __init__(self, id: int, symbol: str, broker: str) -> None:
+    def __init__(self, id: int, symbol: str, broker: str, rule: ExitRule) -> None:
         self.id = id
         self.symbol = symbol
         self.broker = broker
@@ -153,6 +157,9 @@ class Position:
         self.exit_fee = 0.0
         self.exit_price: float | None = None
         self.realised_pnl: float | None = None
+        self._rule = rule
+        self._stop_px = math.inf
+        self._target_px = -math.inf
 
     @property
     def entered_qty(self) -> float:
@@ -167,6 +174,8 @@ class Position:
         if first:
             self.opened_ms = ts_ms
             self.state = PositionState.OPEN
+        self._stop_px = self.stop_price(self._rule)
+        self._target_px = self.target_price(self._rule)
         return first
 
     def add_exit_fill(self, price: float, qty: float, fee: float) -> bool:
@@ -206,12 +215,15 @@ class Position:
         """The first exit reason that holds now, in DESIGN order."""
         if self.forced_exit is not None:
             return self.forced_exit
-        _, ratio = self.mark(book, rule)
-        if ratio is not None:
-            if ratio <= -rule.stop_loss:
-                return ExitReason.STOP_LOSS
-            if ratio >= rule.profit_target:
-                return ExitReason.PROFIT_TARGET
+        if self.qty > EPS_QTY:
+            # profit_ratio falls as the close price rises, so comparing the buy-back
+            # price with the stop and target prices is the ratio test, done cheaply.
+            filled, close, _ = book.asks.walk(self.qty)
+            if filled > 0.0:
+                if close >= self._stop_px:
+                    return ExitReason.STOP_LOSS
+                if close <= self._target_px:
+                    return ExitReason.PROFIT_TARGET
         if self.opened_ms is not None and now_ms - self.opened_ms >= rule.timeout_ms:
             return ExitReason.TIMEOUT
         imbalance = book.imbalance
