@@ -73,10 +73,18 @@ def _check_mode(mode: str | None) -> str | None:
 
 
 @app.callback()
-def main_callback(ctx: typer.Context) -> None:
-    """Without a command: start the console on the simulated market (paper, confirm)."""
+def main_callback(
+    ctx: typer.Context,
+    config: ConfigOpt = None,
+    secrets: SecretsOpt = None,
+    seed: SeedOpt = 1,
+    speed: SpeedOpt = 1.0,
+    mode: ModeOpt = None,
+    symbol: SymbolOpt = None,
+) -> None:
+    """Without a command: open the console on the simulated market (paper, confirm)."""
     if ctx.invoked_subcommand is None:
-        ctx.invoke(run)
+        run(config=config, secrets=secrets, seed=seed, speed=speed, mode=mode, symbol=symbol)
 
 
 @app.command()
@@ -88,12 +96,12 @@ def run(
     mode: ModeOpt = None,
     symbol: SymbolOpt = None,
 ) -> None:
-    """Run the engine on the simulated market in paper mode, logging every event."""
-    from scalp_tui.headless import run_headless
+    """Open the console on the simulated market (paper trading by default)."""
+    from scalp_tui.tui.app import ScalpApp
 
     loaded = load_or_exit(config, secrets, mode=_check_mode(mode), symbols=symbol or None)
     session = _simulated_session(loaded, seed, speed)
-    run_headless(session, None)
+    ScalpApp(session, loaded.settings).run()
 
 
 @app.command()

@@ -128,6 +128,7 @@ class Engine:
         # After a proposal is rejected, expires or is refused, the same symbol is not
         # proposed again at once: the user said no to this market moment.
         self._cooldown_until: dict[str, int] = {}
+        self._last_kill_report: tuple[tuple[int, ...], str] | None = None
         self._next_id = 1
         self._listeners: list[Listener] = []
 
@@ -595,6 +596,7 @@ class Engine:
     def _kill(self, cmd: EngageKillSwitch) -> CommandResult:
         now = self.clock.now_ms()
         self.killed = True
+        self._last_kill_report = None
         self._emit(KillSwitchChanged(now, True, detail=f"engaged by {cmd.source}"))
         for proposal in list(self.proposals.values()):
             self._resolve_proposal(proposal, "dropped", "kill switch")
@@ -618,6 +620,9 @@ class Engine:
     def _report_kill(self, phase: str) -> None:
         still_open = tuple(p.id for p in self.positions.values())
         detail = "flat: no open positions" if not still_open else phase
+        if (still_open, detail) == self._last_kill_report:
+            return  # nothing new to say
+        self._last_kill_report = (still_open, detail)
         self._emit(KillSwitchChanged(self.clock.now_ms(), True, still_open, detail))
 
     def _reset_kill(self, _cmd: ResetKillSwitch) -> CommandResult:

@@ -1,0 +1,48 @@
+"""Every console action in one registry: its id, default key and description.
+
+Ids are stable so users can rebind keys from configuration (`keys` in the config
+file maps an action id to a key); the footer, the help screen and the command
+palette all read this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    id: str
+    key: str
+    action: str
+    description: str
+    priority: bool = False
+    show: bool = True
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action("kill", "ctrl+k", "kill", "Kill switch", priority=True),
+    Action("reset_kill", "ctrl+r", "reset_kill", "Reset kill"),
+    Action("toggle_paper", "p", "toggle_paper", "Paper/Live"),
+    Action("toggle_mode", "a", "toggle_mode", "Auto/Confirm"),
+    Action("close_position", "x", "close_position", "Close pos."),
+    Action("pause", "space", "pause", "Pause entries"),
+    Action("next_symbol", "tab,]", "next_symbol", "Next symbol"),
+    Action("previous_symbol", "shift+tab,[", "previous_symbol", "Prev symbol", show=False),
+    Action("help", "question_mark", "help", "Help"),
+    Action("quit", "q", "quit_console", "Quit"),
+)
+
+
+def bindings() -> list[Binding]:
+    return [
+        Binding(a.key, a.action, a.description, show=a.show, priority=a.priority, id=a.id)
+        for a in ACTIONS
+    ]
+
+
+def unknown_actions(keymap: dict[str, str]) -> list[str]:
+    known = {a.id for a in ACTIONS}
+    return sorted(k for k in keymap if k not in known)

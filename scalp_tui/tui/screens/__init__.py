@@ -1,0 +1,1 @@
+"""Modal screens: proposal, confirmations, live switch, help."""

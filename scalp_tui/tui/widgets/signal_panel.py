@@ -1,0 +1,60 @@
+"""Entry 661, condition by condition, and the gate that blocks it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from scalp_tui.engine.protocol import ConditionResult, SymbolSnapshot
+
+
+def _value(c: ConditionResult) -> str:
+    if c.name == "enabled":
+        return "on" if c.passed else "off"
+    if c.value is None:
+        return "unknown"
+    if c.name == "spread":
+        return f"{c.value:.6f}"
+    if c.name == "volume":
+        return f"{c.value:,.1f}"
+    return f"{c.value:+.3f}"
+
+
+def _threshold(c: ConditionResult) -> str:
+    if c.name == "enabled":
+        return "on"
+    if c.name == "spread":
+        return f"{c.threshold:.6f}"
+    if c.name == "volume":
+        return f"{c.threshold:,.0f}"
+    return f"{c.threshold:+.3f}"
+
+
+def signal_text(snap: SymbolSnapshot | None, implied: str) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if snap is None:
+        return text
+    text.append("entry 661 (short)\n", style="bold")
+    for c in snap.signal.conditions:
+        mark, style = ("✓", "bold green") if c.passed else ("✗", "bold red")
+        text.append(f" {mark} ", style=style)
+        text.append(f"{c.name:<10}", style="bold")
+        text.append(f"{_value(c):>12} {c.op:>2} {_threshold(c):<10}\n")
+    signal = snap.signal
+    if signal.signal and signal.blocked_by is None:
+        text.append(" ▶ SIGNAL: entry ready\n", style="bold black on green")
+    elif signal.signal:
+        text.append(" ■ signal, blocked: ", style="bold black on yellow")
+        text.append(f"{signal.block_reason}\n", style="yellow")
+    else:
+        failing = [c.name for c in signal.conditions if not c.passed]
+        text.append(f" · no signal ({', '.join(failing)})\n", style="dim")
+        if signal.blocked_by is not None:
+            text.append(f" gate: {signal.block_reason}\n", style="yellow")
+    text.append(implied, style="dim")
+    return text
+
+
+class SignalPanel(Static):
+    def show(self, snap: SymbolSnapshot | None, implied: str) -> None:
+        self.update(signal_text(snap, implied), layout=False)

@@ -1,0 +1,58 @@
+"""The status line: what mode the console is in must be impossible to misread."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from scalp_tui.engine.protocol import FeedState, Mode, Snapshot
+from scalp_tui.eventlog import clock_text
+
+FEED_STYLE = {
+    FeedState.LIVE: "green",
+    FeedState.CONNECTING: "yellow",
+    FeedState.RESYNCING: "yellow",
+    FeedState.STALE: "bold red",
+    FeedState.DOWN: "bold white on red",
+}
+
+
+def status_text(snap: Snapshot, exchange: str, symbol: str, msgs_per_s: float) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f" {exchange} ", style="bold")
+    text.append(f" {symbol} ", style="bold cyan")
+    text.append(" ")
+    if snap.broker == "live":
+        text.append(" LIVE ", style="bold white on red")
+    else:
+        text.append(" PAPER ", style="bold white on blue")
+    text.append(" ")
+    if snap.mode is Mode.AUTO:
+        text.append(" AUTO ", style="bold black on yellow")
+    else:
+        text.append(" CONFIRM ", style="bold black on cyan")
+    focused = snap.symbol(symbol)
+    age = focused.book_age_ms if focused else None
+    age_text = "-" if age is None else f"{age}ms"
+    text.append(f"  feed {snap.feed.state.value}", style=FEED_STYLE.get(snap.feed.state, ""))
+    text.append(f" {age_text} {msgs_per_s:,.0f}/s", style="dim")
+    if snap.killed:
+        text.append("  ")
+        text.append(" KILLED ", style="bold white on red blink")
+    elif snap.entries_enabled:
+        text.append("  entries on", style="green")
+    else:
+        text.append("  ")
+        text.append(" ENTRIES PAUSED ", style="bold black on yellow")
+    pnl = snap.realised_pnl_today
+    text.append("  PnL today ")
+    text.append(f"{pnl:+.2f}", style="bold green" if pnl >= 0 else "bold red")
+    text.append(f"  {clock_text(snap.ts_ms)[:8]} UTC", style="bold")
+    return text
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = "StatusBar { height: 1; background: $boost; }"
+
+    def show(self, snap: Snapshot, exchange: str, symbol: str, msgs_per_s: float) -> None:
+        self.update(status_text(snap, exchange, symbol, msgs_per_s), layout=False)
