@@ -133,6 +133,9 @@ class Engine:
         self._listeners: list[Listener] = []
 
         self.book_updates = 0
+        self.updates_per_s = 0
+        self._rate_second = 0
+        self._rate_count = 0
         self.entries = 0
         self.exits: Counter[str] = Counter()
         self._day = -1
@@ -176,6 +179,13 @@ class Engine:
             return
         book.apply(update.bids, update.asks, update.ts_ms, update.snapshot)
         self.book_updates += 1
+        second = update.ts_ms // 1000
+        if second != self._rate_second:
+            # book updates in the last whole second of market time: deterministic
+            # in replays and tests, the wall-clock rate on a live feed
+            self.updates_per_s = self._rate_count if second == self._rate_second + 1 else 0
+            self._rate_second, self._rate_count = second, 0
+        self._rate_count += 1
         for broker in self.brokers.values():
             if broker.has_resting(symbol):
                 broker.on_book(book)
@@ -735,6 +745,7 @@ class Engine:
             orders=tuple(o.view() for o in self.orders.values()),
             proposals=tuple(self.proposals.values()),
             book_updates=self.book_updates,
+            updates_per_s=self.updates_per_s,
             stats=self.summary(),
         )
 

@@ -433,6 +433,7 @@ class Snapshot:
     orders: tuple[OrderView, ...]  # working orders
     proposals: tuple[ProposalView, ...]
     book_updates: int
+    updates_per_s: int = 0  # book updates in the last whole second of engine time
     stats: dict[str, Any] = field(default_factory=dict)
 
     def symbol(self, name: str) -> SymbolSnapshot | None:

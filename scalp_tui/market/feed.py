@@ -48,6 +48,7 @@ class PacedFeed:
         self.speed = speed
         self.events_delivered = 0
         self._events = source.events()
+        self._held: BookUpdate | TradeTick | None = None
 
     def start(self, sink: MarketSink) -> None:
         self.clock.set(self.source.start_ms)
@@ -69,9 +70,17 @@ class PacedFeed:
         on_book, on_trade, on_timer = sink.on_book, sink.on_trade, sink.on_timer
         clock_set = self.clock.set
         since_yield = 0
-        for event in self._events:
+        events = self._events
+        while True:
+            if self._held is not None:
+                event, self._held = self._held, None
+            else:
+                event = next(events, None)
+                if event is None:  # a finite source (a recording) has ended
+                    break
             ts = event.ts_ms
             if end is not None and ts > end:
+                self._held = event  # not due yet: it comes first on the next run
                 break
             while ts >= next_timer:
                 clock_set(next_timer)

@@ -280,8 +280,7 @@ class _SymbolSim:
     @property
     def mean_volume_per_s(self) -> float:
         """Expected base volume per second of the trade process."""
-        rate = P.TRADE_BASE_RATE / (1.0 - P.TRADE_EXCITATION)
-        return rate * self.trade_median * math.exp(P.TRADE_SIZE_SIGMA**2 / 2)
+        return P.TRADE_RATE_MEASURED * self.trade_median * math.exp(P.TRADE_SIZE_SIGMA**2 / 2)
 
 
 class SimMarket:

@@ -88,8 +88,6 @@ class ScalpApp(App[None]):
         self.focus_symbol = self.symbols[0]
         self.snap: Snapshot = session.snapshot()
         self._proposal_screen: ProposalScreen | None = None
-        self._rate_count = self.snap.book_updates
-        self.msgs_per_s = 0.0
         figures = implied_figures(settings)
         self.implied = (
             f"target ≈ {figures['target_price_drop']:.3%} drop · "
@@ -130,7 +128,6 @@ class ScalpApp(App[None]):
         self.set_interval(1 / PANES_HZ, self.refresh_panes)
         self.set_interval(1 / LOG_HZ, self.log_pane.flush)
         self.set_interval(1 / PROPOSAL_HZ, self.sync_proposals)
-        self.set_interval(1.0, self._measure_rate)
         self.log_pane.add_line(
             f"console started: {self.exchange_label}, {len(self.symbols)} symbols, "
             f"{self.snap.mode.value} mode, {self.snap.broker}"
@@ -162,7 +159,7 @@ class ScalpApp(App[None]):
 
     def refresh_panes(self) -> None:
         snap = self.snap
-        self.status.show(snap, self.exchange_label, self.focus_symbol, self.msgs_per_s)
+        self.status.show(snap, self.exchange_label, self.focus_symbol)
         self.signal.show(snap.symbol(self.focus_symbol), self.implied)
         self.watchlist.show(snap.symbols, self.focus_symbol)
         ticks = {s.symbol: s.tick_size for s in snap.symbols}
@@ -172,11 +169,6 @@ class ScalpApp(App[None]):
         self.refresh_ladder()
         self.refresh_panes()
         self.log_pane.flush()
-
-    def _measure_rate(self) -> None:
-        count = self.session.engine.book_updates
-        self.msgs_per_s = float(count - self._rate_count)
-        self._rate_count = count
 
     # --------------------------------------------------------------- proposals
 

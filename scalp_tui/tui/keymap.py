@@ -29,8 +29,16 @@ ACTIONS: tuple[Action, ...] = (
     Action("toggle_mode", "a", "toggle_mode", "Auto/Confirm"),
     Action("close_position", "x", "close_position", "Close pos."),
     Action("pause", "space", "pause", "Pause entries"),
-    Action("next_symbol", "tab,]", "next_symbol", "Next symbol"),
-    Action("previous_symbol", "shift+tab,[", "previous_symbol", "Prev symbol", show=False),
+    # Priority: tab would otherwise move widget focus before the app saw it.
+    Action("next_symbol", "tab,]", "next_symbol", "Next symbol", priority=True),
+    Action(
+        "previous_symbol",
+        "shift+tab,[",
+        "previous_symbol",
+        "Prev symbol",
+        priority=True,
+        show=False,
+    ),
     Action("help", "question_mark", "help", "Help"),
     Action("quit", "q", "quit_console", "Quit"),
 )

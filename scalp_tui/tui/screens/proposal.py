@@ -41,12 +41,11 @@ class ProposalScreen(ModalScreen[bool]):
     def __init__(self, proposal: ProposalView, now_ms: int, position: int, total: int) -> None:
         super().__init__()
         self.proposal = proposal
-        self._initial = proposal_text(proposal, now_ms, position, total)
+        self.body = Static(proposal_text(proposal, now_ms, position, total))
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog proposal-dialog"):
             yield Static("Entry proposal — tag 661", classes="dialog-title")
-            self.body = Static(self._initial)
             yield self.body
             yield Static("[b]y[/b]/Enter accept    [b]n[/b]/Esc reject", classes="dialog-keys")
 

@@ -17,7 +17,7 @@ FEED_STYLE = {
 }
 
 
-def status_text(snap: Snapshot, exchange: str, symbol: str, msgs_per_s: float) -> Text:
+def status_text(snap: Snapshot, exchange: str, symbol: str) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f" {exchange} ", style="bold")
     text.append(f" {symbol} ", style="bold cyan")
@@ -35,7 +35,7 @@ def status_text(snap: Snapshot, exchange: str, symbol: str, msgs_per_s: float) -
     age = focused.book_age_ms if focused else None
     age_text = "-" if age is None else f"{age}ms"
     text.append(f"  feed {snap.feed.state.value}", style=FEED_STYLE.get(snap.feed.state, ""))
-    text.append(f" {age_text} {msgs_per_s:,.0f}/s", style="dim")
+    text.append(f" {age_text} {snap.updates_per_s:,}/s", style="dim")
     if snap.killed:
         text.append("  ")
         text.append(" KILLED ", style="bold white on red blink")
@@ -54,5 +54,5 @@ def status_text(snap: Snapshot, exchange: str, symbol: str, msgs_per_s: float) -
 class StatusBar(Static):
     DEFAULT_CSS = "StatusBar { height: 1; background: $boost; }"
 
-    def show(self, snap: Snapshot, exchange: str, symbol: str, msgs_per_s: float) -> None:
-        self.update(status_text(snap, exchange, symbol, msgs_per_s), layout=False)
+    def show(self, snap: Snapshot, exchange: str, symbol: str) -> None:
+        self.update(status_text(snap, exchange, symbol), layout=False)

@@ -32,7 +32,6 @@ def signal_cell(snap: SymbolSnapshot) -> Text:
 
 
 class Watchlist(DataTable):
-
     def on_mount(self) -> None:
         self.cursor_type = "row"
         for column, width in COLUMNS.items():

@@ -1,0 +1,271 @@
+"""Pilot tests: every key and the confirm flow, on the real app and engine."""
+
+from console_rig import SIZE, advance, make_app, until, wait_for
+
+from scalp_tui.engine.protocol import Mode
+from scalp_tui.tui.screens.confirm import ConfirmScreen
+from scalp_tui.tui.screens.help import HelpScreen
+from scalp_tui.tui.screens.live import LiveConfirmScreen
+from scalp_tui.tui.screens.proposal import ProposalScreen
+
+CREDS = {"SCALP_TUI_API_KEY": "test-key-123", "SCALP_TUI_API_SECRET": "test-secret-456"}
+
+
+def log_text(app) -> str:
+    app.log_pane.flush()
+    return "\n".join(app.log_pane.lines)
+
+
+async def with_proposal(app, pilot):
+    await until(app, pilot, lambda: isinstance(app.screen, ProposalScreen), step=0.5)
+    return app.screen.proposal
+
+
+async def test_accept_with_y_opens_the_short() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        proposal = await with_proposal(app, pilot)
+        await pilot.press("y")
+        await wait_for(
+            pilot,
+            lambda: (
+                not isinstance(app.screen, ProposalScreen) or app.screen.proposal.id != proposal.id
+            ),
+        )
+        positions = app.session.snapshot().positions
+        assert [p.symbol for p in positions] == [proposal.symbol]
+        assert f"proposal #{proposal.id} accepted" in log_text(app)
+
+
+async def test_reject_with_n_drops_it() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        proposal = await with_proposal(app, pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        assert not app.session.snapshot().positions
+        assert f"proposal #{proposal.id} rejected" in log_text(app)
+
+
+async def test_enter_accepts_and_escape_rejects() -> None:
+    app = make_app(symbols=["BTC/USDT:USDT"])
+    async with app.run_test(size=SIZE) as pilot:
+        await with_proposal(app, pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "rejected" in log_text(app)
+        await with_proposal(app, pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert len(app.session.snapshot().positions) == 1
+
+
+async def test_unanswered_proposal_expires_and_closes_with_a_log_line() -> None:
+    app = make_app(symbols=["ETH/USDT:USDT"])
+    async with app.run_test(size=SIZE) as pilot:
+        proposal = await with_proposal(app, pilot)
+        await advance(app, 10.5)  # confirm_timeout_s is 10
+        await pilot.pause()
+        assert not isinstance(app.screen, ProposalScreen)
+        assert f"proposal #{proposal.id} expired" in log_text(app)
+
+
+async def test_queued_proposals_are_shown_one_after_another() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(app, pilot, lambda: len(app.session.snapshot().proposals) == 3, step=0.25)
+        app.sync_proposals()
+        await pilot.pause()
+        first = app.screen
+        assert isinstance(first, ProposalScreen)
+        assert "(1 of 3 pending)" in str(first.body.render())
+        seen = []
+        for _ in range(3):
+            assert isinstance(app.screen, ProposalScreen)
+            seen.append(app.screen.proposal.id)
+            await pilot.press("n")
+            await pilot.pause()
+        assert len(set(seen)) == 3
+        assert log_text(app).count("rejected (by the user)") == 3
+
+
+async def test_kill_switch_fires_inside_the_proposal_modal() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await with_proposal(app, pilot)
+        await pilot.press("ctrl+k")
+        await pilot.pause()
+        snap = app.session.snapshot()
+        assert snap.killed and not snap.proposals
+        app.sync_proposals()
+        await pilot.pause()
+        assert not isinstance(app.screen, ProposalScreen)
+        assert "kill switch ENGAGED" in log_text(app)
+
+
+async def test_kill_switch_flattens_open_positions() -> None:
+    app = make_app(mode="auto")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(app, pilot, lambda: len(app.session.snapshot().positions) >= 2, step=0.2)
+        await pilot.press("ctrl+k")
+        await pilot.pause()
+        snap = app.session.snapshot()
+        assert snap.killed and not snap.positions and not snap.orders
+        app.refresh_all()
+        assert "KILLED" in str(app.status.render())
+
+
+async def test_reset_kill_asks_first() -> None:
+    app = make_app(mode="auto")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+k")
+        await pilot.pause()
+        app.refresh_all()
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.session.snapshot().killed
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert not app.session.snapshot().killed
+
+
+async def test_going_live_is_refused_without_credentials() -> None:
+    app = make_app(quiet=True, exchange={"id": "binanceusdm"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p")
+        await pilot.pause()
+        assert not isinstance(app.screen, LiveConfirmScreen)
+        assert app.session.snapshot().broker == "paper"
+        assert "live trading refused: no API credentials" in log_text(app)
+
+
+async def test_going_live_is_refused_on_the_simulated_market() -> None:
+    app = make_app(quiet=True, env=CREDS)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p")
+        await pilot.pause()
+        assert "simulated market has no exchange" in log_text(app)
+        assert "test-secret-456" not in log_text(app)
+
+
+async def test_going_live_needs_the_typed_word() -> None:
+    app = make_app(quiet=True, env=CREDS, exchange={"id": "binanceusdm"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, LiveConfirmScreen)
+        await pilot.press("l", "i", "v", "e", "enter")  # lower case: not confirmed
+        await pilot.pause()
+        assert app.session.snapshot().broker == "paper"
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("L", "I", "V", "E", "enter")
+        await pilot.pause()
+        # confirmed; this session has no live broker, so the engine says so
+        assert "no live broker is configured" in log_text(app)
+
+
+async def test_a_toggles_auto_and_confirm() -> None:
+    app = make_app(quiet=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.session.snapshot().mode is Mode.AUTO
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.session.snapshot().mode is Mode.CONFIRM
+
+
+async def test_space_pauses_and_resumes_entries() -> None:
+    app = make_app(mode="auto")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        assert not app.session.snapshot().entries_enabled
+        entries = app.session.engine.summary()["entries"]
+        await advance(app, 30)
+        assert app.session.engine.summary()["entries"] == entries
+        await pilot.press("space")
+        await pilot.pause()
+        assert app.session.snapshot().entries_enabled
+
+
+async def test_tab_and_brackets_move_the_focused_symbol() -> None:
+    app = make_app(quiet=True)
+    async with app.run_test(size=SIZE) as pilot:
+        symbols = list(app.symbols)
+        assert app.focus_symbol == symbols[0]
+        await pilot.press("tab")
+        assert app.focus_symbol == symbols[1]
+        await pilot.press("]")
+        assert app.focus_symbol == symbols[2]
+        await pilot.press("[")
+        assert app.focus_symbol == symbols[1]
+        await pilot.press("shift+tab")
+        assert app.focus_symbol == symbols[0]
+
+
+async def test_x_closes_the_selected_position() -> None:
+    app = make_app(mode="auto", symbols=["ETH/USDT:USDT"])
+    async with app.run_test(size=SIZE) as pilot:
+        await until(app, pilot, lambda: bool(app.session.snapshot().positions), step=0.2)
+        (position,) = app.session.snapshot().positions
+        app.refresh_all()
+        await pilot.press("space")  # pause so no new entry replaces it
+        await pilot.press("x")
+        await pilot.pause()
+        assert position.id not in [p.id for p in app.session.snapshot().positions]
+        assert f"#{position.id} closed manual_exit" in log_text(app)
+
+
+async def test_quit_asks_when_positions_are_open() -> None:
+    app = make_app(mode="auto")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(app, pilot, lambda: bool(app.session.snapshot().positions), step=0.2)
+        app.refresh_all()
+        await pilot.press("space")
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.is_running
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+    assert app.return_code == 0 or app.return_code is None
+
+
+async def test_quit_without_positions_exits_at_once() -> None:
+    app = make_app(quiet=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_question_mark_shows_the_keys() -> None:
+    app = make_app(quiet=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert ("ctrl+k", "Kill switch") in app.screen.keys
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_keys_are_rebindable() -> None:
+    settings_app = make_app(quiet=True)
+    settings_app.key_overrides = {"toggle_mode": "m"}
+    async with settings_app.run_test(size=SIZE) as pilot:
+        await pilot.press("m")
+        await pilot.pause()
+        assert settings_app.session.snapshot().mode is Mode.AUTO
