@@ -73,11 +73,11 @@ class Ladder(Widget):
         tick = snap.tick_size
         asks = snap.asks[:rows]
         bids = snap.bids[:rows]
-        bar_w = max(6, width - 38)
+        bar_w = max(6, width - 34)
         biggest = max([q for _, q in asks] + [q for _, q in bids] + [1e-12])
         marks = self._marks(tick)
         out = Text(no_wrap=True, overflow="crop")
-        out.append(f"{'price':>14} {'size':>10} {'cum':>10}  depth\n", style="bold dim")
+        out.append(f"{'price':>12} {'size':>9} {'cum':>9}  depth\n", style="bold dim")
         cum_asks = []
         total = 0.0
         for _, q in asks:
@@ -87,8 +87,8 @@ class Ladder(Widget):
             self._row(out, price, qty, cum, biggest, bar_w, tick, "red", marks)
         spread_ticks = round((snap.best_ask - snap.best_bid) / tick)
         out.append(
-            f"{'spread ' + str(spread_ticks) + ' tick' + ('s' if spread_ticks != 1 else ''):>14}"
-            f" {fmt_bps(snap.spread):>10}  mid {fmt_price(snap.mid, tick / 2)}\n",
+            f"{'spread ' + str(spread_ticks) + ' tick' + ('s' if spread_ticks != 1 else ''):>12}"
+            f" {fmt_bps(snap.spread):>9}  mid {fmt_price(snap.mid, tick / 2)}\n",
             style="bold yellow",
         )
         total = 0.0
@@ -102,9 +102,9 @@ class Ladder(Widget):
     def _entries(self, out: Text, tick: float) -> None:
         for p in self.positions:
             if p.entry_price:
-                out.append(f"\nshort #{p.id} ", style="bold")
+                out.append(f"\n#{p.id} ", style="bold")
                 out.append(f"entry {fmt_price(p.entry_price, tick)}  ")
-                out.append(f"target {fmt_price(p.target_price, tick)}  ", style="green")
+                out.append(f"tgt {fmt_price(p.target_price, tick)}  ", style="green")
                 out.append(f"stop {fmt_price(p.stop_price, tick)}", style="red")
 
     def _marks(self, tick: float) -> dict[str, list[str]]:
@@ -135,8 +135,8 @@ class Ladder(Widget):
     ) -> None:
         key = fmt_price(price, tick)
         note = " ".join(marks.get(key, ()))
-        out.append(f"{key:>14}", style=f"bold {colour}")
-        out.append(f" {fmt_qty(qty):>10} {fmt_qty(cum):>10}  ")
+        out.append(f"{key:>12}", style=f"bold {colour}")
+        out.append(f" {fmt_qty(qty):>9} {fmt_qty(cum):>9}  ")
         if note:  # the mark takes the bar's place at the right, never wraps the row
             width = max(1, bar_w - len(note) - 1)
             out.append(depth_bar(qty / biggest, width), style=colour)

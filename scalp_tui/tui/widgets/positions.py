@@ -5,28 +5,32 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from scalp_tui.engine.protocol import PositionView
+from scalp_tui.engine.protocol import PositionState, PositionView
 from scalp_tui.tui.fmt import fmt_countdown, fmt_price, fmt_qty, fmt_ratio
 
-COLUMNS = (
-    "#",
-    "symbol",
-    "qty",
-    "entry",
-    "close",
-    "ratio",
-    "pnl",
-    "target",
-    "stop",
-    "left",
-    "broker",
-    "state",
-)
+# name -> width; the state shows in "left" while a position opens or closes
+COLUMNS = {
+    "#": 3,
+    "symbol": 9,
+    "qty": 6,
+    "entry": 8,
+    "close": 8,
+    "ratio": 7,
+    "pnl": 6,
+    "target": 8,
+    "stop": 8,
+    "left": 5,
+    "broker": 5,
+}
 AMBER_MS = 3 * 60_000
 RED_MS = 60_000
 
 
 def countdown_cell(position: PositionView, now_ms: int) -> Text:
+    if position.state is PositionState.OPENING:
+        return Text("open…", style="dim")
+    if position.state is PositionState.CLOSING:
+        return Text("exit…", style="bold yellow")
     if position.timeout_ms is None:
         return Text("--:--", style="dim")
     left = position.timeout_ms - now_ms
@@ -43,8 +47,8 @@ def _signed(value: float | None, text: str) -> Text:
 class PositionsTable(DataTable):
     def on_mount(self) -> None:
         self.cursor_type = "row"
-        for column in COLUMNS:
-            self.add_column(column, key=column)
+        for column, width in COLUMNS.items():
+            self.add_column(column, key=column, width=width)
 
     def show(self, positions: tuple[PositionView, ...], ticks: dict[str, float], now: int) -> None:
         live = set()
@@ -54,7 +58,7 @@ class PositionsTable(DataTable):
             tick = ticks.get(p.symbol, 0.01)
             cells = {
                 "#": str(p.id),
-                "symbol": p.symbol,
+                "symbol": p.symbol.split(":")[0],
                 "qty": fmt_qty(p.qty),
                 "entry": fmt_price(p.entry_price or None, tick),
                 "close": fmt_price(p.close_price, tick),
@@ -64,9 +68,8 @@ class PositionsTable(DataTable):
                 "stop": fmt_price(p.stop_price or None, tick),
                 "left": countdown_cell(p, now),
                 "broker": Text(
-                    p.broker.upper(), style="bold red" if p.broker == "live" else "blue"
+                    p.broker.upper(), style="bold #d70000" if p.broker == "live" else "#5f87ff"
                 ),
-                "state": p.state.value,
             }
             if key not in self.rows:
                 self.add_row(*cells.values(), key=key)

@@ -8,6 +8,11 @@ from textual.widgets import Static
 from scalp_tui.engine.protocol import FeedState, Mode, Snapshot
 from scalp_tui.eventlog import clock_text
 
+# Explicit colours: theme-mapped ANSI "blue" can render purple, and the two badges
+# must never be confused.
+PAPER_BLUE = "#1c5fd4"
+LIVE_RED = "#d70000"
+
 FEED_STYLE = {
     FeedState.LIVE: "green",
     FeedState.CONNECTING: "yellow",
@@ -23,14 +28,14 @@ def status_text(snap: Snapshot, exchange: str, symbol: str) -> Text:
     text.append(f" {symbol} ", style="bold cyan")
     text.append(" ")
     if snap.broker == "live":
-        text.append(" LIVE ", style="bold white on red")
+        text.append(" LIVE ", style=f"bold #ffffff on {LIVE_RED}")
     else:
-        text.append(" PAPER ", style="bold white on blue")
+        text.append(" PAPER ", style=f"bold #ffffff on {PAPER_BLUE}")
     text.append(" ")
     if snap.mode is Mode.AUTO:
-        text.append(" AUTO ", style="bold black on yellow")
+        text.append(" AUTO ", style="bold #000000 on #ffaf00")
     else:
-        text.append(" CONFIRM ", style="bold black on cyan")
+        text.append(" CONFIRM ", style="bold #000000 on #5fd7ff")
     focused = snap.symbol(symbol)
     age = focused.book_age_ms if focused else None
     age_text = "-" if age is None else f"{age}ms"
@@ -38,7 +43,7 @@ def status_text(snap: Snapshot, exchange: str, symbol: str) -> Text:
     text.append(f" {age_text} {snap.updates_per_s:,}/s", style="dim")
     if snap.killed:
         text.append("  ")
-        text.append(" KILLED ", style="bold white on red blink")
+        text.append(" KILLED ", style=f"bold {LIVE_RED} on #ffffff")
     elif snap.entries_enabled:
         text.append("  entries on", style="green")
     else:
@@ -52,7 +57,12 @@ def status_text(snap: Snapshot, exchange: str, symbol: str) -> Text:
 
 
 class StatusBar(Static):
-    DEFAULT_CSS = "StatusBar { height: 1; background: $boost; }"
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $boost; }
+    StatusBar.-killed { background: #8b0000; }
+    """
 
     def show(self, snap: Snapshot, exchange: str, symbol: str) -> None:
+        # The whole line turns red while the kill switch is latched.
+        self.set_class(snap.killed, "-killed")
         self.update(status_text(snap, exchange, symbol), layout=False)

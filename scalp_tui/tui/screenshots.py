@@ -1,0 +1,116 @@
+"""The console's main states as SVG screenshots, reproducible to the byte.
+
+    python -m scalp_tui.tui.screenshots [OUTPUT_DIR]    (default: screenshots/)
+
+Each state is built on the simulated market with a fixed seed, played at full speed
+for a fixed stretch of simulated time, so the engine clock (the one on screen) and
+every number are the same on every run. The snapshot tests use the same states.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scalp_tui.config import load_config
+from scalp_tui.session import Session
+from scalp_tui.tui.app import ScalpApp
+
+SIZE = (160, 48)
+SEED = 1
+# Only for the live-switch picture: placeholders that pass the credential check.
+PLACEHOLDER_CREDENTIALS = {
+    "SCALP_TUI_API_KEY": "screenshot-placeholder",
+    "SCALP_TUI_API_SECRET": "screenshot-placeholder",
+}
+
+Steps = Callable[[ScalpApp, Any], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class State:
+    name: str
+    overrides: dict[str, Any]
+    steps: Steps
+    env: dict[str, str] | None = None
+
+    def app(self) -> ScalpApp:
+        settings = load_config(None, overrides=self.overrides, env=self.env or {}).settings
+        session = Session.simulated(settings, seed=SEED, speed=0)
+        session.start()
+        return ScalpApp(session, settings, autorun=False)
+
+
+async def play(app: ScalpApp, seconds: float) -> None:
+    await app.session.run(seconds)
+    app.refresh_all()
+
+
+async def _open_position(app: ScalpApp, pilot: Any) -> None:
+    # Step until a short has been open a while, then look at its symbol.
+    for _ in range(600):
+        await play(app, 0.5)
+        aged = [
+            p for p in app.snap.positions if p.opened_ms and app.snap.ts_ms - p.opened_ms > 20_000
+        ]
+        if aged:
+            app.focus_symbol = aged[0].symbol
+            break
+    app.refresh_all()
+    await pilot.pause()
+
+
+async def _pending_confirmation(app: ScalpApp, pilot: Any) -> None:
+    await play(app, 2)
+    app.sync_proposals()
+    await pilot.pause()
+
+
+async def _kill_switch(app: ScalpApp, pilot: Any) -> None:
+    await _open_position(app, pilot)
+    await pilot.press("ctrl+k")
+    await play(app, 1)
+    app.clear_notifications()
+    await pilot.pause()
+
+
+async def _live_confirmation(app: ScalpApp, pilot: Any) -> None:
+    await play(app, 5)
+    await pilot.press("p")
+    await pilot.pause()
+
+
+STATES = (
+    State("running-with-position", {"mode": "auto"}, _open_position),
+    State("pending-confirmation", {"mode": "confirm"}, _pending_confirmation),
+    State("kill-switch-engaged", {"mode": "auto"}, _kill_switch),
+    State(
+        "live-mode-confirmation",
+        {"mode": "confirm", "exchange": {"id": "binanceusdm"}, "short_scalp_min_volume": 1e12},
+        _live_confirmation,
+        env=PLACEHOLDER_CREDENTIALS,
+    ),
+)
+
+
+async def capture(state: State, out_dir: Path) -> Path:
+    app = state.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await state.steps(app, pilot)
+        path = app.save_screenshot(filename=f"{state.name}.svg", path=str(out_dir))
+    return Path(path)
+
+
+def main() -> None:
+    out_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for state in STATES:
+        print(asyncio.run(capture(state, out_dir)))
+
+
+if __name__ == "__main__":
+    main()
