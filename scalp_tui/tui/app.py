@@ -88,6 +88,12 @@ class ScalpApp(App[None]):
         self.focus_symbol = self.symbols[0]
         self.snap: Snapshot = session.snapshot()
         self._proposal_screen: ProposalScreen | None = None
+        self._pane_parts = (
+            self._show_status_and_signal,
+            self._show_watchlist,
+            self._show_positions,
+        )
+        self._pane_turn = 0
         figures = implied_figures(settings)
         self.implied = (
             f"target ≈ {figures['target_price_drop']:.3%} drop · "
@@ -102,7 +108,7 @@ class ScalpApp(App[None]):
         self.ladder = Ladder(levels=20, id="ladder")
         self.signal = SignalPanel(id="signal")
         self.watchlist = Watchlist(id="watchlist")
-        self.positions = PositionsTable(id="positions")
+        self.positions = PositionsTable(rows=self.settings.max_open_positions, id="positions")
         self.log_pane = EventLog(id="log")
         yield self.status
         with Horizontal(id="main"):
@@ -125,7 +131,7 @@ class ScalpApp(App[None]):
         self.session.subscribe(self._on_engine_event)
         self.refresh_all()
         self.set_interval(1 / LADDER_HZ, self.refresh_ladder)
-        self.set_interval(1 / PANES_HZ, self.refresh_panes)
+        self.set_interval(1 / (PANES_HZ * len(self._pane_parts)), self._refresh_next_pane)
         self.set_interval(1 / LOG_HZ, self.log_pane.flush)
         self.set_interval(1 / PROPOSAL_HZ, self.sync_proposals)
         self.log_pane.add_line(
@@ -158,10 +164,25 @@ class ScalpApp(App[None]):
         self.ladder.show(snap.symbol(self.focus_symbol), snap.orders, snap.positions)
 
     def refresh_panes(self) -> None:
+        for part in range(len(self._pane_parts)):
+            self._pane_parts[part]()
+
+    def _refresh_next_pane(self) -> None:
+        # One pane per tick, in turn: each still updates PANES_HZ times a second, but
+        # no single frame pays for all of them (keeps event-loop stalls short).
+        self._pane_parts[self._pane_turn % len(self._pane_parts)]()
+        self._pane_turn += 1
+
+    def _show_status_and_signal(self) -> None:
         snap = self.snap
         self.status.show(snap, self.exchange_label, self.focus_symbol)
         self.signal.show(snap.symbol(self.focus_symbol), self.implied)
-        self.watchlist.show(snap.symbols, self.focus_symbol)
+
+    def _show_watchlist(self) -> None:
+        self.watchlist.show(self.snap.symbols, self.focus_symbol)
+
+    def _show_positions(self) -> None:
+        snap = self.snap
         ticks = {s.symbol: s.tick_size for s in snap.symbols}
         self.positions.show(snap.positions, ticks, snap.ts_ms)
 

@@ -12,8 +12,7 @@ CREDS = {"SCALP_TUI_API_KEY": "test-key-123", "SCALP_TUI_API_SECRET": "test-secr
 
 
 def log_text(app) -> str:
-    app.log_pane.flush()
-    return "\n".join(app.log_pane.lines)
+    return app.log_pane.text()
 
 
 async def with_proposal(app, pilot):

@@ -45,42 +45,52 @@ def _signed(value: float | None, text: str) -> Text:
 
 
 class PositionsTable(DataTable):
+    """A fixed number of rows (one per allowed position): adding and removing rows
+    would resize the table and force a screen-wide layout pass on every trade."""
+
+    def __init__(self, rows: int = 3, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.slots = rows
+        self.ids: list[int | None] = [None] * rows
+
     def on_mount(self) -> None:
         self.cursor_type = "row"
         for column, width in COLUMNS.items():
             self.add_column(column, key=column, width=width)
+        for row in range(self.slots):
+            self.add_row(*[""] * len(COLUMNS), key=str(row))
 
     def show(self, positions: tuple[PositionView, ...], ticks: dict[str, float], now: int) -> None:
-        live = set()
-        for p in positions:
-            key = str(p.id)
-            live.add(key)
-            tick = ticks.get(p.symbol, 0.01)
-            cells = {
-                "#": str(p.id),
-                "symbol": p.symbol.split(":")[0],
-                "qty": fmt_qty(p.qty),
-                "entry": fmt_price(p.entry_price or None, tick),
-                "close": fmt_price(p.close_price, tick),
-                "ratio": _signed(p.profit_ratio, fmt_ratio(p.profit_ratio)),
-                "pnl": _signed(p.pnl, "-" if p.pnl is None else f"{p.pnl:+.3f}"),
-                "target": fmt_price(p.target_price or None, tick),
-                "stop": fmt_price(p.stop_price or None, tick),
-                "left": countdown_cell(p, now),
-                "broker": Text(
-                    p.broker.upper(), style="bold #d70000" if p.broker == "live" else "#5f87ff"
-                ),
-            }
-            if key not in self.rows:
-                self.add_row(*cells.values(), key=key)
-            else:
-                for column, value in cells.items():
-                    self.update_cell(key, column, value)
-        for key in [k.value for k in self.rows if k.value not in live]:
-            self.remove_row(key)
+        if len(positions) > self.slots:  # more than configured (restored, reconciled)
+            for row in range(self.slots, len(positions)):
+                self.add_row(*[""] * len(COLUMNS), key=str(row))
+            self.ids.extend([None] * (len(positions) - self.slots))
+            self.slots = len(positions)
+        for row in range(self.slots):
+            p = positions[row] if row < len(positions) else None
+            self.ids[row] = p.id if p else None
+            cells = _cells(p, ticks, now) if p else dict.fromkeys(COLUMNS, "")
+            for column, value in cells.items():
+                if self.get_cell(str(row), column) != value:
+                    self.update_cell(str(row), column, value)
 
     def selected_position_id(self) -> int | None:
-        if not self.row_count:
-            return None
-        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        return int(row_key.value) if row_key.value is not None else None
+        row = self.cursor_coordinate.row
+        return self.ids[row] if 0 <= row < len(self.ids) else None
+
+
+def _cells(p: PositionView, ticks: dict[str, float], now: int) -> dict[str, object]:
+    tick = ticks.get(p.symbol, 0.01)
+    return {
+        "#": str(p.id),
+        "symbol": p.symbol.split(":")[0],
+        "qty": fmt_qty(p.qty),
+        "entry": fmt_price(p.entry_price or None, tick),
+        "close": fmt_price(p.close_price, tick),
+        "ratio": _signed(p.profit_ratio, fmt_ratio(p.profit_ratio)),
+        "pnl": _signed(p.pnl, "-" if p.pnl is None else f"{p.pnl:+.3f}"),
+        "target": fmt_price(p.target_price or None, tick),
+        "stop": fmt_price(p.stop_price or None, tick),
+        "left": countdown_cell(p, now),
+        "broker": Text(p.broker.upper(), style="bold #d70000" if p.broker == "live" else "#5f87ff"),
+    }

@@ -56,4 +56,5 @@ class Watchlist(DataTable):
                 self.add_row(*cells.values(), key=snap.symbol)
             else:
                 for column, value in cells.items():
-                    self.update_cell(snap.symbol, column, value)
+                    if self.get_cell(snap.symbol, column) != value:
+                        self.update_cell(snap.symbol, column, value)

@@ -1,0 +1,106 @@
+"""The console under load: frames/s, CPU, event-loop lag, and the engine's own latency.
+
+Runs the real console (headless Textual driver) at 160x48 on the simulated market,
+paced to about 100 book updates per second, in auto mode so the engine trades.
+Measures, over `--seconds` of wall time:
+- ladder frames/s (ladder refreshes that reached the screen's compositor),
+- CPU as a share of one core (process CPU time / wall time),
+- event-loop lag: how late a 5 ms timer fires (p50/p99),
+- tick-to-decision: wall time the engine spends handling one book update, including
+  any entry or exit it decides (p50/p99), while the console renders.
+Run:  python bench/ui_load.py [--seconds 20] [--rate 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+
+from scalp_tui.config import load_config
+from scalp_tui.session import Session
+from scalp_tui.tui.app import ScalpApp
+
+SIM_UPDATES_PER_S = 58.0  # three symbols at ~19.3 depth updates/s each (market_stats)
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
+
+
+async def measure(seconds: float, rate: float) -> dict[str, float]:
+    overrides = {"mode": "auto", "max_daily_loss": 1e12}
+    settings = load_config(None, overrides=overrides, env={}).settings
+    session = Session.simulated(settings, seed=1, speed=rate / SIM_UPDATES_PER_S)
+    app = ScalpApp(session, settings)
+
+    decisions: list[float] = []
+    engine = session.engine
+    on_book = engine.on_book
+
+    def timed_on_book(update):  # the engine's own work for one market message
+        start = time.perf_counter()
+        on_book(update)
+        decisions.append(time.perf_counter() - start)
+
+    engine.on_book = timed_on_book  # type: ignore[method-assign]
+
+    lags: list[float] = []
+
+    async def lag_probe() -> None:
+        interval = 0.005
+        while True:
+            start = time.perf_counter()
+            await asyncio.sleep(interval)
+            lags.append(time.perf_counter() - start - interval)
+
+    frames = 0
+    async with app.run_test(size=(160, 48)) as pilot:
+        ladder_lines = app.ladder.render_lines
+
+        def counted_render(crop):  # one call per ladder repaint that reaches the screen
+            nonlocal frames
+            frames += 1
+            return ladder_lines(crop)
+
+        app.ladder.render_lines = counted_render  # type: ignore[method-assign]
+        await pilot.pause(1.0)  # warm up
+        decisions.clear()
+        lags.clear()
+        frames = 0
+        updates0 = engine.book_updates
+        probe = asyncio.create_task(lag_probe())
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        await asyncio.sleep(seconds)
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        probe.cancel()
+        updates = engine.book_updates - updates0
+    return {
+        "book updates/s": updates / wall,
+        "ladder frames/s": frames / wall,
+        "cpu % of one core": 100 * cpu / wall,
+        "loop lag p50 ms": 1000 * statistics.median(lags),
+        "loop lag p99 ms": 1000 * pct(lags, 0.99),
+        "tick-to-decision p50 us": 1e6 * statistics.median(decisions),
+        "tick-to-decision p99 us": 1e6 * pct(decisions, 0.99),
+        "entries": float(engine.summary()["entries"]),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--rate", type=float, default=100.0, help="book updates per second")
+    args = parser.parse_args()
+    print(f"command: python {' '.join(sys.argv)}")
+    figures = asyncio.run(measure(args.seconds, args.rate))
+    for name, value in figures.items():
+        print(f"{name:<26}{value:>12.2f}")
+    print("targets: ladder >= 20 fps, cpu <= 25 %, loop lag p99 <= 10 ms")
+
+
+if __name__ == "__main__":
+    main()
