@@ -100,8 +100,9 @@ class Ladder(Widget):
         width = self.size.width
         if y >= len(self._lines):
             return Strip.blank(width, self.rich_style)
-        strip = Strip([Segment(text, style) for text, style in self._lines[y]])
-        return strip.crop_extend(0, width, self.rich_style)
+        base = self.rich_style  # the widget's background under every segment
+        strip = Strip([Segment(text, base + style) for text, style in self._lines[y]])
+        return strip.crop_extend(0, width, base)
 
     def text(self) -> str:
         """The ladder as plain text (tests, debugging)."""

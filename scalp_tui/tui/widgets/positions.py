@@ -20,7 +20,7 @@ COLUMNS = {
     "target": 8,
     "stop": 8,
     "left": 5,
-    "broker": 5,
+    "broker": 7,
 }
 AMBER_MS = 3 * 60_000
 RED_MS = 60_000
