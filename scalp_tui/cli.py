@@ -98,10 +98,15 @@ def run(
 ) -> None:
     """Open the console on the simulated market (paper trading by default)."""
     from scalp_tui.tui.app import ScalpApp
+    from scalp_tui.tui.keymap import action_ids, unknown_actions
 
     loaded = load_or_exit(config, secrets, mode=_check_mode(mode), symbols=symbol or None)
+    unknown = unknown_actions(loaded.settings.keys)
+    if unknown:
+        known = ", ".join(action_ids())
+        raise fail([f"keys.{name}: unknown console action (known: {known})" for name in unknown])
     session = _simulated_session(loaded, seed, speed)
-    ScalpApp(session, loaded.settings).run()
+    ScalpApp(session, loaded.settings, keys=loaded.settings.keys).run()
 
 
 @app.command()

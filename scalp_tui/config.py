@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     kill_switch_max_attempts: int = Field(5, ge=1, le=20)
     kill_switch_backoff_s: float = Field(0.5, gt=0, le=10)
     exchange: ExchangeSettings = Field(default_factory=ExchangeSettings)
+    # console key overrides: action id -> key(s), e.g. {"toggle_mode": "m"}
+    keys: dict[str, str] = Field(default_factory=dict)
     api_key: SecretStr | None = None
     api_secret: SecretStr | None = None
     api_password: SecretStr | None = None

@@ -54,3 +54,7 @@ def bindings() -> list[Binding]:
 def unknown_actions(keymap: dict[str, str]) -> list[str]:
     known = {a.id for a in ACTIONS}
     return sorted(k for k in keymap if k not in known)
+
+
+def action_ids() -> list[str]:
+    return [a.id for a in ACTIONS]

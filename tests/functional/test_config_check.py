@@ -46,3 +46,17 @@ def test_every_command_has_help() -> None:
             timeout=60,
         )
         assert result.returncode == 0 and "Usage" in result.stdout, args
+
+
+def test_unknown_console_action_in_keys_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "keys.json"
+    config.write_text(json.dumps({"keys": {"toggle_mod": "m"}}))
+    result = subprocess.run(
+        [sys.executable, "-m", "scalp_tui.cli", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "keys.toggle_mod: unknown console action" in result.stderr
+    assert "Traceback" not in result.stderr

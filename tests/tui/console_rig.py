@@ -20,7 +20,7 @@ def make_app(env: dict[str, str] | None = None, quiet: bool = False, **overrides
     settings = load_config(None, overrides=overrides, env=env or {}).settings
     session = Session.simulated(settings, seed=2, speed=0)
     session.start()
-    return ScalpApp(session, settings, autorun=False)
+    return ScalpApp(session, settings, keys=settings.keys, autorun=False)
 
 
 async def advance(app: ScalpApp, seconds: float) -> None:

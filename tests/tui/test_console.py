@@ -261,10 +261,12 @@ async def test_question_mark_shows_the_keys() -> None:
         assert not isinstance(app.screen, HelpScreen)
 
 
-async def test_keys_are_rebindable() -> None:
-    settings_app = make_app(quiet=True)
-    settings_app.key_overrides = {"toggle_mode": "m"}
-    async with settings_app.run_test(size=SIZE) as pilot:
+async def test_keys_are_rebindable_from_configuration() -> None:
+    app = make_app(quiet=True, keys={"toggle_mode": "m"})
+    async with app.run_test(size=SIZE) as pilot:
         await pilot.press("m")
         await pilot.pause()
-        assert settings_app.session.snapshot().mode is Mode.AUTO
+        assert app.session.snapshot().mode is Mode.AUTO
+        await pilot.press("a")  # the default key no longer does it
+        await pilot.pause()
+        assert app.session.snapshot().mode is Mode.AUTO
