@@ -71,6 +71,9 @@ class ScalpApp(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "scalp_tui"
     BINDINGS = keymap.bindings()
+    # Screen classes for small terminals (app.tcss shrinks panes under these sizes).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
 
     def __init__(
         self,
@@ -96,8 +99,8 @@ class ScalpApp(App[None]):
         self._pane_turn = 0
         figures = implied_figures(settings)
         self.implied = (
-            f"target ≈ {figures['target_price_drop']:.3%} drop · "
-            f"stop ≈ {figures['stop_price_rise']:.3%} rise · "
+            f"target at -{figures['target_price_drop']:.3%} · "
+            f"stop at +{figures['stop_price_rise']:.3%} · "
             f"timeout {settings.short_scalp_timeout:g} min"
         )
 
@@ -124,7 +127,7 @@ class ScalpApp(App[None]):
         if self.key_overrides:
             self.set_keymap(self.key_overrides)
         self.ladder.border_title = "order book"
-        self.signal.border_title = "signal"
+        self.signal.border_title = "signal · entry 661 (short)"
         self.watchlist.border_title = "watchlist"
         self.positions.border_title = "positions"
         self.log_pane.border_title = "log"

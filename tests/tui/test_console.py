@@ -270,3 +270,40 @@ async def test_keys_are_rebindable_from_configuration() -> None:
         await pilot.press("a")  # the default key no longer does it
         await pilot.pause()
         assert app.session.snapshot().mode is Mode.AUTO
+
+
+async def test_selecting_a_watchlist_row_focuses_that_symbol() -> None:
+    app = make_app(quiet=True)
+    async with app.run_test(size=SIZE) as pilot:
+        app.watchlist.focus()
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        assert app.focus_symbol == app.symbols[2]
+        assert "SOL/USDT:USDT" in str(app.status.render())
+
+
+async def test_command_palette_offers_every_action() -> None:
+    app = make_app(quiet=True)
+    async with app.run_test(size=SIZE):
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+    assert {
+        "Kill switch",
+        "Reset kill",
+        "Paper/Live",
+        "Auto/Confirm",
+        "Close pos.",
+        "Pause entries",
+        "Next symbol",
+        "Help",
+    } <= titles
+
+
+async def test_the_console_works_at_100_by_30() -> None:
+    app = make_app(mode="auto")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(app, pilot, lambda: bool(app.session.snapshot().positions), step=0.2)
+        app.refresh_all()
+        await pilot.pause()
+        for widget in (app.ladder, app.watchlist, app.signal, app.positions, app.log_pane):
+            assert widget.size.height >= 3 and widget.size.width >= 20, widget
+        assert app.positions.ids[0] is not None

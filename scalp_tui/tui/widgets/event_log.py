@@ -69,11 +69,13 @@ class EventLog(Widget, can_focus=True):
         back = min(self._back, max(0, len(self.lines) - height))
         end = len(self.lines) - back
         visible = list(self.lines)[max(0, end - height) : end]
+        width = max(1, self.size.width)
         out = Text(no_wrap=True, overflow="ellipsis")
         for i, (line, style) in enumerate(visible):
             if i:
                 out.append("\n")
-            out.append(line, style=style)
+            # crop here: one event is one row, never wrapped into the next
+            out.append(line if len(line) <= width else line[: width - 1] + "…", style=style)
         return out
 
     def _scroll(self, lines: int) -> None:

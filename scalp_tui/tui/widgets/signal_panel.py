@@ -34,7 +34,6 @@ def signal_text(snap: SymbolSnapshot | None, implied: str) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     if snap is None:
         return text
-    text.append("entry 661 (short)\n", style="bold")
     for c in snap.signal.conditions:
         mark, style = ("✓", "bold green") if c.passed else ("✗", "bold red")
         text.append(f" {mark} ", style=style)
@@ -48,9 +47,11 @@ def signal_text(snap: SymbolSnapshot | None, implied: str) -> Text:
         text.append(f"{signal.block_reason}\n", style="yellow")
     else:
         failing = [c.name for c in signal.conditions if not c.passed]
-        text.append(f" · no signal ({', '.join(failing)})\n", style="dim")
+        text.append(f" · no signal ({', '.join(failing)})", style="dim")
+        # on the same line, so the panel's height never changes (no layout pass)
         if signal.blocked_by is not None:
-            text.append(f" gate: {signal.block_reason}\n", style="yellow")
+            text.append(f"; gate: {signal.block_reason}", style="yellow")
+        text.append("\n")
     text.append(implied, style="dim")
     return text
 

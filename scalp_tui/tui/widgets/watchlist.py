@@ -8,7 +8,7 @@ from textual.widgets import DataTable
 from scalp_tui.engine.protocol import SymbolSnapshot
 from scalp_tui.tui.fmt import fmt_bps, fmt_price, fmt_qty
 
-COLUMNS = {"symbol": 14, "price": 10, "spread": 7, "imbal.": 6, "volume": 9, "signal": 9}
+COLUMNS = {"symbol": 9, "price": 10, "spread": 7, "imbal.": 6, "volume": 9, "signal": 8}
 BLOCK_LABELS = {
     "kill_switch": "KILLED",
     "paused": "paused",
@@ -42,7 +42,9 @@ class Watchlist(DataTable):
             price = snap.last_price or snap.mid
             imbalance = snap.imbalance
             cells = {
-                "symbol": Text(snap.symbol, style="bold cyan" if snap.symbol == focused else ""),
+                "symbol": Text(
+                    snap.symbol.split(":")[0], style="bold cyan" if snap.symbol == focused else ""
+                ),
                 "price": fmt_price(price, snap.tick_size),
                 "spread": fmt_bps(snap.spread),
                 "imbal.": Text(

@@ -1,0 +1,63 @@
+"""Pane details a trader relies on: countdown colours, bounded log, ladder marks."""
+
+from rich.text import Text
+
+from scalp_tui.engine.protocol import PositionState, PositionView
+from scalp_tui.tui.widgets.event_log import MAX_LINES, EventLog
+from scalp_tui.tui.widgets.ladder import depth_bar, imbalance_gauge
+from scalp_tui.tui.widgets.positions import countdown_cell
+
+NOW = 1_723_161_600_000
+
+
+def position(timeout_in_ms: int, state: PositionState = PositionState.OPEN) -> PositionView:
+    return PositionView(
+        id=1,
+        symbol="BTC/USDT:USDT",
+        broker="paper",
+        state=state,
+        qty=0.004,
+        entry_price=60_000.0,
+        opened_ms=NOW,
+        entry_fee=0.12,
+        close_price=None,
+        profit_ratio=None,
+        pnl=None,
+        target_price=0.0,
+        stop_price=0.0,
+        timeout_ms=NOW + timeout_in_ms,
+    )
+
+
+def test_countdown_turns_amber_under_three_minutes_and_red_under_one() -> None:
+    def cell(ms: int) -> Text:
+        return countdown_cell(position(ms), NOW)
+
+    assert (cell(900_000).plain, str(cell(900_000).style)) == ("15:00", "green")
+    assert (cell(180_000).plain, str(cell(180_000).style)) == ("03:00", "green")
+    assert (cell(179_999).plain, str(cell(179_999).style)) == ("02:59", "bold yellow")
+    assert (cell(59_999).plain, str(cell(59_999).style)) == ("00:59", "bold red")
+    assert countdown_cell(position(0, PositionState.CLOSING), NOW).plain == "exit…"
+
+
+def test_log_keeps_only_the_newest_lines() -> None:
+    log = EventLog()
+    for i in range(MAX_LINES + 500):
+        log.add_line(f"line {i}")
+    text = log.text().splitlines()
+    assert len(text) == MAX_LINES
+    assert text[0] == "line 500" and text[-1] == f"line {MAX_LINES + 499}"
+
+
+def test_depth_bar_has_eighth_cell_precision() -> None:
+    assert depth_bar(1.0, 4) == "████"
+    assert depth_bar(0.5, 4) == "██  "
+    assert depth_bar(1 / 32, 4) == "▏   "
+    assert depth_bar(0.0, 4) == "    "
+
+
+def test_imbalance_gauge_marks_the_value() -> None:
+    text = "".join(t for t, _ in imbalance_gauge(-1.0, 21))
+    assert text.startswith("ask-heavy ●") and text.endswith("-1.000")
+    text = "".join(t for t, _ in imbalance_gauge(1.0, 21))
+    assert "─┼━" in text and "● bid-heavy" in text
