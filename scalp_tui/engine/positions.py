@@ -226,13 +226,10 @@ class Position:
                     return ExitReason.PROFIT_TARGET
         if self.opened_ms is not None and now_ms - self.opened_ms >= rule.timeout_ms:
             return ExitReason.TIMEOUT
-        imbalance = book.imbalance
-        if (
-            imbalance is not None
-            and imbalance >= rule.reversal_threshold
-            and candles.last_closed_rose()
-        ):
-            return ExitReason.MARKET_REVERSAL
+        if candles.last_closed_rose():  # cheap, so it goes before the imbalance sum
+            imbalance = book.imbalance
+            if imbalance is not None and imbalance >= rule.reversal_threshold:
+                return ExitReason.MARKET_REVERSAL
         return None
 
     def target_price(self, rule: ExitRule) -> float:
