@@ -111,7 +111,8 @@ async def test_kill_switch_flattens_open_positions() -> None:
         snap = app.session.snapshot()
         assert snap.killed and not snap.positions and not snap.orders
         app.refresh_all()
-        assert "KILLED" in str(app.status.render())
+        status = str(app.status.render())
+        assert "KILLED" in status and "flat" in status
 
 
 async def test_reset_kill_asks_first() -> None:
