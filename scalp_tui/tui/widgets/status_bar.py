@@ -45,9 +45,7 @@ def status_text(snap: Snapshot, exchange: str, symbol: str) -> Text:
         text.append("  ")
         text.append(" KILLED ", style=f"bold {LIVE_RED} on #ffffff")
         still_open = len(snap.positions)
-        text.append(
-            f" {still_open} still open" if still_open else " flat", style="bold #ffffff"
-        )
+        text.append(f" {still_open} still open" if still_open else " flat", style="bold #ffffff")
     elif snap.entries_enabled:
         text.append("  entries on", style="green")
     else:

@@ -1,0 +1,175 @@
+"""Live market data through ccxt.pro: order books and trades for the engine.
+
+ccxt keeps one live order-book object per symbol and mutates it in place; the
+engine gets a copy of the top levels as a snapshot update, never ccxt's object.
+A sequence gap makes ccxt raise ChecksumError: counted, shown as "resyncing", and
+the next watch call resubscribes and re-fetches the snapshot. A dropped socket
+raises NetworkError: the loop backs off exponentially with jitter and reconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Iterable
+from typing import Any
+
+from scalp_tui.engine.clock import Clock
+from scalp_tui.engine.protocol import BookUpdate, FeedState, FeedStatus, MarketInfo, Side, TradeTick
+from scalp_tui.market.feed import MarketSink
+
+BACKOFF_FIRST_S = 0.25
+BACKOFF_MAX_S = 30.0
+# Worst first: the feed's overall state is the worst of its symbols'.
+SEVERITY = [
+    FeedState.LIVE,
+    FeedState.RESYNCING,
+    FeedState.STALE,
+    FeedState.CONNECTING,
+    FeedState.DOWN,
+]
+
+
+def backoff_delay(attempt: int, rng: random.Random) -> float:
+    """Exponential backoff with full jitter, capped."""
+    return rng.uniform(0.5, 1.0) * min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2**attempt)
+
+
+def market_info(market: dict[str, Any]) -> MarketInfo:
+    """Tick, lot and minimum size from a ccxt market (precision mode TICK_SIZE)."""
+    precision = market.get("precision") or {}
+    limits = (market.get("limits") or {}).get("amount") or {}
+    lot = float(precision.get("amount") or 1.0)
+    return MarketInfo(
+        symbol=market["symbol"],
+        tick_size=float(precision.get("price") or 0.01),
+        lot_size=lot,
+        min_qty=float(limits.get("min") or lot),
+        contract_size=float(market.get("contractSize") or 1.0),
+    )
+
+
+def _levels(side: Iterable[Any], depth: int) -> tuple[tuple[float, float], ...]:
+    out = []
+    for level in side:
+        if len(out) >= depth:
+            break
+        out.append((float(level[0]), float(level[1])))
+    return tuple(out)
+
+
+class CcxtFeed:
+    def __init__(
+        self,
+        exchange: Any,
+        symbols: list[str],
+        clock: Clock,
+        depth: int = 50,
+        seed: int | None = None,
+    ) -> None:
+        self.exchange = exchange
+        self.symbols = list(symbols)
+        self.clock = clock
+        self.depth = depth
+        self.resyncs = 0
+        self.reconnects = 0
+        self.states: dict[str, FeedState] = dict.fromkeys(symbols, FeedState.CONNECTING)
+        self._reported: FeedState | None = None
+        self._rng = random.Random(seed)
+
+    async def load_markets(self) -> dict[str, MarketInfo]:
+        markets = await self.exchange.load_markets()
+        missing = [s for s in self.symbols if s not in markets]
+        if missing:
+            raise ValueError(f"{self.exchange.id} does not list {', '.join(missing)}")
+        return {s: market_info(markets[s]) for s in self.symbols}
+
+    async def run(self, sink: MarketSink, stop: asyncio.Event) -> None:
+        self._report(sink, "connecting")
+        tasks = [asyncio.create_task(self._books(symbol, sink, stop)) for symbol in self.symbols]
+        tasks += [asyncio.create_task(self._trades(symbol, sink, stop)) for symbol in self.symbols]
+        try:
+            await stop.wait()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def close(self) -> None:
+        await self.exchange.close()
+
+    # -- loops -----------------------------------------------------------------
+
+    async def _books(self, symbol: str, sink: MarketSink, stop: asyncio.Event) -> None:
+        import ccxt
+
+        attempt = 0
+        while not stop.is_set():
+            try:
+                book = await self.exchange.watch_order_book(symbol)
+                update = BookUpdate(
+                    symbol,
+                    self.clock.now_ms(),
+                    _levels(book["bids"], self.depth),
+                    _levels(book["asks"], self.depth),
+                    snapshot=True,
+                )
+                attempt = 0
+                self._set_state(symbol, FeedState.LIVE, sink)
+                sink.on_book(update)
+            except ccxt.ChecksumError:
+                self.resyncs += 1
+                self._set_state(symbol, FeedState.RESYNCING, sink, "sequence gap: resyncing")
+            except ccxt.NetworkError as exc:
+                self.reconnects += 1
+                self._set_state(symbol, FeedState.DOWN, sink, f"disconnected: {exc}".strip())
+                await asyncio.sleep(backoff_delay(attempt, self._rng))
+                attempt += 1
+            except ccxt.ExchangeError as exc:
+                self._set_state(symbol, FeedState.DOWN, sink, f"exchange error: {exc}")
+                await asyncio.sleep(backoff_delay(attempt, self._rng))
+                attempt += 1
+
+    async def _trades(self, symbol: str, sink: MarketSink, stop: asyncio.Event) -> None:
+        import ccxt
+
+        attempt = 0
+        seen: set[str] = set()
+        while not stop.is_set():
+            try:
+                trades = await self.exchange.watch_trades(symbol)
+                attempt = 0
+                for trade in trades:
+                    key = str(trade.get("id"))
+                    if key in seen:
+                        continue  # ccxt returns a rolling window of recent trades
+                    seen.add(key)
+                    sink.on_trade(
+                        TradeTick(
+                            symbol,
+                            int(trade.get("timestamp") or self.clock.now_ms()),
+                            float(trade["price"]),
+                            float(trade["amount"]),
+                            Side.SELL if trade.get("side") == "sell" else Side.BUY,
+                        )
+                    )
+                if len(seen) > 10_000:
+                    seen = {str(t.get("id")) for t in trades}
+            except (ccxt.NetworkError, ccxt.ExchangeError):
+                await asyncio.sleep(backoff_delay(attempt, self._rng))
+                attempt += 1
+
+    # -- state -----------------------------------------------------------------
+
+    def _set_state(self, symbol: str, state: FeedState, sink: MarketSink, detail: str = "") -> None:
+        self.states[symbol] = state
+        self._report(sink, f"{symbol} {detail}".strip() if detail else "")
+
+    def _report(self, sink: MarketSink, detail: str) -> None:
+        worst = max(self.states.values(), key=SEVERITY.index)
+        if worst is self._reported and worst is FeedState.LIVE:
+            return
+        self._reported = worst
+        sink.on_feed_status(
+            FeedStatus(worst, None, detail or f"{self.exchange.id} {worst.value}", self.resyncs)
+        )

@@ -1,0 +1,98 @@
+"""Exchanges through ccxt.pro: which ones can run this console, and building a client.
+
+Facts checked against ccxt 4.5.90 (DESIGN.md section 3): ccxt.pro has no bitmart,
+bitvavo is spot only (no shorting), and with custom endpoints Binance's futures
+error classes must be merged into the exact-match table by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+SUPPORTED = ("binanceusdm", "okx", "bybit", "gate", "kucoinfutures", "bitget", "htx")
+NOT_SUPPORTED = {
+    "bitmart": "bitmart is not in ccxt.pro: no live order book or order streams for it",
+    "bitvavo": "bitvavo is a spot exchange: it cannot short perpetual futures",
+}
+
+
+class VenueError(Exception):
+    """One clear line for the user; the CLI exits with code 2."""
+
+
+def check_capabilities(exchange_id: str) -> None:
+    if exchange_id in NOT_SUPPORTED:
+        raise VenueError(f"exchange {exchange_id!r} refused: {NOT_SUPPORTED[exchange_id]}")
+    if exchange_id not in SUPPORTED:
+        raise VenueError(
+            f"exchange {exchange_id!r} is not supported; use one of {', '.join(SUPPORTED)}"
+        )
+    import ccxt.pro
+
+    if not hasattr(ccxt.pro, exchange_id):
+        raise VenueError(f"exchange {exchange_id!r} is missing from the installed ccxt.pro")
+
+
+def _with_origin(url: str, origin: str) -> str:
+    """`url` with its scheme, host and port replaced by those of `origin`."""
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return origin.rstrip("/") + path
+
+
+def _override_rest(node: Any, origin: str) -> Any:
+    if isinstance(node, dict):
+        return {k: (v if k == "ws" else _override_rest(v, origin)) for k, v in node.items()}
+    if isinstance(node, str) and node.startswith("http"):
+        return _with_origin(node, origin)
+    return node
+
+
+def make_exchange(
+    exchange_id: str,
+    *,
+    api_key: str | None = None,
+    secret: str | None = None,
+    password: str | None = None,
+    sandbox: bool = False,
+    rest_url: str | None = None,
+    ws_url: str | None = None,
+) -> Any:
+    """A ccxt.pro client for perpetual swaps, pointed at custom endpoints if given."""
+    check_capabilities(exchange_id)
+    import ccxt.pro
+
+    custom = bool(rest_url or ws_url)
+    config: dict[str, Any] = {
+        # on loopback (emulator, proxy) client-side throttling only adds latency
+        "enableRateLimit": not custom,
+        "options": {"defaultType": "swap"},
+    }
+    if api_key and secret:
+        config.update(apiKey=api_key, secret=secret)
+        if password:
+            config["password"] = password
+    exchange = getattr(ccxt.pro, exchange_id)(config)
+    if sandbox and not custom:
+        exchange.set_sandbox_mode(True)  # after overriding URLs it would replace them
+    if rest_url:
+        exchange.urls["api"] = _override_rest(exchange.urls["api"], rest_url)
+    if ws_url:
+        ws = exchange.urls["api"].get("ws")
+        if exchange_id == "binanceusdm" and isinstance(ws, dict):
+            ws["linear"] = ws_url  # ccxt derives /public/ws/<n> etc. from this
+        elif isinstance(ws, dict):
+            for key, value in ws.items():
+                if isinstance(value, str):
+                    ws[key] = _with_origin(value, ws_url)
+        elif isinstance(ws, str):
+            exchange.urls["api"]["ws"] = ws_url
+    if custom:
+        exchange.options["fetchCurrencies"] = False  # a signed sapi call otherwise
+        linear = exchange.exceptions.get("linear")
+        if isinstance(linear, dict) and "exact" in linear:
+            # ccxt picks the futures error table by host; with our host it would
+            # report a rejected reduce-only exit as a plain ExchangeError
+            exchange.exceptions["exact"].update(linear["exact"])
+    return exchange

@@ -1,0 +1,130 @@
+"""The real ccxt.pro client against the local Binance USD-M emulator: market data."""
+
+import asyncio
+
+import pytest
+
+from scalp_tui.engine.clock import WallClock
+from scalp_tui.engine.protocol import BookUpdate, FeedState, FeedStatus, TradeTick
+from scalp_tui.market.ccxt_feed import CcxtFeed
+from scalp_tui.venue import VenueError, check_capabilities, make_exchange
+
+BTC = "BTC/USDT:USDT"
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.books: list[BookUpdate] = []
+        self.trades: list[TradeTick] = []
+        self.statuses: list[FeedStatus] = []
+
+    def on_book(self, update: BookUpdate) -> None:
+        self.books.append(update)
+
+    def on_trade(self, trade: TradeTick) -> None:
+        self.trades.append(trade)
+
+    def on_feed_status(self, status: FeedStatus) -> None:
+        self.statuses.append(status)
+
+    def on_timer(self) -> None:
+        pass
+
+
+async def until(condition, timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+def top(emulator, depth: int = 20):
+    bids, asks = emulator.book("BTCUSDT", depth)
+    return tuple(bids), tuple(asks)
+
+
+class Running:
+    def __init__(self, emulator) -> None:
+        exchange = make_exchange("binanceusdm", rest_url=emulator.rest_url, ws_url=emulator.ws_url)
+        self.feed = CcxtFeed(exchange, [BTC], WallClock(), depth=20, seed=1)
+        self.sink = Sink()
+        self.stop = asyncio.Event()
+
+    async def __aenter__(self):
+        self.markets = await self.feed.load_markets()
+        self.task = asyncio.create_task(self.feed.run(self.sink, self.stop))
+        await until(lambda: bool(self.sink.books))
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.stop.set()
+        await self.task
+        await self.feed.close()
+
+    def last_book(self):
+        book = self.sink.books[-1]
+        return book.bids, book.asks
+
+
+async def test_markets_come_from_exchange_info(emulator) -> None:
+    async with Running(emulator) as run:
+        info = run.markets[BTC]
+        assert (info.tick_size, info.lot_size, info.min_qty) == (0.1, 0.001, 0.001)
+
+
+async def test_the_engine_sees_the_emulators_book(emulator) -> None:
+    async with Running(emulator) as run:
+        assert run.last_book() == top(emulator)
+        await emulator.set_levels("BTCUSDT", [(60_000.0, 0.0), (60_000.05, 4.0)], [(60_000.1, 9.5)])
+        await emulator.set_levels("BTCUSDT", [(59_999.9, 0.25)], [(60_000.2, 0.0)])
+        await until(lambda: run.last_book() == top(emulator))
+        assert run.last_book()[0][0] == (60_000.05, 4.0)
+        assert run.sink.books[-1].snapshot  # a copy of the top levels, not ccxt's object
+        assert isinstance(run.sink.books[-1].bids, tuple)
+
+
+async def test_a_sequence_gap_resyncs_from_a_new_snapshot(emulator) -> None:
+    async with Running(emulator) as run:
+        snapshots = emulator.snapshots_served
+        emulator.gap_next("BTCUSDT")
+        await emulator.set_levels("BTCUSDT", [(60_000.0, 7.0)], [])
+        await until(lambda: run.feed.resyncs == 1)
+        await until(lambda: emulator.snapshots_served > snapshots)
+        await emulator.set_levels("BTCUSDT", [(59_999.8, 3.0)], [])
+        await until(lambda: run.last_book() == top(emulator))
+        states = [s.state for s in run.sink.statuses]
+        assert FeedState.RESYNCING in states and states[-1] is FeedState.LIVE
+
+
+async def test_a_dropped_connection_reconnects_and_resyncs(emulator) -> None:
+    async with Running(emulator) as run:
+        await emulator.drop_connections()
+        await until(lambda: run.feed.reconnects >= 1)
+        await until(lambda: emulator.subscribe_count >= 2)
+        await emulator.set_levels("BTCUSDT", [(60_000.0, 5.5)], [(60_000.1, 0.5)])
+        await until(lambda: run.last_book() == top(emulator))
+        states = [s.state for s in run.sink.statuses]
+        assert FeedState.DOWN in states and states[-1] is FeedState.LIVE
+
+
+async def test_trades_reach_the_engine_once_each(emulator) -> None:
+    async with Running(emulator) as run:
+        await asyncio.sleep(0.2)  # let the trade subscription land
+        for i in range(3):
+            await emulator.trade("BTCUSDT", 60_000.0 + i, 0.01 * (i + 1), buyer_is_maker=i == 1)
+            await asyncio.sleep(0.01)
+        await until(lambda: len(run.sink.trades) == 3)
+        assert [t.price for t in run.sink.trades] == [60_000.0, 60_001.0, 60_002.0]
+        assert [t.taker_side.value for t in run.sink.trades] == ["buy", "sell", "buy"]
+
+
+@pytest.mark.parametrize(
+    ("exchange_id", "reason"),
+    [("bitmart", "not in ccxt.pro"), ("bitvavo", "cannot short"), ("nope", "not supported")],
+)
+def test_capability_refusals_are_one_clear_line(exchange_id: str, reason: str) -> None:
+    with pytest.raises(VenueError) as info:
+        check_capabilities(exchange_id)
+    assert reason in str(info.value) and "\n" not in str(info.value)
