@@ -133,15 +133,37 @@ def headless(
     as_json: Annotated[
         bool, typer.Option("--json", help="End with a JSON summary as the last line of stdout.")
     ] = False,
+    exchange: Annotated[
+        str | None,
+        typer.Option(
+            "--exchange",
+            help="Run on this exchange's live books (ccxt id, e.g. binanceusdm) instead of "
+            "the simulated market; fills stay paper. Endpoints: exchange.rest_url/ws_url.",
+        ),
+    ] = None,
 ) -> None:
     """Run the engine without the console: one log line per event, then a summary."""
     from scalp_tui.headless import run_headless
 
     # Nobody is there to confirm: headless trades automatically unless asked to
     # confirm, and then answers every proposal itself (reject, or accept with --accept).
-    loaded = load_or_exit(config, secrets, mode=_check_mode(mode) or "auto", symbols=symbol or None)
-    session = _simulated_session(loaded, seed, speed)
-    run_headless(session, duration, accept=accept, as_json=as_json)
+    overrides: dict[str, Any] = {"mode": _check_mode(mode) or "auto", "symbols": symbol or None}
+    if exchange is not None:
+        overrides["exchange"] = {"id": exchange}
+    loaded = load_or_exit(config, secrets, **overrides)
+    if loaded.settings.exchange.id == "simulated":
+        session = _simulated_session(loaded, seed, speed)
+        run_headless(session, duration, accept=accept, as_json=as_json)
+        return
+    import asyncio
+
+    from scalp_tui.headless import run_headless_live
+    from scalp_tui.live_session import ConnectError
+
+    try:
+        asyncio.run(run_headless_live(loaded.settings, duration, accept, as_json))
+    except ConnectError as exc:
+        raise fail([str(exc)]) from None
 
 
 def _simulated_session(loaded: LoadedConfig, seed: int, speed: float) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from scalp_tui.engine.protocol import (
     AcceptProposal,
@@ -14,13 +14,12 @@ from scalp_tui.engine.protocol import (
     RejectProposal,
 )
 from scalp_tui.eventlog import format_event
-from scalp_tui.session import Session
 
 
 class HeadlessLogger:
     """Prints events; in confirm mode answers every proposal (reject unless told)."""
 
-    def __init__(self, session: Session, accept: bool, out: TextIO, quiet: bool = False) -> None:
+    def __init__(self, session: Any, accept: bool, out: TextIO, quiet: bool = False) -> None:
         self.session = session
         self.accept = accept
         self.out = out
@@ -37,21 +36,44 @@ class HeadlessLogger:
 
 
 def run_headless(
-    session: Session,
+    session: Any,
     duration_s: float | None,
     accept: bool = False,
     as_json: bool = False,
     out: TextIO = sys.stdout,
 ) -> dict[str, object]:
+    """Run a session (simulated or live) to its end; print the summary."""
     session.subscribe(HeadlessLogger(session, accept, out))
     try:
         asyncio.run(session.run(duration_s))
     except KeyboardInterrupt:
         print("interrupted: stopping", file=out)
+    return print_summary(session, as_json, out)
+
+
+async def run_headless_live(
+    settings: Any,
+    duration_s: float | None,
+    accept: bool = False,
+    as_json: bool = False,
+    out: TextIO = sys.stdout,
+) -> dict[str, object]:
+    """Connect to the configured exchange, run, print the summary: one event loop,
+    since ccxt's client belongs to the loop it was created in."""
+    from scalp_tui.live_session import LiveSession
+
+    session = await LiveSession.connect(settings)
+    session.subscribe(HeadlessLogger(session, accept, out))
+    try:
+        await session.run(duration_s)
+    except asyncio.CancelledError:
+        print("interrupted: stopping", file=out)
+    return print_summary(session, as_json, out)
+
+
+def print_summary(session: Any, as_json: bool, out: TextIO = sys.stdout) -> dict[str, object]:
     summary = session.engine.summary()
-    summary["sim_seconds"] = round(
-        (session.engine.clock.now_ms() - session.feed.source.start_ms) / 1000, 3
-    )
+    summary[session.elapsed_key] = round(session.elapsed_s(), 3)
     if as_json:
         print(json.dumps(summary, sort_keys=True), file=out, flush=True)
     else:

@@ -23,6 +23,8 @@ HISTORY_CANDLES = 24
 
 
 class Session:
+    elapsed_key = "sim_seconds"  # the summary's name for `elapsed_s()`
+
     def __init__(self, engine: Engine, feed: PacedFeed, paper: PaperBroker) -> None:
         self.engine = engine
         self.feed = feed
@@ -65,6 +67,10 @@ class Session:
         self.start()
         duration_ms = None if duration_s is None else int(duration_s * 1000)
         await self.feed.run(self.engine, duration_ms, self.stop_event)
+
+    def elapsed_s(self) -> float:
+        """Simulated seconds played so far."""
+        return (self.engine.clock.now_ms() - self.feed.source.start_ms) / 1000
 
     def stop(self) -> None:
         self.stop_event.set()

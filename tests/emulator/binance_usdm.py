@@ -60,6 +60,7 @@ class BinanceUsdmEmulator:
         app.router.add_get("/fapi/v1/exchangeInfo", self._exchange_info)
         app.router.add_get("/fapi/v1/depth", self._depth)
         app.router.add_get("/fapi/v1/time", self._time)
+        app.router.add_get("/fapi/v1/klines", self._klines)
         app.router.add_get("/ws", self._ws)
         app.router.add_get("/ws/{tail:.*}", self._ws)
         app.router.add_get("/{kind}/ws/{tail:.*}", self._ws)
@@ -161,6 +162,35 @@ class BinanceUsdmEmulator:
 
     async def _time(self, request: web.Request) -> web.Response:
         return web.json_response({"serverTime": int(time.time() * 1000)})
+
+    async def _klines(self, request: web.Request) -> web.Response:
+        """Flat history with volume 5000 a candle, the last one still forming."""
+        limit = int(request.query.get("limit", "500"))
+        step = {"1m": 60_000, "3m": 180_000, "5m": 300_000, "15m": 900_000}.get(
+            request.query.get("interval", "5m"), 300_000
+        )
+        now = int(time.time() * 1000)
+        bids, asks = self.book(request.query.get("symbol", "BTCUSDT"), 1)
+        mid = (bids[0][0] + asks[0][0]) / 2 if bids and asks else 100.0
+        start = now - now % step - (limit - 1) * step
+        rows = [
+            [
+                t,
+                _fmt(mid),
+                _fmt(mid),
+                _fmt(mid),
+                _fmt(mid),
+                "5000",
+                t + step - 1,
+                "0",
+                1,
+                "0",
+                "0",
+                "0",
+            ]
+            for t in range(start, now + 1, step)
+        ]
+        return web.json_response(rows)
 
     async def _exchange_info(self, request: web.Request) -> web.Response:
         symbols = [

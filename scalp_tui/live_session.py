@@ -1,0 +1,134 @@
+"""An engine on an exchange's live books (ccxt.pro), with paper fills by default.
+
+Same frontend surface as `Session` (subscribe, execute, snapshot, run, stop), but
+time is the wall clock and the engine timer is a wall-clock task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from scalp_tui.config import Settings
+from scalp_tui.engine.candles import TIMEFRAME_MS
+from scalp_tui.engine.clock import WallClock
+from scalp_tui.engine.engine import Engine
+from scalp_tui.engine.params import EngineParams
+from scalp_tui.engine.protocol import Candle, Command, CommandResult, Event, Snapshot
+from scalp_tui.execution.paper import PaperBroker
+from scalp_tui.market.ccxt_feed import CcxtFeed
+from scalp_tui.venue import VenueError, make_exchange
+
+HISTORY_CANDLES = 24
+TIMER_S = 0.25
+
+
+class ConnectError(Exception):
+    """The exchange could not be reached or refused us: one line for the user."""
+
+
+async def fetch_history(exchange: Any, symbol: str, timeframe: str, now_ms: int) -> list[Candle]:
+    """Recent *closed* candles, so the volume condition is known at once."""
+    rows = await exchange.fetch_ohlcv(symbol, timeframe, limit=HISTORY_CANDLES + 1)
+    tf = TIMEFRAME_MS[timeframe]
+    return [
+        Candle(int(t), float(o), float(h), float(lo), float(c), float(v))
+        for t, o, h, lo, c, v in rows
+        if t + tf <= now_ms
+    ]
+
+
+class LiveSession:
+    elapsed_key = "seconds"  # wall-clock seconds
+
+    def __init__(self, engine: Engine, feed: CcxtFeed, paper: PaperBroker) -> None:
+        self.engine = engine
+        self.feed = feed
+        self.paper = paper
+        self.stop_event = asyncio.Event()
+        self._started_ms = engine.clock.now_ms()
+
+    @classmethod
+    async def connect(cls, settings: Settings, symbols: list[str] | None = None) -> LiveSession:
+        symbols = symbols or list(settings.symbols)
+        ex = settings.exchange
+        try:
+            exchange = make_exchange(
+                ex.id,
+                api_key=settings.api_key.get_secret_value() if settings.api_key else None,
+                secret=settings.api_secret.get_secret_value() if settings.api_secret else None,
+                password=(
+                    settings.api_password.get_secret_value() if settings.api_password else None
+                ),
+                sandbox=ex.sandbox,
+                rest_url=ex.rest_url,
+                ws_url=ex.ws_url,
+            )
+        except VenueError as exc:
+            raise ConnectError(str(exc)) from None
+        clock = WallClock()
+        feed = CcxtFeed(exchange, symbols, clock, depth=max(50, settings.short_scalp_book_depth))
+        try:
+            markets = await feed.load_markets()
+            history = {
+                s: await fetch_history(exchange, s, settings.timeframe, clock.now_ms())
+                for s in symbols
+            }
+        except ValueError as exc:
+            await exchange.close()
+            raise ConnectError(str(exc)) from None
+        except Exception as exc:  # ccxt's errors: network, auth, exchange
+            await exchange.close()
+            where = ex.rest_url or ex.id
+            raise ConnectError(
+                f"cannot load markets from {where}: {type(exc).__name__}: {exc}"
+            ) from None
+        paper = PaperBroker(settings.taker_fee, settings.maker_fee)
+        engine = Engine(
+            EngineParams.from_settings(settings),
+            clock,
+            markets,
+            {"paper": paper},
+            history=history,
+        )
+        return cls(engine, feed, paper)
+
+    def subscribe(self, listener: Callable[[Event], None]) -> None:
+        self.engine.subscribe(listener)
+
+    def execute(self, command: Command) -> CommandResult:
+        return self.engine.execute(command)
+
+    def snapshot(self, depth: int = 20) -> Snapshot:
+        return self.engine.snapshot(depth)
+
+    def start(self) -> None:
+        pass  # connecting happened in `connect`
+
+    def elapsed_s(self) -> float:
+        return (self.engine.clock.now_ms() - self._started_ms) / 1000
+
+    async def run(self, duration_s: float | None = None) -> None:
+        timer = asyncio.create_task(self._timer())
+        ender = (
+            asyncio.get_running_loop().call_later(duration_s, self.stop_event.set)
+            if duration_s is not None
+            else None
+        )
+        try:
+            await self.feed.run(self.engine, self.stop_event)
+        finally:
+            if ender is not None:
+                ender.cancel()
+            timer.cancel()
+            await asyncio.gather(timer, return_exceptions=True)
+            await self.feed.close()
+
+    async def _timer(self) -> None:
+        while True:
+            await asyncio.sleep(TIMER_S)
+            self.engine.on_timer()
+
+    def stop(self) -> None:
+        self.stop_event.set()

@@ -1,0 +1,77 @@
+"""`scalp-tui headless --exchange binanceusdm` on the emulator's live books, paper fills."""
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+BTC = "BTC/USDT:USDT"
+
+
+async def drive_market(emulator, stop: asyncio.Event) -> None:
+    """Keep the book moving and ask-heavy: the entry signal holds on every update."""
+    size = 1.0
+    while not stop.is_set():
+        size = 1.5 if size == 1.0 else 1.0
+        await emulator.set_levels("BTCUSDT", [(60_000.0, size)], [(60_000.1, 40.0)])
+        await asyncio.sleep(0.05)
+
+
+async def test_headless_trades_paper_on_the_emulators_books(emulator, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "SCALP_TUI_EXCHANGE__REST_URL": emulator.rest_url,
+        "SCALP_TUI_EXCHANGE__WS_URL": emulator.ws_url,
+    }
+    stop = asyncio.Event()
+    driver = asyncio.create_task(drive_market(emulator, stop))
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "scalp_tui.cli",
+        "headless",
+        "--exchange",
+        "binanceusdm",
+        "--symbol",
+        BTC,
+        "--duration",
+        "3",
+        "--json",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    stop.set()
+    await driver
+    assert proc.returncode == 0, err.decode()
+    lines = out.decode().strip().splitlines()
+    summary = json.loads(lines[-1])
+    assert summary["entries"] >= 1, out.decode()
+    assert summary["book_updates"] >= 10
+    assert any("feed live" in line for line in lines)
+    assert any(f"{BTC} short #" in line and "paper" in line for line in lines)
+
+
+async def test_unreachable_exchange_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    env = {**os.environ, "SCALP_TUI_EXCHANGE__REST_URL": "http://127.0.0.1:9"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "scalp_tui.cli",
+        "headless",
+        "--exchange",
+        "binanceusdm",
+        "--duration",
+        "1",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 2
+    lines = err.decode().strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: cannot load markets from")
