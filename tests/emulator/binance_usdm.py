@@ -149,6 +149,9 @@ class BinanceUsdmEmulator:
             },
         )
 
+    def subscribed(self, stream: str) -> bool:
+        return any(stream in streams for streams in self._subscriptions.values())
+
     # -- faults --------------------------------------------------------------------
 
     def gap_next(self, symbol: str) -> None:

@@ -111,7 +111,7 @@ async def test_a_dropped_connection_reconnects_and_resyncs(emulator) -> None:
 
 async def test_trades_reach_the_engine_once_each(emulator) -> None:
     async with Running(emulator) as run:
-        await asyncio.sleep(0.2)  # let the trade subscription land
+        await until(lambda: emulator.subscribed("btcusdt@trade"))
         for i in range(3):
             await emulator.trade("BTCUSDT", 60_000.0 + i, 0.01 * (i + 1), buyer_is_maker=i == 1)
             await asyncio.sleep(0.01)
