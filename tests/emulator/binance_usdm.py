@@ -1,9 +1,12 @@
 """A local Binance USD-M exchange on 127.0.0.1 for the real ccxt.pro client.
 
-Market data so far: exchangeInfo, the REST depth snapshot, diff-depth (U/u/pu)
-and trade streams over WebSocket with SUBSCRIBE/ack, plus fault injection
-(sequence gaps, dropped connections). The book is the emulator's own; tests
-change it with `set_levels` and read it back with `book`.
+Market data: exchangeInfo, the REST depth snapshot, klines, diff-depth (U/u/pu)
+and trade streams over WebSocket with SUBSCRIBE/ack. Trading: orders matched
+against the emulator's own book (market orders take liquidity level by level;
+limits take what crosses and rest), cancel and cancel-all, reduce-only checks,
+positionRisk, leverage and margin type, listenKey with ORDER_TRADE_UPDATE pushes.
+Faults: sequence gaps, dropped connections, rejected orders, partial fills,
+429 bursts and slow responses. Tests change the book with `set_levels`.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ def _fmt(value: float) -> str:
     return f"{value:.8f}".rstrip("0").rstrip(".")
 
 
-class BinanceUsdmEmulator:
+class _MarketEmulator:
     def __init__(self) -> None:
         self.markets = {sid: EmulatedMarket(sid, *spec) for sid, spec in MARKETS.items()}
         self.port = 0
@@ -52,6 +55,20 @@ class BinanceUsdmEmulator:
         self._gap_next: set[str] = set()
         self.snapshots_served = 0
         self.subscribe_count = 0
+        # trading state
+        self.orders: dict[int, dict] = {}
+        self.client_ids: dict[str, int] = {}
+        self.positions: dict[str, tuple[float, float]] = {}  # symbol -> (signed qty, entry)
+        self.margin_type: dict[str, str] = {}
+        self.leverage: dict[str, int] = {}
+        self.order_requests = 0
+        self._next_order_id = 100
+        self._user_sockets: set[web.WebSocketResponse] = set()
+        # faults
+        self.reject_next: list[tuple[int, str]] = []  # (code, msg) for the next orders
+        self.partial_next: list[float] = []  # fraction filled of the next orders
+        self.rate_limit_next = 0  # answer this many order requests with HTTP 429
+        self.delay_s = 0.0  # added to every order request
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -64,6 +81,19 @@ class BinanceUsdmEmulator:
         app.router.add_get("/ws", self._ws)
         app.router.add_get("/ws/{tail:.*}", self._ws)
         app.router.add_get("/{kind}/ws/{tail:.*}", self._ws)
+        app.router.add_get("/{kind}/ws", self._ws)
+        app.router.add_post("/fapi/v1/order", self._new_order)
+        app.router.add_delete("/fapi/v1/order", self._cancel_order)
+        app.router.add_get("/fapi/v1/order", self._query_order)
+        app.router.add_delete("/fapi/v1/allOpenOrders", self._cancel_all)
+        app.router.add_get("/fapi/v1/openOrders", self._open_orders)
+        app.router.add_get("/fapi/v2/positionRisk", self._position_risk)
+        app.router.add_get("/fapi/v3/positionRisk", self._position_risk)
+        app.router.add_post("/fapi/v1/leverage", self._set_leverage)
+        app.router.add_post("/fapi/v1/marginType", self._set_margin_type)
+        app.router.add_get("/fapi/v1/leverageBracket", self._leverage_bracket)
+        app.router.add_post("/fapi/v1/listenKey", self._listen_key)
+        app.router.add_put("/fapi/v1/listenKey", self._listen_key)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -274,6 +304,8 @@ class BinanceUsdmEmulator:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._sockets.add(ws)
+        if "listenKey" in request.query or "private" in request.path:
+            self._user_sockets.add(ws)
         self._subscriptions[ws] = set()
         try:
             async for msg in ws:
@@ -288,6 +320,7 @@ class BinanceUsdmEmulator:
                 await ws.send_json({"result": None, "id": request_body.get("id")})
         finally:
             self._sockets.discard(ws)
+            self._user_sockets.discard(ws)
             self._subscriptions.pop(ws, None)
         return ws
 
@@ -297,3 +330,298 @@ class BinanceUsdmEmulator:
             if stream in streams and not ws.closed:
                 await ws.send_str(text)
         await asyncio.sleep(0)
+
+
+# ---------------------------------------------------------------------- trading
+
+
+def _error(code: int, msg: str, status: int = 400) -> web.Response:
+    return web.json_response({"code": code, "msg": msg}, status=status)
+
+
+async def _params(request: web.Request) -> dict[str, str]:
+    params = dict(request.query)
+    if request.can_read_body:
+        params.update({k: str(v) for k, v in (await request.post()).items()})
+    return params
+
+
+def _order_json(order: dict) -> dict:
+    avg = order["cum_quote"] / order["executed"] if order["executed"] else 0.0
+    return {
+        "orderId": order["id"],
+        "symbol": order["symbol"],
+        "status": order["status"],
+        "clientOrderId": order["client_id"],
+        "price": _fmt(order["price"]),
+        "avgPrice": _fmt(avg),
+        "origQty": _fmt(order["qty"]),
+        "executedQty": _fmt(order["executed"]),
+        "cumQuote": _fmt(order["cum_quote"]),
+        "timeInForce": "GTC",
+        "type": order["type"],
+        "reduceOnly": order["reduce_only"],
+        "closePosition": False,
+        "side": order["side"],
+        "positionSide": "BOTH",
+        "stopPrice": "0",
+        "workingType": "CONTRACT_PRICE",
+        "priceProtect": False,
+        "origType": order["type"],
+        "updateTime": order["time"],
+    }
+
+
+class _Trading:
+    """Order matching and account state; `BinanceUsdmEmulator` below combines both."""
+
+    async def _new_order(self, request: web.Request) -> web.Response:
+        self.order_requests += 1
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        if self.rate_limit_next > 0:
+            self.rate_limit_next -= 1
+            return _error(
+                -1003, "Too many requests; current limit is 2400 requests per minute.", 429
+            )
+        p = await _params(request)
+        if self.reject_next:
+            code, msg = self.reject_next.pop(0)
+            return _error(code, msg)
+        symbol = p.get("symbol", "")
+        if symbol not in self.markets:
+            return _error(-1121, "Invalid symbol.")
+        client_id = p.get("newClientOrderId") or f"emu{self._next_order_id}"
+        if client_id in self.client_ids:
+            return _error(-4015, "Client order id is not valid.")
+        side, kind = p.get("side", ""), p.get("type", "")
+        qty = float(p.get("quantity", "0"))
+        reduce_only = p.get("reduceOnly", "false").lower() == "true"
+        held, _ = self.positions.get(symbol, (0.0, 0.0))
+        if reduce_only:
+            reducible = -held if side == "BUY" else held
+            if reducible <= 0:
+                return _error(-2022, "ReduceOnly Order is rejected.")
+            qty = min(qty, reducible)
+        self._next_order_id += 1
+        order = {
+            "id": self._next_order_id,
+            "client_id": client_id,
+            "symbol": symbol,
+            "side": side,
+            "type": kind,
+            "qty": qty,
+            "price": float(p.get("price", "0") or 0),
+            "executed": 0.0,
+            "cum_quote": 0.0,
+            "status": "NEW",
+            "reduce_only": reduce_only,
+            "time": int(time.time() * 1000),
+        }
+        self.orders[order["id"]] = order
+        self.client_ids[client_id] = order["id"]
+        fraction = self.partial_next.pop(0) if self.partial_next else 1.0
+        self._match(order, limit=order["price"] if kind == "LIMIT" else None, cap=qty * fraction)
+        if kind == "MARKET" and order["status"] != "FILLED":
+            order["status"] = "EXPIRED"  # the unfilled rest of a market order
+        await self._push_order(order)
+        return web.json_response(_order_json(order))
+
+    def _match(self, order: dict, limit: float | None, cap: float) -> None:
+        market = self.markets[order["symbol"]]
+        book = market.asks if order["side"] == "BUY" else market.bids
+        prices = sorted(book, reverse=order["side"] == "SELL")
+        remaining = cap - order["executed"]
+        for price in prices:
+            if remaining <= 1e-12:
+                break
+            if limit is not None and (
+                (order["side"] == "BUY" and price > limit)
+                or (order["side"] == "SELL" and price < limit)
+            ):
+                break
+            take = min(book[price], remaining)
+            book[price] -= take
+            if book[price] <= 1e-12:
+                del book[price]
+            remaining -= take
+            self._fill(order, price, take)
+        if order["executed"] >= order["qty"] - 1e-12:
+            order["status"] = "FILLED"
+        elif order["executed"] > 0:
+            order["status"] = "PARTIALLY_FILLED"
+
+    def _fill(self, order: dict, price: float, qty: float) -> None:
+        order["executed"] += qty
+        order["cum_quote"] += price * qty
+        held, entry = self.positions.get(order["symbol"], (0.0, 0.0))
+        signed = qty if order["side"] == "BUY" else -qty
+        new = held + signed
+        if held == 0 or (held > 0) == (signed > 0):
+            entry = (abs(held) * entry + qty * price) / abs(new) if new else 0.0
+        elif abs(new) < 1e-12:
+            new, entry = 0.0, 0.0
+        self.positions[order["symbol"]] = (new, entry)
+        order["last"] = (price, qty)
+
+    async def _push_order(self, order: dict) -> None:
+        last_price, last_qty = order.pop("last", (0.0, 0.0))
+        avg = order["cum_quote"] / order["executed"] if order["executed"] else 0.0
+        now = int(time.time() * 1000)
+        payload = {
+            "e": "ORDER_TRADE_UPDATE",
+            "E": now,
+            "T": now,
+            "o": {
+                "s": order["symbol"],
+                "c": order["client_id"],
+                "S": order["side"],
+                "o": order["type"],
+                "f": "GTC",
+                "q": _fmt(order["qty"]),
+                "p": _fmt(order["price"]),
+                "ap": _fmt(avg),
+                "sp": "0",
+                "x": "TRADE"
+                if last_qty
+                else ("CANCELED" if order["status"] == "CANCELED" else "NEW"),
+                "X": order["status"],
+                "i": order["id"],
+                "l": _fmt(last_qty),
+                "z": _fmt(order["executed"]),
+                "L": _fmt(last_price),
+                "N": "USDT",
+                "n": _fmt(last_price * last_qty * 0.0005),
+                "T": now,
+                "t": now,
+                "b": "0",
+                "a": "0",
+                "m": False,
+                "R": order["reduce_only"],
+                "wt": "CONTRACT_PRICE",
+                "ot": order["type"],
+                "ps": "BOTH",
+                "cp": False,
+                "rp": "0",
+            },
+        }
+        text = json.dumps(payload)
+        for ws in list(self._user_sockets):
+            if not ws.closed:
+                await ws.send_str(text)
+
+    def _find(self, p: dict[str, str]) -> dict | None:
+        if "orderId" in p:
+            return self.orders.get(int(p["orderId"]))
+        order_id = self.client_ids.get(p.get("origClientOrderId", ""))
+        return self.orders.get(order_id) if order_id else None
+
+    async def _cancel_order(self, request: web.Request) -> web.Response:
+        order = self._find(await _params(request))
+        if order is None:
+            return _error(-2011, "Unknown order sent.")
+        if order["status"] not in ("NEW", "PARTIALLY_FILLED"):
+            return _error(-2011, "Unknown order sent.")
+        order["status"] = "CANCELED"
+        await self._push_order(order)
+        return web.json_response(_order_json(order))
+
+    async def _query_order(self, request: web.Request) -> web.Response:
+        order = self._find(await _params(request))
+        if order is None:
+            return _error(-2013, "Order does not exist.")
+        return web.json_response(_order_json(order))
+
+    async def _cancel_all(self, request: web.Request) -> web.Response:
+        symbol = (await _params(request)).get("symbol")
+        for order in self.orders.values():
+            if order["symbol"] == symbol and order["status"] in ("NEW", "PARTIALLY_FILLED"):
+                order["status"] = "CANCELED"
+                await self._push_order(order)
+        return web.json_response(
+            {"code": 200, "msg": "The operation of cancel all open order is done."}
+        )
+
+    async def _open_orders(self, request: web.Request) -> web.Response:
+        symbol = (await _params(request)).get("symbol")
+        return web.json_response(
+            [
+                _order_json(o)
+                for o in self.orders.values()
+                if o["status"] in ("NEW", "PARTIALLY_FILLED")
+                and (symbol is None or o["symbol"] == symbol)
+            ]
+        )
+
+    async def _position_risk(self, request: web.Request) -> web.Response:
+        rows = []
+        for symbol, (qty, entry) in self.positions.items():
+            if abs(qty) < 1e-12:
+                continue  # Binance omits flat rows here too
+            rows.append(
+                {
+                    "symbol": symbol,
+                    "positionAmt": _fmt(qty),
+                    "entryPrice": _fmt(entry),
+                    "breakEvenPrice": _fmt(entry),
+                    "markPrice": _fmt(entry),
+                    "unRealizedProfit": "0",
+                    "liquidationPrice": "0",
+                    "isolatedMargin": _fmt(abs(qty) * entry / self.leverage.get(symbol, 3)),
+                    "notional": _fmt(qty * entry),
+                    "marginAsset": "USDT",
+                    "isolatedWallet": "0",
+                    "initialMargin": "0",
+                    "maintMargin": "0",
+                    "positionInitialMargin": "0",
+                    "openOrderInitialMargin": "0",
+                    "adl": 0,
+                    "bidNotional": "0",
+                    "askNotional": "0",
+                    "positionSide": "BOTH",
+                    "updateTime": int(time.time() * 1000),
+                }
+            )
+        return web.json_response(rows)
+
+    async def _set_leverage(self, request: web.Request) -> web.Response:
+        p = await _params(request)
+        self.leverage[p["symbol"]] = int(p["leverage"])
+        return web.json_response(
+            {"leverage": int(p["leverage"]), "maxNotionalValue": "1000000", "symbol": p["symbol"]}
+        )
+
+    async def _set_margin_type(self, request: web.Request) -> web.Response:
+        p = await _params(request)
+        wanted = p.get("marginType", "").lower()
+        if self.margin_type.get(p["symbol"]) == wanted:
+            return _error(-4046, "No need to change margin type.")
+        self.margin_type[p["symbol"]] = wanted
+        return web.json_response({"code": 200, "msg": "success"})
+
+    async def _leverage_bracket(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            [
+                {
+                    "symbol": sid,
+                    "brackets": [
+                        {
+                            "bracket": 1,
+                            "initialLeverage": 125,
+                            "notionalCap": 1000000,
+                            "notionalFloor": 0,
+                            "maintMarginRatio": 0.004,
+                            "cum": 0,
+                        }
+                    ],
+                }
+                for sid in self.markets
+            ]
+        )
+
+    async def _listen_key(self, request: web.Request) -> web.Response:
+        return web.json_response({"listenKey": "emulator-listen-key"})
+
+
+class BinanceUsdmEmulator(_Trading, _MarketEmulator):
+    """The whole exchange: market data and trading on one port."""

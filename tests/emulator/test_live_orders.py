@@ -1,0 +1,152 @@
+"""Live orders: the engine, the real ccxt client and the emulator's matching engine."""
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+
+from scalp_tui.engine.clock import WallClock
+from scalp_tui.engine.engine import Engine
+from scalp_tui.engine.params import EngineParams
+from scalp_tui.engine.protocol import (
+    BookUpdate,
+    Candle,
+    ClosePosition,
+    EngageKillSwitch,
+    ErrorEvent,
+    ExitReason,
+    PositionClosed,
+    SetBroker,
+)
+from scalp_tui.execution.ccxt_broker import CcxtBroker
+from scalp_tui.execution.paper import PaperBroker
+from scalp_tui.market.ccxt_feed import CcxtFeed
+from scalp_tui.venue import make_exchange
+
+BTC = "BTC/USDT:USDT"
+
+
+class Live:
+    """An engine trading BTC live on the emulator (auto mode, 0.005 BTC a short)."""
+
+    def __init__(self, emulator) -> None:
+        self.emulator = emulator
+        self.exchange = make_exchange(
+            "binanceusdm",
+            api_key="test-key",
+            secret="test-secret",
+            rest_url=emulator.rest_url,
+            ws_url=emulator.ws_url,
+        )
+        self.events = []
+
+    async def __aenter__(self):
+        clock = WallClock()
+        feed = CcxtFeed(self.exchange, [BTC], clock)
+        markets = await feed.load_markets()
+        self.broker = CcxtBroker(self.exchange, taker_fee=0.0005, maker_fee=0.0002)
+        assert await self.broker.prepare([BTC], 3) == []
+        now = clock.now_ms()
+        history = [Candle(now - now % 300_000 - 300_000, 1, 1, 1, 1, 5000.0)]
+        self.engine = Engine(
+            replace(EngineParams(), mode="auto"),
+            clock,
+            markets,
+            {"paper": PaperBroker(0.0005, 0.0002), "live": self.broker},
+            history={BTC: history},
+        )
+        self.engine.subscribe(self.events.append)
+        assert self.engine.execute(SetBroker("live")).ok
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.broker.drain()
+        await self.exchange.close()
+
+    def show_book(self) -> None:
+        """Hand the engine the emulator's book (what the live feed would deliver)."""
+        bids, asks = self.emulator.book("BTCUSDT", 20)
+        self.engine.on_book(
+            BookUpdate(BTC, self.engine.clock.now_ms(), tuple(bids), tuple(asks), snapshot=True)
+        )
+
+    async def settle(self) -> None:
+        await self.broker.drain()
+        await asyncio.sleep(0)
+
+
+def ask_heavy(emulator) -> None:
+    emulator.seed_book(
+        "BTCUSDT",
+        [(round(60_000.0 - 0.1 * i, 1), 0.002) for i in range(10)],
+        [(round(60_000.1 + 0.1 * i, 1), 1.0) for i in range(10)],
+    )
+
+
+async def test_live_entry_fill_and_exit(emulator) -> None:
+    ask_heavy(emulator)
+    async with Live(emulator) as live:
+        live.show_book()  # signal: a live market sell of 0.005 (300 USDT at 60000)
+        await live.settle()
+        (position,) = live.engine.positions.values()
+        assert position.broker == "live" and position.qty == pytest.approx(0.005)
+        # it walked the emulator's bids: 0.002 @ 60000.0, 0.002 @ 59999.9, 0.001 @ 59999.8
+        assert position.entry_price == pytest.approx(59_999.92)
+        assert emulator.positions["BTCUSDT"][0] == pytest.approx(-0.005)
+        assert live.engine.execute(ClosePosition(position.id)).ok
+        await live.settle()
+        (closed,) = [e for e in live.events if isinstance(e, PositionClosed)]
+        assert closed.position.exit_reason is ExitReason.MANUAL
+        assert emulator.positions["BTCUSDT"][0] == pytest.approx(0.0)
+        assert not live.engine.positions
+
+
+async def test_partial_fill_sets_the_position_to_what_filled(emulator) -> None:
+    ask_heavy(emulator)
+    emulator.partial_next = [0.5]
+    async with Live(emulator) as live:
+        live.show_book()
+        await live.settle()
+        (position,) = live.engine.positions.values()
+        assert position.qty == pytest.approx(0.0025)
+        assert emulator.positions["BTCUSDT"][0] == pytest.approx(-0.0025)
+
+
+async def test_rejected_order_keeps_the_exchanges_reason_and_no_position(emulator) -> None:
+    ask_heavy(emulator)
+    emulator.reject_next = [(-2019, "Margin is insufficient.")]
+    async with Live(emulator) as live:
+        live.show_book()
+        await live.settle()
+        assert not live.engine.positions
+        errors = [e.message for e in live.events if isinstance(e, ErrorEvent)]
+        assert any("InsufficientFunds" in m and "Margin is insufficient" in m for m in errors)
+        assert "BTCUSDT" not in emulator.positions
+
+
+async def test_a_429_storm_loses_and_duplicates_no_order(emulator) -> None:
+    ask_heavy(emulator)
+    emulator.rate_limit_next = 3
+    async with Live(emulator) as live:
+        live.show_book()
+        await live.settle()
+        assert live.broker.rate_limited == 3
+        assert emulator.order_requests == 4
+        assert len(emulator.orders) == 1
+        (position,) = live.engine.positions.values()
+        assert position.qty == pytest.approx(0.005)
+
+
+async def test_kill_switch_flattens_while_market_data_is_down(emulator) -> None:
+    ask_heavy(emulator)
+    async with Live(emulator) as live:
+        live.show_book()
+        await live.settle()
+        assert live.engine.positions
+        await emulator.drop_connections()  # every WebSocket gone; REST still answers
+        assert live.engine.execute(EngageKillSwitch()).ok
+        await live.settle()
+        assert not live.engine.positions
+        assert emulator.positions["BTCUSDT"][0] == pytest.approx(0.0)
+        closed = [e for e in live.events if isinstance(e, PositionClosed)]
+        assert closed[-1].position.exit_reason is ExitReason.KILL_SWITCH
