@@ -96,7 +96,8 @@ def run(
     mode: ModeOpt = None,
     symbol: SymbolOpt = None,
 ) -> None:
-    """Open the console on the simulated market (paper trading by default)."""
+    """Open the console: the simulated market by default, or the configured exchange
+    (exchange.id, with exchange.rest_url/ws_url for custom endpoints). Paper by default."""
     from scalp_tui.tui.app import ScalpApp
     from scalp_tui.tui.keymap import action_ids, unknown_actions
 
@@ -105,8 +106,23 @@ def run(
     if unknown:
         known = ", ".join(action_ids())
         raise fail([f"keys.{name}: unknown console action (known: {known})" for name in unknown])
-    session = _simulated_session(loaded, seed, speed)
-    ScalpApp(session, loaded.settings, keys=loaded.settings.keys).run()
+    if loaded.settings.exchange.id == "simulated":
+        session = _simulated_session(loaded, seed, speed)
+        ScalpApp(session, loaded.settings, keys=loaded.settings.keys).run()
+        return
+    import asyncio
+
+    from scalp_tui.live_session import ConnectError, LiveSession
+
+    async def console_on_exchange() -> None:
+        # connect and run in one event loop: ccxt's client belongs to its loop
+        session = await LiveSession.connect(loaded.settings)
+        await ScalpApp(session, loaded.settings, keys=loaded.settings.keys).run_async()
+
+    try:
+        asyncio.run(console_on_exchange())
+    except ConnectError as exc:
+        raise fail([str(exc)]) from None
 
 
 @app.command()
@@ -141,6 +157,10 @@ def headless(
             "the simulated market; fills stay paper. Endpoints: exchange.rest_url/ws_url.",
         ),
     ] = None,
+    live: Annotated[
+        bool,
+        typer.Option("--live", help="Send real orders (needs --exchange and API credentials)."),
+    ] = False,
 ) -> None:
     """Run the engine without the console: one log line per event, then a summary."""
     from scalp_tui.headless import run_headless
@@ -152,6 +172,8 @@ def headless(
         overrides["exchange"] = {"id": exchange}
     loaded = load_or_exit(config, secrets, **overrides)
     if loaded.settings.exchange.id == "simulated":
+        if live:
+            raise fail(["--live needs --exchange: the simulated market has no real orders"])
         session = _simulated_session(loaded, seed, speed)
         run_headless(session, duration, accept=accept, as_json=as_json)
         return
@@ -161,7 +183,7 @@ def headless(
     from scalp_tui.live_session import ConnectError
 
     try:
-        asyncio.run(run_headless_live(loaded.settings, duration, accept, as_json))
+        asyncio.run(run_headless_live(loaded.settings, duration, accept, as_json, live_orders=live))
     except ConnectError as exc:
         raise fail([str(exc)]) from None
 

@@ -57,12 +57,13 @@ async def run_headless_live(
     accept: bool = False,
     as_json: bool = False,
     out: TextIO = sys.stdout,
+    live_orders: bool = False,
 ) -> dict[str, object]:
     """Connect to the configured exchange, run, print the summary: one event loop,
     since ccxt's client belongs to the loop it was created in."""
     from scalp_tui.live_session import LiveSession
 
-    session = await LiveSession.connect(settings)
+    session = await LiveSession.connect(settings, live_orders=live_orders)
     session.subscribe(HeadlessLogger(session, accept, out))
     try:
         await session.run(duration_s)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from scalp_tui.config import Settings
@@ -16,6 +17,7 @@ from scalp_tui.engine.clock import WallClock
 from scalp_tui.engine.engine import Engine
 from scalp_tui.engine.params import EngineParams
 from scalp_tui.engine.protocol import Candle, Command, CommandResult, Event, Snapshot
+from scalp_tui.execution.ccxt_broker import CcxtBroker
 from scalp_tui.execution.paper import PaperBroker
 from scalp_tui.market.ccxt_feed import CcxtFeed
 from scalp_tui.venue import VenueError, make_exchange
@@ -42,17 +44,33 @@ async def fetch_history(exchange: Any, symbol: str, timeframe: str, now_ms: int)
 class LiveSession:
     elapsed_key = "seconds"  # wall-clock seconds
 
-    def __init__(self, engine: Engine, feed: CcxtFeed, paper: PaperBroker) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        feed: CcxtFeed,
+        paper: PaperBroker,
+        live: CcxtBroker | None = None,
+    ) -> None:
         self.engine = engine
         self.feed = feed
         self.paper = paper
+        self.live = live
         self.stop_event = asyncio.Event()
         self._started_ms = engine.clock.now_ms()
 
     @classmethod
-    async def connect(cls, settings: Settings, symbols: list[str] | None = None) -> LiveSession:
+    async def connect(
+        cls, settings: Settings, symbols: list[str] | None = None, live_orders: bool = False
+    ) -> LiveSession:
+        """Markets, history and brokers. With credentials a live broker is ready (new
+        entries still go to paper unless `live_orders` or `paper: false`)."""
         symbols = symbols or list(settings.symbols)
         ex = settings.exchange
+        if live_orders and not settings.has_credentials:
+            raise ConnectError(
+                "live orders need API credentials: set SCALP_TUI_API_KEY and "
+                "SCALP_TUI_API_SECRET, or use --secrets FILE"
+            )
         try:
             exchange = make_exchange(
                 ex.id,
@@ -85,14 +103,24 @@ class LiveSession:
                 f"cannot load markets from {where}: {type(exc).__name__}: {exc}"
             ) from None
         paper = PaperBroker(settings.taker_fee, settings.maker_fee)
-        engine = Engine(
-            EngineParams.from_settings(settings),
-            clock,
-            markets,
-            {"paper": paper},
-            history=history,
-        )
-        return cls(engine, feed, paper)
+        brokers: dict[str, Any] = {"paper": paper}
+        live = None
+        if settings.has_credentials:
+            live = CcxtBroker(exchange, settings.taker_fee, settings.maker_fee)
+            if live_orders or not settings.paper:
+                problems = await live.prepare(symbols, settings.leverage)
+                if problems:
+                    await exchange.close()
+                    raise ConnectError("; ".join(problems))
+            brokers["live"] = live
+        params = EngineParams.from_settings(settings)
+        if live_orders:
+            params = replace(params, paper=False)
+        elif not settings.paper and live is None:
+            await exchange.close()
+            raise ConnectError("paper is false but no API credentials are set")
+        engine = Engine(params, clock, markets, brokers, history=history)
+        return cls(engine, feed, paper, live)
 
     def subscribe(self, listener: Callable[[Event], None]) -> None:
         self.engine.subscribe(listener)
@@ -111,6 +139,9 @@ class LiveSession:
 
     async def run(self, duration_s: float | None = None) -> None:
         timer = asyncio.create_task(self._timer())
+        orders = (
+            asyncio.create_task(self.live.watch(self.stop_event)) if self.live is not None else None
+        )
         ender = (
             asyncio.get_running_loop().call_later(duration_s, self.stop_event.set)
             if duration_s is not None
@@ -122,7 +153,11 @@ class LiveSession:
             if ender is not None:
                 ender.cancel()
             timer.cancel()
-            await asyncio.gather(timer, return_exceptions=True)
+            if orders is not None:
+                orders.cancel()
+            await asyncio.gather(timer, *([orders] if orders else []), return_exceptions=True)
+            if self.live is not None:
+                await self.live.drain()
             await self.feed.close()
 
     async def _timer(self) -> None:

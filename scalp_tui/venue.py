@@ -17,6 +17,11 @@ NOT_SUPPORTED = {
 }
 
 
+# What the console cannot work without. cancelAllOrders is optional: without it the
+# kill switch cancels open orders one by one.
+REQUIRED = ("swap", "watchOrderBook", "watchTrades", "createOrder", "cancelOrder", "fetchOrder")
+
+
 class VenueError(Exception):
     """One clear line for the user; the CLI exits with code 2."""
 
@@ -32,6 +37,10 @@ def check_capabilities(exchange_id: str) -> None:
 
     if not hasattr(ccxt.pro, exchange_id):
         raise VenueError(f"exchange {exchange_id!r} is missing from the installed ccxt.pro")
+    has = getattr(ccxt.pro, exchange_id)().has
+    missing = [need for need in REQUIRED if not has.get(need)]
+    if missing:
+        raise VenueError(f"exchange {exchange_id!r} refused: ccxt lacks {', '.join(missing)}")
 
 
 def _with_origin(url: str, origin: str) -> str:

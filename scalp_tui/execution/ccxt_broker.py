@@ -181,11 +181,16 @@ class CcxtBroker:
     async def _cancel_all(self, symbol: str) -> None:
         import ccxt
 
+        open_orders = [
+            o for i, o in self._orders.items() if o.symbol == symbol and i not in self._done
+        ]
+        if not self.exchange.has.get("cancelAllOrders"):  # e.g. okx: one by one
+            await asyncio.gather(*(self._cancel(order) for order in open_orders))
+            return
         with contextlib.suppress(ccxt.BaseError):  # each order is looked up below anyway
             await self.exchange.cancel_all_orders(symbol)
-        for order in [o for i, o in self._orders.items() if o.symbol == symbol]:
-            if order.id not in self._done:
-                await self._look_up(order)
+        for order in open_orders:
+            await self._look_up(order)
 
     # -- answers ---------------------------------------------------------------------
 

@@ -72,7 +72,7 @@ class _MarketEmulator:
 
     # -- lifecycle ---------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, port: int = 0) -> None:
         app = web.Application()
         app.router.add_get("/fapi/v1/exchangeInfo", self._exchange_info)
         app.router.add_get("/fapi/v1/depth", self._depth)
@@ -96,7 +96,7 @@ class _MarketEmulator:
         app.router.add_put("/fapi/v1/listenKey", self._listen_key)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
