@@ -161,6 +161,14 @@ def headless(
         bool,
         typer.Option("--live", help="Send real orders (needs --exchange and API credentials)."),
     ] = False,
+    pairlist: Annotated[
+        Path | None,
+        typer.Option("--pairlist", help="freqtrade pairlist file: choose symbols by it."),
+    ] = None,
+    blacklist: Annotated[
+        Path | None,
+        typer.Option("--blacklist", help="freqtrade blacklist file (exchange.pair_blacklist)."),
+    ] = None,
 ) -> None:
     """Run the engine without the console: one log line per event, then a summary."""
     from scalp_tui.headless import run_headless
@@ -174,6 +182,8 @@ def headless(
     if loaded.settings.exchange.id == "simulated":
         if live:
             raise fail(["--live needs --exchange: the simulated market has no real orders"])
+        if pairlist or blacklist:
+            raise fail(["--pairlist/--blacklist need --exchange: they choose among its pairs"])
         session = _simulated_session(loaded, seed, speed)
         run_headless(session, duration, accept=accept, as_json=as_json)
         return
@@ -181,9 +191,27 @@ def headless(
 
     from scalp_tui.headless import run_headless_live
     from scalp_tui.live_session import ConnectError
+    from scalp_tui.pairlist import PairlistError, read_blacklist, read_pairlist
 
     try:
-        asyncio.run(run_headless_live(loaded.settings, duration, accept, as_json, live_orders=live))
+        steps = read_pairlist(pairlist) if pairlist else None
+        if blacklist and steps is None:
+            steps = [{"method": "StaticPairList"}]
+        patterns = read_blacklist(blacklist) if blacklist else None
+    except PairlistError as exc:
+        raise fail([str(exc)]) from None
+    try:
+        asyncio.run(
+            run_headless_live(
+                loaded.settings,
+                duration,
+                accept,
+                as_json,
+                live_orders=live,
+                pairlist=steps,
+                blacklist=patterns,
+            )
+        )
     except ConnectError as exc:
         raise fail([str(exc)]) from None
 

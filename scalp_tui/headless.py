@@ -58,12 +58,23 @@ async def run_headless_live(
     as_json: bool = False,
     out: TextIO = sys.stdout,
     live_orders: bool = False,
+    pairlist: Any = None,
+    blacklist: Any = None,
 ) -> dict[str, object]:
     """Connect to the configured exchange, run, print the summary: one event loop,
     since ccxt's client belongs to the loop it was created in."""
     from scalp_tui.live_session import LiveSession
 
-    session = await LiveSession.connect(settings, live_orders=live_orders)
+    session = await LiveSession.connect(
+        settings, live_orders=live_orders, pairlist=pairlist, blacklist=blacklist
+    )
+    for note in session.notes:
+        print(f"pairlist: {note}", file=out)
+    if session.notes:
+        print(
+            f"pairlist: {len(session.feed.symbols)} symbols: {', '.join(session.feed.symbols)}",
+            file=out,
+        )
     session.subscribe(HeadlessLogger(session, accept, out))
     try:
         await session.run(duration_s)

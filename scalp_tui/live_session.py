@@ -7,6 +7,7 @@ time is the wall clock and the engine timer is a wall-clock task.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -20,6 +21,7 @@ from scalp_tui.engine.protocol import Candle, Command, CommandResult, Event, Sna
 from scalp_tui.execution.ccxt_broker import CcxtBroker
 from scalp_tui.execution.paper import PaperBroker
 from scalp_tui.market.ccxt_feed import CcxtFeed
+from scalp_tui.pairlist import resolve
 from scalp_tui.venue import VenueError, make_exchange
 
 HISTORY_CANDLES = 24
@@ -55,12 +57,18 @@ class LiveSession:
         self.feed = feed
         self.paper = paper
         self.live = live
+        self.notes: list[str] = []  # how the symbols were chosen (pairlist steps)
         self.stop_event = asyncio.Event()
         self._started_ms = engine.clock.now_ms()
 
     @classmethod
     async def connect(
-        cls, settings: Settings, symbols: list[str] | None = None, live_orders: bool = False
+        cls,
+        settings: Settings,
+        symbols: list[str] | None = None,
+        live_orders: bool = False,
+        pairlist: list[dict[str, Any]] | None = None,
+        blacklist: list[re.Pattern[str]] | None = None,
     ) -> LiveSession:
         """Markets, history and brokers. With credentials a live broker is ready (new
         entries still go to paper unless `live_orders` or `paper: false`)."""
@@ -85,6 +93,17 @@ class LiveSession:
             )
         except VenueError as exc:
             raise ConnectError(str(exc)) from None
+        notes: list[str] = []
+        if pairlist is not None:
+            try:
+                resolution = await resolve(exchange, pairlist, blacklist)
+            except Exception as exc:  # ccxt's errors: network, exchange
+                await exchange.close()
+                raise ConnectError(f"cannot resolve the pairlist: {exc}") from None
+            if not resolution.pairs:
+                await exchange.close()
+                raise ConnectError("the pairlist selected no pairs: " + "; ".join(resolution.notes))
+            symbols, notes = resolution.pairs, resolution.notes
         clock = WallClock()
         feed = CcxtFeed(exchange, symbols, clock, depth=max(50, settings.short_scalp_book_depth))
         try:
@@ -120,7 +139,9 @@ class LiveSession:
             await exchange.close()
             raise ConnectError("paper is false but no API credentials are set")
         engine = Engine(params, clock, markets, brokers, history=history)
-        return cls(engine, feed, paper, live)
+        session = cls(engine, feed, paper, live)
+        session.notes = notes
+        return session
 
     def subscribe(self, listener: Callable[[Event], None]) -> None:
         self.engine.subscribe(listener)

@@ -38,6 +38,9 @@ MARKETS = {
     "BTCUSDT": ("BTC", "USDT", "0.10", "0.001", "0.001"),
     "ETHUSDT": ("ETH", "USDT", "0.01", "0.001", "0.001"),
     "SOLUSDT": ("SOL", "USDT", "0.0100", "1", "1"),
+    "BNBUSDT": ("BNB", "USDT", "0.010", "0.01", "0.01"),
+    "PEPEUSDT": ("PEPE", "USDT", "0.0000001", "1", "1"),
+    "DOGEUSDT": ("DOGE", "USDT", "0.00001", "1", "1"),
 }
 
 
@@ -55,6 +58,7 @@ class _MarketEmulator:
         self._gap_next: set[str] = set()
         self.snapshots_served = 0
         self.subscribe_count = 0
+        self.quote_volume: dict[str, float] = {}  # 24 h quote volume per exchange id
         # trading state
         self.orders: dict[int, dict] = {}
         self.client_ids: dict[str, int] = {}
@@ -78,6 +82,8 @@ class _MarketEmulator:
         app.router.add_get("/fapi/v1/depth", self._depth)
         app.router.add_get("/fapi/v1/time", self._time)
         app.router.add_get("/fapi/v1/klines", self._klines)
+        app.router.add_get("/fapi/v1/ticker/24hr", self._ticker_24hr)
+        app.router.add_get("/fapi/v1/ticker/bookTicker", self._book_ticker)
         app.router.add_get("/ws", self._ws)
         app.router.add_get("/ws/{tail:.*}", self._ws)
         app.router.add_get("/{kind}/ws/{tail:.*}", self._ws)
@@ -195,6 +201,51 @@ class _MarketEmulator:
 
     async def _time(self, request: web.Request) -> web.Response:
         return web.json_response({"serverTime": int(time.time() * 1000)})
+
+    async def _ticker_24hr(self, request: web.Request) -> web.Response:
+        now = int(time.time() * 1000)
+        rows = []
+        for m in self.markets.values():
+            bids, _ = self.book(m.symbol, 1)
+            last = bids[0][0] if bids else 0.0
+            rows.append(
+                {
+                    "symbol": m.symbol,
+                    "priceChange": "0",
+                    "priceChangePercent": "0",
+                    "weightedAvgPrice": _fmt(last),
+                    "lastPrice": _fmt(last),
+                    "lastQty": "1",
+                    "openPrice": _fmt(last),
+                    "highPrice": _fmt(last),
+                    "lowPrice": _fmt(last),
+                    "volume": "1000",
+                    "quoteVolume": _fmt(self.quote_volume.get(m.symbol, 0.0)),
+                    "openTime": now - 86_400_000,
+                    "closeTime": now,
+                    "firstId": 1,
+                    "lastId": 2,
+                    "count": 2,
+                }
+            )
+        return web.json_response(rows)
+
+    async def _book_ticker(self, request: web.Request) -> web.Response:
+        rows = []
+        for m in self.markets.values():
+            bids, asks = self.book(m.symbol, 1)
+            if bids and asks:
+                rows.append(
+                    {
+                        "symbol": m.symbol,
+                        "bidPrice": _fmt(bids[0][0]),
+                        "bidQty": _fmt(bids[0][1]),
+                        "askPrice": _fmt(asks[0][0]),
+                        "askQty": _fmt(asks[0][1]),
+                        "time": int(time.time() * 1000),
+                    }
+                )
+        return web.json_response(rows)
 
     async def _klines(self, request: web.Request) -> web.Response:
         """Flat history with volume 5000 a candle, the last one still forming."""

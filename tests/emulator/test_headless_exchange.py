@@ -75,3 +75,42 @@ async def test_unreachable_exchange_is_one_line_and_exit_2(tmp_path: Path) -> No
     assert proc.returncode == 2
     lines = err.decode().strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: cannot load markets from")
+
+
+async def test_headless_takes_its_symbols_from_a_pairlist(emulator, tmp_path: Path) -> None:
+    reference = Path(__file__).resolve().parents[3] / "shared" / "reference" / "nfi-configs"
+    if not reference.is_dir():
+        import pytest
+
+        pytest.skip(f"reference configs not found at {reference}")
+    emulator.seed_book("ETHUSDT", [(2600.0, 5.0)], [(2600.01, 5.0)])
+    emulator.quote_volume.update({"BTCUSDT": 9e9, "ETHUSDT": 5e9})
+    env = {
+        **os.environ,
+        "SCALP_TUI_EXCHANGE__REST_URL": emulator.rest_url,
+        "SCALP_TUI_EXCHANGE__WS_URL": emulator.ws_url,
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "scalp_tui.cli",
+        "headless",
+        "--exchange",
+        "binanceusdm",
+        "--pairlist",
+        str(reference / "pairlist-volume-binance-usdt.json"),
+        "--blacklist",
+        str(reference / "blacklist-binance.json"),
+        "--duration",
+        "1",
+        "--json",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 0, err.decode()
+    text = out.decode()
+    assert "pairlist: AgeFilter: not computed" in text
+    assert "pairlist: 2 symbols: BTC/USDT:USDT, ETH/USDT:USDT" in text
