@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import WSMsgType, web
@@ -73,6 +74,7 @@ class _MarketEmulator:
         self.partial_next: list[float] = []  # fraction filled of the next orders
         self.rate_limit_next = 0  # answer this many order requests with HTTP 429
         self.delay_s = 0.0  # added to every order request
+        self.on_order_request: Callable[[], None] | None = None  # timing hook (benchmarks)
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -427,6 +429,8 @@ class _Trading:
     """Order matching and account state; `BinanceUsdmEmulator` below combines both."""
 
     async def _new_order(self, request: web.Request) -> web.Response:
+        if self.on_order_request is not None:
+            self.on_order_request()
         self.order_requests += 1
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
