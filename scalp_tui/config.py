@@ -93,6 +93,7 @@ class Settings(BaseSettings):
     mode: Literal["auto", "confirm"] = "confirm"
     paper: bool = True
     entry_order_type: Literal["market", "limit"] = "market"
+    entry_limit_timeout_s: float = Field(30, gt=0, le=3600)
     kill_switch_max_attempts: int = Field(5, ge=1, le=20)
     kill_switch_backoff_s: float = Field(0.5, gt=0, le=10)
     exchange: ExchangeSettings = Field(default_factory=ExchangeSettings)

@@ -26,6 +26,7 @@ from scalp_tui.venue import VenueError, make_exchange
 
 HISTORY_CANDLES = 24
 TIMER_S = 0.25
+ORDER_POLL_S = 2.0  # REST check of working orders, behind the order stream
 
 
 class ConnectError(Exception):
@@ -161,7 +162,9 @@ class LiveSession:
     async def run(self, duration_s: float | None = None) -> None:
         timer = asyncio.create_task(self._timer())
         orders = (
-            asyncio.create_task(self.live.watch(self.stop_event)) if self.live is not None else None
+            asyncio.gather(self.live.watch(self.stop_event), self._poll_orders())
+            if self.live is not None
+            else None
         )
         ender = (
             asyncio.get_running_loop().call_later(duration_s, self.stop_event.set)
@@ -180,6 +183,12 @@ class LiveSession:
             if self.live is not None:
                 await self.live.drain()
             await self.feed.close()
+
+    async def _poll_orders(self) -> None:
+        assert self.live is not None
+        while True:
+            await asyncio.sleep(ORDER_POLL_S)
+            await self.live.poll()
 
     async def _timer(self) -> None:
         while True:

@@ -65,8 +65,6 @@ from scalp_tui.engine.risk import DAY_MS, GateInputs, RiskLimits, blocking_gate
 from scalp_tui.engine.signal import EntryRule
 from scalp_tui.execution.broker import Broker
 
-# A limit entry left unfilled this long is cancelled; any partial fill is kept.
-ENTRY_LIMIT_TIMEOUT_MS = 30_000
 # Backoff cap between attempts to exit a position whose exit order was rejected.
 MAX_EXIT_BACKOFF_MS = 30_000
 
@@ -306,7 +304,9 @@ class Engine:
             order = self._new_order(
                 symbol, Side.SELL, OrderType.LIMIT, qty, book.best_ask, False, position, "entry"
             )
-            self._order_entry_deadline[order.id] = self.clock.now_ms() + ENTRY_LIMIT_TIMEOUT_MS
+            # unfilled after entry_limit_timeout_s: cancelled, any partial fill kept
+            timeout_ms = int(self.params.entry_limit_timeout_s * 1000)
+            self._order_entry_deadline[order.id] = self.clock.now_ms() + timeout_ms
         else:
             order = self._new_order(
                 symbol, Side.SELL, OrderType.MARKET, qty, None, False, position, "entry"

@@ -32,6 +32,7 @@ class EngineParams:
     mode: str = "confirm"
     paper: bool = True
     entry_order_type: str = "market"
+    entry_limit_timeout_s: float = 30.0
     kill_switch_max_attempts: int = 5
     kill_switch_backoff_s: float = 0.5
 
@@ -64,6 +65,7 @@ class EngineParams:
             mode=s.mode,
             paper=s.paper,
             entry_order_type=s.entry_order_type,
+            entry_limit_timeout_s=s.entry_limit_timeout_s,
             kill_switch_max_attempts=s.kill_switch_max_attempts,
             kill_switch_backoff_s=s.kill_switch_backoff_s,
         )

@@ -229,6 +229,13 @@ class CcxtBroker:
         self._done.add(order_id)
         listener.on_order_status(order_id, status, reason)
 
+    async def poll(self) -> None:
+        """REST fallback: look up every order still working (a stream update can be
+        lost, e.g. while the private socket reconnects)."""
+        for order_id, order in list(self._orders.items()):
+            if order_id not in self._done:
+                await self._look_up(order)
+
     async def watch(self, stop: asyncio.Event) -> None:
         """Order updates from the private stream; REST answers cover what it misses."""
         import ccxt

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from aiohttp import WSMsgType, web
 
 FAPI_HOSTS = ("https://fapi.binance.com",)
+LISTEN_KEY = "emulator-listen-key"
 
 
 @dataclass
@@ -147,6 +148,7 @@ class _MarketEmulator:
                     side[price] = qty
                 else:
                     side.pop(price, None)
+        await self._match_resting(symbol)
         previous = market.update_id
         if symbol in self._gap_next:  # a lost diff: pu no longer matches
             self._gap_next.discard(symbol)
@@ -357,7 +359,11 @@ class _MarketEmulator:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._sockets.add(ws)
-        if "listenKey" in request.query or "private" in request.path:
+        if (
+            "listenKey" in request.query
+            or LISTEN_KEY in request.path
+            or ("private" in request.path)
+        ):
             self._user_sockets.add(ws)
         self._subscriptions[ws] = set()
         try:
@@ -505,6 +511,24 @@ class _Trading:
             order["status"] = "FILLED"
         elif order["executed"] > 0:
             order["status"] = "PARTIALLY_FILLED"
+
+    async def _match_resting(self, symbol: str) -> None:
+        """Resting limits fill at their price once the opposite best reaches them."""
+        market = self.markets[symbol]
+        for order in list(self.orders.values()):
+            if order["symbol"] != symbol or order["status"] not in ("NEW", "PARTIALLY_FILLED"):
+                continue
+            if order["type"] != "LIMIT":
+                continue
+            opposite = market.bids if order["side"] == "SELL" else market.asks
+            if not opposite:
+                continue
+            best = max(opposite) if order["side"] == "SELL" else min(opposite)
+            crosses = best >= order["price"] if order["side"] == "SELL" else best <= order["price"]
+            if crosses:
+                self._fill(order, order["price"], order["qty"] - order["executed"])
+                order["status"] = "FILLED"
+                await self._push_order(order)
 
     def _fill(self, order: dict, price: float, qty: float) -> None:
         order["executed"] += qty
@@ -675,7 +699,7 @@ class _Trading:
         )
 
     async def _listen_key(self, request: web.Request) -> web.Response:
-        return web.json_response({"listenKey": "emulator-listen-key"})
+        return web.json_response({"listenKey": LISTEN_KEY})
 
 
 class BinanceUsdmEmulator(_Trading, _MarketEmulator):

@@ -150,3 +150,63 @@ async def test_kill_switch_flattens_while_market_data_is_down(emulator) -> None:
         assert emulator.positions["BTCUSDT"][0] == pytest.approx(0.0)
         closed = [e for e in live.events if isinstance(e, PositionClosed)]
         assert closed[-1].position.exit_reason is ExitReason.KILL_SWITCH
+
+
+async def test_resting_limit_entry_fills_through_the_order_stream(emulator) -> None:
+    ask_heavy(emulator)
+    async with Live(emulator) as live:
+        live.engine.params = replace(live.engine.params, entry_order_type="limit")
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(live.broker.watch(stop))
+        try:
+            await until_true(lambda: bool(emulator._user_sockets))  # the stream is up
+            live.show_book()  # a limit sell rests at the best ask, 60000.1
+            await live.settle()
+            (position,) = live.engine.positions.values()
+            assert position.qty == 0.0  # resting, nothing filled
+            assert [o["status"] for o in emulator.orders.values()] == ["NEW"]
+            # the bid rises to our price: the emulator fills us and says so on the stream
+            await emulator.set_levels("BTCUSDT", [(60_000.1, 1.0)], [(60_000.1, 0.0)])
+            await until_true(lambda: position.qty > 0)
+            assert position.qty == pytest.approx(0.005)
+            assert position.entry_price == pytest.approx(60_000.1)
+        finally:
+            stop.set()
+            watcher.cancel()
+
+
+async def test_a_fill_missed_by_the_stream_is_found_by_rest(emulator) -> None:
+    ask_heavy(emulator)
+    async with Live(emulator) as live:
+        live.engine.params = replace(live.engine.params, entry_order_type="limit")
+        live.show_book()  # no order stream running in this test
+        await live.settle()
+        (position,) = live.engine.positions.values()
+        await emulator.set_levels("BTCUSDT", [(60_000.1, 1.0)], [(60_000.1, 0.0)])
+        assert position.qty == 0.0
+        await live.broker.poll()
+        assert position.qty == pytest.approx(0.005)
+
+
+async def test_unfilled_limit_entry_is_cancelled_after_its_timeout(emulator) -> None:
+    ask_heavy(emulator)
+    async with Live(emulator) as live:
+        live.engine.params = replace(
+            live.engine.params, entry_order_type="limit", entry_limit_timeout_s=0.2
+        )
+        live.show_book()
+        await live.settle()
+        assert len(live.engine.positions) == 1
+        await asyncio.sleep(0.25)
+        live.engine.on_timer()
+        await live.settle()
+        assert not live.engine.positions  # nothing filled: no position ever existed
+        assert [o["status"] for o in emulator.orders.values()] == ["CANCELED"]
+
+
+async def until_true(condition, timeout: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)
