@@ -69,10 +69,10 @@ async def run_headless_live(
         settings, live_orders=live_orders, pairlist=pairlist, blacklist=blacklist
     )
     for note in session.notes:
-        print(f"pairlist: {note}", file=out)
+        print(f"start: {note}", file=out)
     if session.notes:
         print(
-            f"pairlist: {len(session.feed.symbols)} symbols: {', '.join(session.feed.symbols)}",
+            f"start: {len(session.feed.symbols)} symbols: {', '.join(session.feed.symbols)}",
             file=out,
         )
     session.subscribe(HeadlessLogger(session, accept, out))

@@ -133,6 +133,10 @@ class LiveSession:
                     await exchange.close()
                     raise ConnectError("; ".join(problems))
             brokers["live"] = live
+            try:
+                notes += await live.foreign_positions(symbols)
+            except Exception as exc:  # ccxt's errors: auth, network
+                notes.append(f"positions could not be checked: {type(exc).__name__}: {exc}")
         params = EngineParams.from_settings(settings)
         if live_orders:
             params = replace(params, paper=False)

@@ -76,6 +76,24 @@ class CcxtBroker:
                 problems.append(f"{symbol}: cannot set leverage {leverage}: {exc}")
         return problems
 
+    async def foreign_positions(self, symbols: list[str]) -> list[str]:
+        """Positions the exchange holds on `symbols` that this console did not open.
+
+        They are reported, never adopted: closing or managing them is the user's call.
+        """
+        rows = await self.exchange.fetch_positions(symbols)
+        found = []
+        for row in rows:
+            contracts = float(row.get("contracts") or 0.0)
+            if contracts:
+                side = row.get("side") or ("short" if contracts < 0 else "long")
+                found.append(
+                    f"{row['symbol']}: the exchange holds a {side} of {abs(contracts):g} "
+                    f"at {row.get('entryPrice')} that this console did not open; "
+                    "left alone, not adopted"
+                )
+        return found
+
     # -- the Broker protocol -------------------------------------------------------
 
     def submit(self, order: Order) -> None:

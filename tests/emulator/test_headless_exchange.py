@@ -112,5 +112,42 @@ async def test_headless_takes_its_symbols_from_a_pairlist(emulator, tmp_path: Pa
     out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
     assert proc.returncode == 0, err.decode()
     text = out.decode()
-    assert "pairlist: AgeFilter: not computed" in text
-    assert "pairlist: 2 symbols: BTC/USDT:USDT, ETH/USDT:USDT" in text
+    assert "start: AgeFilter: not computed" in text
+    assert "start: 2 symbols: BTC/USDT:USDT, ETH/USDT:USDT" in text
+
+
+async def test_a_position_the_console_did_not_open_is_shown_not_adopted(
+    emulator, tmp_path: Path
+) -> None:
+    emulator.positions["BTCUSDT"] = (-0.25, 59_000.0)  # opened elsewhere, by hand
+    env = {
+        **os.environ,
+        "SCALP_TUI_EXCHANGE__REST_URL": emulator.rest_url,
+        "SCALP_TUI_EXCHANGE__WS_URL": emulator.ws_url,
+        "SCALP_TUI_API_KEY": "test-key",
+        "SCALP_TUI_API_SECRET": "test-secret",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "scalp_tui.cli",
+        "headless",
+        "--exchange",
+        "binanceusdm",
+        "--symbol",
+        BTC,
+        "--duration",
+        "1",
+        "--json",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 0, err.decode()
+    text = out.decode()
+    assert "BTC/USDT:USDT: the exchange holds a short of 0.25" in text
+    assert "not adopted" in text
+    assert json.loads(text.strip().splitlines()[-1])["open_positions"] == 0
+    assert "test-secret" not in text + err.decode()
