@@ -141,6 +141,8 @@ class ScalpApp(App[None]):
             f"console started: {self.exchange_label}, {len(self.symbols)} symbols, "
             f"{self.snap.mode.value} mode, {self.snap.broker}"
         )
+        for note in getattr(self.session, "notes", ()):  # e.g. positions left alone
+            self.log_pane.add_line(f"start: {note}", style="bold yellow")
         if self.autorun:
             self.run_worker(self.session.run(), name="feed", group="feed")
 

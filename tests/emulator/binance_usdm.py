@@ -16,6 +16,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from aiohttp import WSMsgType, web
 
@@ -191,6 +192,46 @@ class _MarketEmulator:
 
     def subscribed(self, stream: str) -> bool:
         return any(stream in streams for streams in self._subscriptions.values())
+
+    def seed_recording(self, path: Path, symbol: str = "BTCUSDT") -> None:
+        """Start from the recording's REST depth snapshot (1,000 levels a side)."""
+        from scalp_tui.engine.protocol import BookUpdate
+        from scalp_tui.market.recording import read_recording
+
+        for event in read_recording(path):
+            if isinstance(event, BookUpdate) and event.snapshot:
+                self.seed_book(symbol, list(event.bids), list(event.asks))
+                return
+
+    async def play_recording(
+        self, path: Path, symbol: str = "BTCUSDT", speed: float = 0.0, limit: int | None = None
+    ) -> int:
+        """Send the recorded depth diffs and trades on as this exchange's own market
+        (after `seed_recording`). `speed` 0 plays as fast as possible. Returns the
+        number of frames played."""
+        from scalp_tui.engine.protocol import BookUpdate
+        from scalp_tui.market.recording import read_recording
+
+        played = 0
+        first_ts: int | None = None
+        start = time.perf_counter()
+        for event in read_recording(path):
+            if limit is not None and played >= limit:
+                break
+            if isinstance(event, BookUpdate) and event.snapshot:
+                continue
+            if first_ts is None:
+                first_ts = event.ts_ms
+            if speed > 0:
+                delay = start + (event.ts_ms - first_ts) / 1000 / speed - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            if isinstance(event, BookUpdate):
+                await self.set_levels(symbol, list(event.bids), list(event.asks))
+            else:
+                await self.trade(symbol, event.price, event.qty, event.taker_side.value == "sell")
+            played += 1
+        return played
 
     # -- faults --------------------------------------------------------------------
 

@@ -128,3 +128,21 @@ def test_capability_refusals_are_one_clear_line(exchange_id: str, reason: str) -
     with pytest.raises(VenueError) as info:
         check_capabilities(exchange_id)
     assert reason in str(info.value) and "\n" not in str(info.value)
+
+
+async def test_the_real_recording_played_by_the_emulator_reaches_the_engine_intact(
+    emulator,
+) -> None:
+    from scalp_tui.market.recording import default_recording
+
+    path = default_recording()
+    if not path.is_file():
+        pytest.skip(f"recording not found at {path}")
+    emulator.seed_recording(path)  # ccxt's first snapshot is the real book
+    async with Running(emulator) as run:
+        played = await emulator.play_recording(path, limit=600)
+        assert played == 600
+        await until(lambda: run.last_book() == top(emulator))
+        assert run.feed.resyncs == 0
+        # the real top of book at that point of the recording, not the seed
+        assert run.last_book()[0][0][0] > 61_000
