@@ -27,6 +27,7 @@ from scalp_tui.venue import VenueError, make_exchange
 HISTORY_CANDLES = 24
 TIMER_S = 0.25
 ORDER_POLL_S = 2.0  # REST check of working orders, behind the order stream
+RECONCILE_EVERY = 15  # order polls between position checks (30 s)
 
 
 class ConnectError(Exception):
@@ -106,7 +107,13 @@ class LiveSession:
                 raise ConnectError("the pairlist selected no pairs: " + "; ".join(resolution.notes))
             symbols, notes = resolution.pairs, resolution.notes
         clock = WallClock()
-        feed = CcxtFeed(exchange, symbols, clock, depth=max(50, settings.short_scalp_book_depth))
+        feed = CcxtFeed(
+            exchange,
+            symbols,
+            clock,
+            depth=max(50, settings.short_scalp_book_depth),
+            stale_after_ms=settings.stale_after_ms,
+        )
         try:
             markets = await feed.load_markets()
             history = {
@@ -190,9 +197,37 @@ class LiveSession:
 
     async def _poll_orders(self) -> None:
         assert self.live is not None
+        ticks = 0
         while True:
             await asyncio.sleep(ORDER_POLL_S)
             await self.live.poll()
+            ticks += 1
+            if ticks % RECONCILE_EVERY == 0:
+                await self.reconcile()
+
+    async def reconcile(self) -> list[str]:
+        """Compare what the engine thinks it holds live with what the exchange says;
+        every difference is logged (as an error event) and left for the user."""
+        assert self.live is not None
+        try:
+            held = await self.live.held(self.feed.symbols)
+        except Exception as exc:  # ccxt's errors: network, auth
+            return [f"positions could not be checked: {type(exc).__name__}: {exc}"]
+        ours: dict[str, float] = {}
+        for position in self.engine.positions.values():
+            if position.broker == "live":
+                ours[position.symbol] = ours.get(position.symbol, 0.0) - position.qty
+        problems = []
+        for symbol in sorted(set(held) | set(ours)):
+            exchange_qty, engine_qty = held.get(symbol, 0.0), ours.get(symbol, 0.0)
+            if abs(exchange_qty - engine_qty) > 1e-9:
+                problems.append(
+                    f"{symbol}: the exchange holds {exchange_qty:+g}, this console "
+                    f"{engine_qty:+g}: check it on the exchange"
+                )
+        for problem in problems:
+            self.engine.report_error(problem)
+        return problems
 
     async def _timer(self) -> None:
         while True:

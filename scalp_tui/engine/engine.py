@@ -548,6 +548,11 @@ class Engine:
             self._pnl_today = 0.0
             self._fees_today = 0.0
 
+    def report_error(self, message: str, symbol: str | None = None) -> None:
+        """Errors found outside the engine (reconciliation, brokers) reach the same
+        frontends as the engine's own."""
+        self._emit(ErrorEvent(self.clock.now_ms(), message, symbol))
+
     # ----------------------------------------------------------------- commands
 
     def execute(self, command: Command) -> CommandResult:

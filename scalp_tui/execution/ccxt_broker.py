@@ -94,6 +94,16 @@ class CcxtBroker:
                 )
         return found
 
+    async def held(self, symbols: list[str]) -> dict[str, float]:
+        """Signed contracts the exchange holds per symbol (short < 0)."""
+        held: dict[str, float] = {}
+        for row in await self.exchange.fetch_positions(symbols):
+            contracts = float(row.get("contracts") or 0.0)
+            if contracts:
+                sign = -1.0 if (row.get("side") == "short" or contracts < 0) else 1.0
+                held[row["symbol"]] = sign * abs(contracts)
+        return held
+
     # -- the Broker protocol -------------------------------------------------------
 
     def submit(self, order: Order) -> None:

@@ -66,6 +66,7 @@ class CcxtFeed:
         clock: Clock,
         depth: int = 50,
         seed: int | None = None,
+        stale_after_ms: int = 3_000,
     ) -> None:
         self.exchange = exchange
         self.symbols = list(symbols)
@@ -74,6 +75,8 @@ class CcxtFeed:
         self.resyncs = 0
         self.reconnects = 0
         self.states: dict[str, FeedState] = dict.fromkeys(symbols, FeedState.CONNECTING)
+        self.stale_after_ms = stale_after_ms
+        self._last_book: dict[str, int] = {}
         self._reported: FeedState | None = None
         self._rng = random.Random(seed)
 
@@ -88,6 +91,7 @@ class CcxtFeed:
         self._report(sink, "connecting")
         tasks = [asyncio.create_task(self._books(symbol, sink, stop)) for symbol in self.symbols]
         tasks += [asyncio.create_task(self._trades(symbol, sink, stop)) for symbol in self.symbols]
+        tasks.append(asyncio.create_task(self._watchdog(sink, stop)))
         try:
             await stop.wait()
         finally:
@@ -115,7 +119,9 @@ class CcxtFeed:
                     snapshot=True,
                 )
                 attempt = 0
-                self._set_state(symbol, FeedState.LIVE, sink)
+                self._last_book[symbol] = update.ts_ms
+                if self.states[symbol] is not FeedState.LIVE:
+                    self._set_state(symbol, FeedState.LIVE, sink)
                 sink.on_book(update)
             except ccxt.ChecksumError:
                 self.resyncs += 1
@@ -158,6 +164,17 @@ class CcxtFeed:
             except (ccxt.NetworkError, ccxt.ExchangeError):
                 await asyncio.sleep(backoff_delay(attempt, self._rng))
                 attempt += 1
+
+    async def _watchdog(self, sink: MarketSink, stop: asyncio.Event) -> None:
+        """A live book that stops changing is marked stale (entries already stop on
+        the book's age; this makes the state visible)."""
+        while not stop.is_set():
+            await asyncio.sleep(min(1.0, self.stale_after_ms / 4000))
+            now = self.clock.now_ms()
+            for symbol, last in self._last_book.items():
+                quiet = now - last
+                if self.states[symbol] is FeedState.LIVE and quiet > self.stale_after_ms:
+                    self._set_state(symbol, FeedState.STALE, sink, f"no book update for {quiet} ms")
 
     # -- state -----------------------------------------------------------------
 

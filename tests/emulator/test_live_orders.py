@@ -210,3 +210,26 @@ async def until_true(condition, timeout: float = 5.0) -> None:
     while not condition():
         assert loop.time() < deadline, "condition not met in time"
         await asyncio.sleep(0.01)
+
+
+async def test_reconcile_reports_differences_with_the_exchange(emulator) -> None:
+    from scalp_tui.live_session import LiveSession
+
+    ask_heavy(emulator)
+    async with Live(emulator) as live:
+        live.show_book()
+        await live.settle()
+        session = LiveSession(
+            live.engine,
+            CcxtFeed(live.exchange, [BTC], live.engine.clock),
+            live.engine.brokers["paper"],
+            live.broker,
+        )
+        assert await session.reconcile() == []  # both say short 0.005
+        emulator.positions["BTCUSDT"] = (-0.008, 60_000.0)  # someone traded by hand
+        problems = await session.reconcile()
+        assert problems == [
+            "BTC/USDT:USDT: the exchange holds -0.008, this console -0.005: check it on the "
+            "exchange"
+        ]
+        assert any(isinstance(e, ErrorEvent) and e.message == problems[0] for e in live.events)
