@@ -41,6 +41,14 @@ SpeedOpt = Annotated[
 ModeOpt = Annotated[
     str | None, typer.Option("--mode", help="auto: trade at once; confirm: ask first.")
 ]
+PairlistOpt = Annotated[
+    Path | None,
+    typer.Option("--pairlist", help="freqtrade pairlist file: choose symbols by it (exchanges)."),
+]
+BlacklistOpt = Annotated[
+    Path | None,
+    typer.Option("--blacklist", help="freqtrade blacklist file (exchange.pair_blacklist)."),
+]
 SymbolOpt = Annotated[
     list[str] | None,
     typer.Option("--symbol", "-s", help="Symbol to trade, e.g. BTC/USDT:USDT (repeatable)."),
@@ -81,10 +89,21 @@ def main_callback(
     speed: SpeedOpt = 1.0,
     mode: ModeOpt = None,
     symbol: SymbolOpt = None,
+    pairlist: PairlistOpt = None,
+    blacklist: BlacklistOpt = None,
 ) -> None:
-    """Without a command: open the console on the simulated market (paper, confirm)."""
+    """Without a command: open the console (same options as `run`)."""
     if ctx.invoked_subcommand is None:
-        run(config=config, secrets=secrets, seed=seed, speed=speed, mode=mode, symbol=symbol)
+        run(
+            config=config,
+            secrets=secrets,
+            seed=seed,
+            speed=speed,
+            mode=mode,
+            symbol=symbol,
+            pairlist=pairlist,
+            blacklist=blacklist,
+        )
 
 
 @app.command()
@@ -95,6 +114,8 @@ def run(
     speed: SpeedOpt = 1.0,
     mode: ModeOpt = None,
     symbol: SymbolOpt = None,
+    pairlist: PairlistOpt = None,
+    blacklist: BlacklistOpt = None,
 ) -> None:
     """Open the console: the simulated market by default, or the configured exchange
     (exchange.id, with exchange.rest_url/ws_url for custom endpoints). Paper by default."""
@@ -107,6 +128,8 @@ def run(
         known = ", ".join(action_ids())
         raise fail([f"keys.{name}: unknown console action (known: {known})" for name in unknown])
     if loaded.settings.exchange.id == "simulated":
+        if pairlist or blacklist:
+            raise fail(["--pairlist/--blacklist need an exchange: they choose among its pairs"])
         session = _simulated_session(loaded, seed, speed)
         ScalpApp(session, loaded.settings, keys=loaded.settings.keys).run()
         return
@@ -114,9 +137,11 @@ def run(
 
     from scalp_tui.live_session import ConnectError, LiveSession
 
+    steps, patterns = _read_pairlists(pairlist, blacklist)
+
     async def console_on_exchange() -> None:
         # connect and run in one event loop: ccxt's client belongs to its loop
-        session = await LiveSession.connect(loaded.settings)
+        session = await LiveSession.connect(loaded.settings, pairlist=steps, blacklist=patterns)
         await ScalpApp(session, loaded.settings, keys=loaded.settings.keys).run_async()
 
     try:
@@ -161,14 +186,8 @@ def headless(
         bool,
         typer.Option("--live", help="Send real orders (needs --exchange and API credentials)."),
     ] = False,
-    pairlist: Annotated[
-        Path | None,
-        typer.Option("--pairlist", help="freqtrade pairlist file: choose symbols by it."),
-    ] = None,
-    blacklist: Annotated[
-        Path | None,
-        typer.Option("--blacklist", help="freqtrade blacklist file (exchange.pair_blacklist)."),
-    ] = None,
+    pairlist: PairlistOpt = None,
+    blacklist: BlacklistOpt = None,
 ) -> None:
     """Run the engine without the console: one log line per event, then a summary."""
     from scalp_tui.headless import run_headless
@@ -191,15 +210,8 @@ def headless(
 
     from scalp_tui.headless import run_headless_live
     from scalp_tui.live_session import ConnectError
-    from scalp_tui.pairlist import PairlistError, read_blacklist, read_pairlist
 
-    try:
-        steps = read_pairlist(pairlist) if pairlist else None
-        if blacklist and steps is None:
-            steps = [{"method": "StaticPairList"}]
-        patterns = read_blacklist(blacklist) if blacklist else None
-    except PairlistError as exc:
-        raise fail([str(exc)]) from None
+    steps, patterns = _read_pairlists(pairlist, blacklist)
     try:
         asyncio.run(
             run_headless_live(
@@ -214,6 +226,19 @@ def headless(
         )
     except ConnectError as exc:
         raise fail([str(exc)]) from None
+
+
+def _read_pairlists(pairlist: Path | None, blacklist: Path | None) -> tuple[Any, Any]:
+    from scalp_tui.pairlist import PairlistError, read_blacklist, read_pairlist
+
+    try:
+        steps = read_pairlist(pairlist) if pairlist else None
+        if blacklist and steps is None:
+            steps = [{"method": "StaticPairList"}]
+        patterns = read_blacklist(blacklist) if blacklist else None
+    except PairlistError as exc:
+        raise fail([str(exc)]) from None
+    return steps, patterns
 
 
 def _simulated_session(loaded: LoadedConfig, seed: int, speed: float) -> Any:

@@ -134,11 +134,12 @@ class LiveSession:
         live = None
         if settings.has_credentials:
             live = CcxtBroker(exchange, settings.taker_fee, settings.maker_fee)
-            if live_orders or not settings.paper:
-                problems = await live.prepare(symbols, settings.leverage)
-                if problems:
-                    await exchange.close()
-                    raise ConnectError("; ".join(problems))
+            # isolated margin and the configured leverage before any live order can go
+            # out, including a later switch to live from the console
+            problems = await live.prepare(symbols, settings.leverage)
+            if problems:
+                await exchange.close()
+                raise ConnectError("; ".join(problems))
             brokers["live"] = live
             try:
                 notes += await live.foreign_positions(symbols)
