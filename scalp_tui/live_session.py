@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -17,11 +16,12 @@ from scalp_tui.engine.candles import TIMEFRAME_MS
 from scalp_tui.engine.clock import WallClock
 from scalp_tui.engine.engine import Engine
 from scalp_tui.engine.params import EngineParams
-from scalp_tui.engine.protocol import Candle, Command, CommandResult, Event, Snapshot
+from scalp_tui.engine.protocol import Candle
 from scalp_tui.execution.ccxt_broker import CcxtBroker
 from scalp_tui.execution.paper import PaperBroker
 from scalp_tui.market.ccxt_feed import CcxtFeed
 from scalp_tui.pairlist import resolve
+from scalp_tui.session import EngineSession
 from scalp_tui.venue import VenueError, make_exchange
 
 HISTORY_CANDLES = 24
@@ -45,7 +45,7 @@ async def fetch_history(exchange: Any, symbol: str, timeframe: str, now_ms: int)
     ]
 
 
-class LiveSession:
+class LiveSession(EngineSession):
     elapsed_key = "seconds"  # wall-clock seconds
 
     def __init__(
@@ -156,15 +156,6 @@ class LiveSession:
         session.notes = notes
         return session
 
-    def subscribe(self, listener: Callable[[Event], None]) -> None:
-        self.engine.subscribe(listener)
-
-    def execute(self, command: Command) -> CommandResult:
-        return self.engine.execute(command)
-
-    def snapshot(self, depth: int = 20) -> Snapshot:
-        return self.engine.snapshot(depth)
-
     def start(self) -> None:
         pass  # connecting happened in `connect`
 
@@ -234,6 +225,3 @@ class LiveSession:
         while True:
             await asyncio.sleep(TIMER_S)
             self.engine.on_timer()
-
-    def stop(self) -> None:
-        self.stop_event.set()

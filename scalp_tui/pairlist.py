@@ -29,11 +29,9 @@ def strip_jsonc(text: str) -> str:
     while i < n:
         ch = text[i]
         if ch == '"':
-            j = i + 1
-            while j < n and text[j] != '"':
-                j += 2 if text[j] == "\\" else 1
-            out.append(text[i : j + 1])
-            i = j + 1
+            j = _string_end(text, i)
+            out.append(text[i:j])
+            i = j
         elif text.startswith("//", i):
             while i < n and text[i] != "\n":
                 i += 1
@@ -46,17 +44,23 @@ def strip_jsonc(text: str) -> str:
     return _drop_trailing_commas("".join(out))
 
 
+def _string_end(text: str, start: int) -> int:
+    """Index just past the JSON string that opens at `start` (escapes honoured)."""
+    j = start + 1
+    while j < len(text) and text[j] != '"':
+        j += 2 if text[j] == "\\" else 1
+    return j + 1
+
+
 def _drop_trailing_commas(text: str) -> str:
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
         if ch == '"':
-            j = i + 1
-            while j < n and text[j] != '"':
-                j += 2 if text[j] == "\\" else 1
-            out.append(text[i : j + 1])
-            i = j + 1
+            j = _string_end(text, i)
+            out.append(text[i:j])
+            i = j
             continue
         if ch == ",":
             j = i + 1

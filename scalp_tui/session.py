@@ -22,7 +22,27 @@ from scalp_tui.market.sim import SimMarket
 HISTORY_CANDLES = 24
 
 
-class Session:
+class EngineSession:
+    """What frontends use, whatever feeds the engine: Commands in, Events and
+    Snapshots out."""
+
+    engine: Engine
+    stop_event: asyncio.Event
+
+    def subscribe(self, listener: Callable[[Event], None]) -> None:
+        self.engine.subscribe(listener)
+
+    def execute(self, command: Command) -> CommandResult:
+        return self.engine.execute(command)
+
+    def snapshot(self, depth: int = 20) -> Snapshot:
+        return self.engine.snapshot(depth)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+
+class Session(EngineSession):
     elapsed_key = "sim_seconds"  # the summary's name for `elapsed_s()`
 
     def __init__(self, engine: Engine, feed: PacedFeed, paper: PaperBroker) -> None:
@@ -49,15 +69,6 @@ class Session:
         )
         return cls(engine, PacedFeed(market, clock, speed), paper)
 
-    def subscribe(self, listener: Callable[[Event], None]) -> None:
-        self.engine.subscribe(listener)
-
-    def execute(self, command: Command) -> CommandResult:
-        return self.engine.execute(command)
-
-    def snapshot(self, depth: int = 20) -> Snapshot:
-        return self.engine.snapshot(depth)
-
     def start(self) -> None:
         if not self._started:
             self._started = True
@@ -71,6 +82,3 @@ class Session:
     def elapsed_s(self) -> float:
         """Simulated seconds played so far."""
         return (self.engine.clock.now_ms() - self.feed.source.start_ms) / 1000
-
-    def stop(self) -> None:
-        self.stop_event.set()
