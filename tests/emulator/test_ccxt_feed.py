@@ -46,9 +46,11 @@ def top(emulator, depth: int = 20):
 
 
 class Running:
-    def __init__(self, emulator) -> None:
+    def __init__(self, emulator, stale_after_ms: int = 3_000) -> None:
         exchange = make_exchange("binanceusdm", rest_url=emulator.rest_url, ws_url=emulator.ws_url)
-        self.feed = CcxtFeed(exchange, [BTC], WallClock(), depth=20, seed=1, stale_after_ms=300)
+        self.feed = CcxtFeed(
+            exchange, [BTC], WallClock(), depth=20, seed=1, stale_after_ms=stale_after_ms
+        )
         self.sink = Sink()
         self.stop = asyncio.Event()
 
@@ -149,7 +151,7 @@ async def test_the_real_recording_played_by_the_emulator_reaches_the_engine_inta
 
 
 async def test_a_silent_book_turns_stale_then_live_again(emulator) -> None:
-    async with Running(emulator) as run:
+    async with Running(emulator, stale_after_ms=300) as run:
         await until(lambda: run.sink.statuses[-1].state is FeedState.STALE, timeout=3)
         assert "no book update for" in run.sink.statuses[-1].detail
         await emulator.set_levels("BTCUSDT", [(60_000.0, 3.0)], [])
