@@ -233,3 +233,17 @@ async def test_reconcile_reports_differences_with_the_exchange(emulator) -> None
             "exchange"
         ]
         assert any(isinstance(e, ErrorEvent) and e.message == problems[0] for e in live.events)
+
+
+async def test_a_slow_exchange_never_blocks_the_engine(emulator) -> None:
+    ask_heavy(emulator)
+    emulator.delay_s = 0.3
+    async with Live(emulator) as live:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        live.show_book()  # the order goes out; the engine returns at once
+        assert loop.time() - started < 0.05
+        (position,) = live.engine.positions.values()
+        assert position.qty == 0.0  # sent, not yet answered
+        await live.settle()
+        assert position.qty == pytest.approx(0.005)
