@@ -2,8 +2,9 @@
 signal true to the exchange receiving the order, in auto mode, live broker.
 
 Everything runs on 127.0.0.1 against the Binance USD-M emulator in tests/emulator,
-with the real ccxt.pro client, one process (the emulator shares the event loop, as
-a co-located exchange gateway would share the machine). Each round: a balanced
+with the real ccxt.pro client, in one process: the emulator on a thread and loop of
+its own, the engine on its own (as the console runs it), the console, when asked
+for, on the main thread. Each round: a balanced
 book, then one ask-heavy diff; the order's arrival is timed; the short is closed.
 Split: ccxt receiving and parsing the frame (frame sent -> book handed to the
 engine), the engine deciding (-> order handed to the broker), ccxt sending the
@@ -17,6 +18,7 @@ import argparse
 import asyncio
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from emulator.binance_usdm import BinanceUsdmEmulator
 
 from scalp_tui.config import load_config
 from scalp_tui.engine.protocol import ClosePosition, SetBroker
+from scalp_tui.engine_thread import ThreadedSession
 from scalp_tui.live_session import LiveSession
 
 SYMBOL = "BTC/USDT:USDT"
@@ -48,94 +51,109 @@ async def until(condition: Any, timeout: float = 5.0) -> None:
         await asyncio.sleep(0.0005)
 
 
+class EmulatorThread:
+    """The exchange on a thread and loop of its own, like a separate machine."""
+
+    def __init__(self) -> None:
+        self.emulator = BinanceUsdmEmulator()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def __enter__(self) -> BinanceUsdmEmulator:
+        self.thread.start()
+        self.emulator.seed_book(
+            "BTCUSDT",
+            [(round(60_000.0 - 0.1 * i, 1), 2.0) for i in range(20)],
+            [(round(60_000.1 + 0.1 * i, 1), 2.0) for i in range(20)],
+        )
+        self.call(self.emulator.start())
+        return self.emulator
+
+    def call(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(10)
+
+    def __exit__(self, *exc: object) -> None:
+        self.call(self.emulator.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
 async def run(rounds: int, console: bool) -> dict[str, list[float]]:
-    emulator = BinanceUsdmEmulator()
-    emulator.seed_book(
-        "BTCUSDT",
-        [(round(60_000.0 - 0.1 * i, 1), 2.0) for i in range(20)],
-        [(round(60_000.1 + 0.1 * i, 1), 2.0) for i in range(20)],
-    )
-    await emulator.start()
-    env = {
-        "SCALP_TUI_API_KEY": "bench",
-        "SCALP_TUI_API_SECRET": "bench",
-        "SCALP_TUI_EXCHANGE__ID": "binanceusdm",
-        "SCALP_TUI_EXCHANGE__REST_URL": emulator.rest_url,
-        "SCALP_TUI_EXCHANGE__WS_URL": emulator.ws_url,
-    }
-    overrides = {
-        "mode": "auto",
-        "symbols": [SYMBOL],
-        "max_daily_loss": 1e12,
-        "proposal_cooldown_s": 0,
-    }
-    settings = load_config(None, overrides=overrides, env=env).settings
-    session = await LiveSession.connect(settings)
-    engine = session.engine
-    assert engine.execute(SetBroker("live")).ok
-
-    marks: dict[str, float] = {}
-    on_book, submit = engine.on_book, session.live.submit  # type: ignore[union-attr]
-
-    def timed_on_book(update: Any) -> None:
-        marks.setdefault("engine", time.perf_counter())
-        on_book(update)
-
-    def timed_submit(order: Any) -> None:
-        if order.purpose == "entry":
-            marks.setdefault("broker", time.perf_counter())
-        submit(order)
-
-    engine.on_book = timed_on_book  # type: ignore[method-assign]
-    session.live.submit = timed_submit  # type: ignore[union-attr,method-assign]
-    arrivals: list[float] = []
-    emulator.on_order_request = lambda: arrivals.append(time.perf_counter())
-
-    async def rounds_loop() -> dict[str, list[float]]:
-        figures: dict[str, list[float]] = {
-            "total": [],
-            "ccxt_ws": [],
-            "engine": [],
-            "ccxt_rest": [],
+    exchange_side = EmulatorThread()
+    with exchange_side as emulator:
+        env = {
+            "SCALP_TUI_API_KEY": "bench",
+            "SCALP_TUI_API_SECRET": "bench",
+            "SCALP_TUI_EXCHANGE__ID": "binanceusdm",
+            "SCALP_TUI_EXCHANGE__REST_URL": emulator.rest_url,
+            "SCALP_TUI_EXCHANGE__WS_URL": emulator.ws_url,
         }
-        await until(lambda: engine.books[SYMBOL].best_bid is not None)
-        for _ in range(rounds):
-            await emulator.set_levels("BTCUSDT", *BALANCED)
-            await asyncio.sleep(0.002)
-            marks.clear()
-            before = len(arrivals)
-            sent = time.perf_counter()
-            await emulator.set_levels("BTCUSDT", *ASK_HEAVY)
-            await until(lambda before=before: len(arrivals) > before)
-            got = arrivals[before]
-            figures["total"].append(got - sent)
-            figures["ccxt_ws"].append(marks["engine"] - sent)
-            figures["engine"].append(marks["broker"] - marks["engine"])
-            figures["ccxt_rest"].append(got - marks["broker"])
-            await until(
-                lambda: bool(engine.positions) and all(p.qty > 0 for p in engine.positions.values())
-            )
-            await emulator.set_levels("BTCUSDT", *BALANCED)
-            for position in list(engine.positions.values()):
-                engine.execute(ClosePosition(position.id))
-            await until(lambda: not engine.positions)
-        return figures
+        overrides = {"mode": "auto", "symbols": [SYMBOL], "max_daily_loss": 1e12}
+        settings = load_config(None, overrides=overrides, env=env).settings
+        marks: dict[str, float] = {}
 
-    runner = asyncio.create_task(session.run())
-    try:
-        if console:
-            from scalp_tui.tui.app import ScalpApp
+        async def make_session() -> LiveSession:
+            session = await LiveSession.connect(settings)
+            engine, broker = session.engine, session.live
+            assert broker is not None and engine.execute(SetBroker("live")).ok
+            on_book, submit = engine.on_book, broker.submit
 
-            app = ScalpApp(session, settings, autorun=False)
-            async with app.run_test(size=(160, 48)):
-                figures = await rounds_loop()
-        else:
-            figures = await rounds_loop()
-    finally:
-        session.stop()
-        await runner
-        await emulator.stop()
-    return figures
+            def timed_on_book(update: Any) -> None:
+                marks.setdefault("engine", time.perf_counter())
+                on_book(update)
+
+            def timed_submit(order: Any) -> None:
+                if order.purpose == "entry":
+                    marks.setdefault("broker", time.perf_counter())
+                submit(order)
+
+            engine.on_book = timed_on_book  # type: ignore[method-assign]
+            broker.submit = timed_submit  # type: ignore[method-assign]
+            return session
+
+        host = ThreadedSession(make_session)
+        host.start()
+        arrivals: list[float] = []
+        emulator.on_order_request = lambda: arrivals.append(time.perf_counter())
+        exchange = exchange_side.call
+
+        async def rounds_loop() -> dict[str, list[float]]:
+            figures: dict[str, list[float]] = {
+                "total": [],
+                "ccxt_ws": [],
+                "engine": [],
+                "ccxt_rest": [],
+            }
+            await until(lambda: host.snapshot(1).symbols[0].best_bid is not None)
+            for _ in range(rounds):
+                exchange(emulator.set_levels("BTCUSDT", *BALANCED))
+                await asyncio.sleep(0.002)
+                marks.clear()
+                before = len(arrivals)
+                sent = time.perf_counter()
+                exchange(emulator.set_levels("BTCUSDT", *ASK_HEAVY))
+                await until(lambda before=before: len(arrivals) > before)
+                got = arrivals[before]
+                figures["total"].append(got - sent)
+                figures["ccxt_ws"].append(marks["engine"] - sent)
+                figures["engine"].append(marks["broker"] - marks["engine"])
+                figures["ccxt_rest"].append(got - marks["broker"])
+                await until(lambda: any(p.qty > 0 for p in host.snapshot(1).positions))
+                exchange(emulator.set_levels("BTCUSDT", *BALANCED))
+                for position in host.snapshot(1).positions:
+                    host.execute(ClosePosition(position.id))
+                await until(lambda: not host.snapshot(1).positions)
+            return figures
+
+        try:
+            if console:
+                from scalp_tui.tui.app import ScalpApp
+
+                app = ScalpApp(host, settings, autorun=False)  # type: ignore[arg-type]
+                async with app.run_test(size=(160, 48)):
+                    return await rounds_loop()
+            return await rounds_loop()
+        finally:
+            host.stop()
 
 
 def main() -> None:

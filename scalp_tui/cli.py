@@ -127,27 +127,31 @@ def run(
     if unknown:
         known = ", ".join(action_ids())
         raise fail([f"keys.{name}: unknown console action (known: {known})" for name in unknown])
+    from scalp_tui.engine_thread import ThreadedSession
+    from scalp_tui.live_session import ConnectError, LiveSession
+
+    # The engine runs on its own thread and loop so drawing never delays it.
     if loaded.settings.exchange.id == "simulated":
         if pairlist or blacklist:
             raise fail(["--pairlist/--blacklist need an exchange: they choose among its pairs"])
-        session = _simulated_session(loaded, seed, speed)
-        ScalpApp(session, loaded.settings, keys=loaded.settings.keys).run()
-        return
-    import asyncio
+        simulated = _simulated_session(loaded, seed, speed)
 
-    from scalp_tui.live_session import ConnectError, LiveSession
+        async def make_session() -> Any:
+            return simulated
 
-    steps, patterns = _read_pairlists(pairlist, blacklist)
+    else:
+        steps, patterns = _read_pairlists(pairlist, blacklist)
 
-    async def console_on_exchange() -> None:
-        # connect and run in one event loop: ccxt's client belongs to its loop
-        session = await LiveSession.connect(loaded.settings, pairlist=steps, blacklist=patterns)
-        await ScalpApp(session, loaded.settings, keys=loaded.settings.keys).run_async()
+        async def make_session() -> Any:
+            # created on the engine's loop: ccxt's client belongs to the loop it starts on
+            return await LiveSession.connect(loaded.settings, pairlist=steps, blacklist=patterns)
 
+    host = ThreadedSession(make_session)
     try:
-        asyncio.run(console_on_exchange())
+        host.start()
     except ConnectError as exc:
         raise fail([str(exc)]) from None
+    ScalpApp(host, loaded.settings, keys=loaded.settings.keys).run()
 
 
 @app.command()

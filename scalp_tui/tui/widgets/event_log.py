@@ -40,7 +40,9 @@ class EventLog(Widget, can_focus=True):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.lines: deque[tuple[str, str]] = deque(maxlen=MAX_LINES)  # (text, style)
-        self._pending: list[tuple[str, str]] = []
+        # appended from the engine's thread when it runs on its own: a deque's
+        # append and popleft are atomic, so no line is lost between the two threads
+        self._pending: deque[tuple[str, str]] = deque()
         self._back = 0  # lines scrolled back from the newest
 
     def add_event(self, event: Event) -> None:
@@ -52,11 +54,13 @@ class EventLog(Widget, can_focus=True):
         self._pending.append((line, style))
 
     def flush(self) -> None:
-        if self._pending:
+        taken = 0
+        while self._pending:
+            self.lines.append(self._pending.popleft())
+            taken += 1
+        if taken:
             if self._back:
-                self._back += len(self._pending)  # keep the view where the user left it
-            self.lines.extend(self._pending)
-            self._pending.clear()
+                self._back += taken  # keep the view where the user left it
             self.refresh()
 
     def text(self) -> str:
