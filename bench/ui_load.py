@@ -1,8 +1,7 @@
 """The console under load: frames/s, CPU, event-loop lag, and the engine's own latency.
 
 Runs the real console (headless Textual driver) at 160x48 on the simulated market,
-paced to about 100 book updates per second, in auto mode so the engine trades, with
-the engine on its own thread as `scalp-tui` runs it.
+paced to about 100 book updates per second, in auto mode so the engine trades.
 Measures, over `--seconds` of wall time:
 - ladder frames/s (ladder refreshes that reached the screen's compositor),
 - CPU as a share of one core (process CPU time / wall time),
@@ -21,7 +20,6 @@ import sys
 import time
 
 from scalp_tui.config import load_config
-from scalp_tui.engine_thread import ThreadedSession
 from scalp_tui.session import Session
 from scalp_tui.tui.app import ScalpApp
 
@@ -37,6 +35,8 @@ async def measure(seconds: float, rate: float) -> dict[str, float]:
     overrides = {"mode": "auto", "max_daily_loss": 1e12}
     settings = load_config(None, overrides=overrides, env={}).settings
     session = Session.simulated(settings, seed=1, speed=rate / SIM_UPDATES_PER_S)
+    app = ScalpApp(session, settings)
+
     decisions: list[float] = []
     engine = session.engine
     on_book = engine.on_book
@@ -47,13 +47,6 @@ async def measure(seconds: float, rate: float) -> dict[str, float]:
         decisions.append(time.perf_counter() - start)
 
     engine.on_book = timed_on_book  # type: ignore[method-assign]
-
-    async def make_session() -> Session:
-        return session
-
-    host = ThreadedSession(make_session)  # as `scalp-tui` runs it: engine on its own thread
-    host.start()
-    app = ScalpApp(host, settings)  # type: ignore[arg-type]
 
     lags: list[float] = []
 

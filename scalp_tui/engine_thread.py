@@ -22,7 +22,7 @@ from scalp_tui.session import EngineSession
 
 T = TypeVar("T")
 CALL_TIMEOUT_S = 5.0
-SWITCH_INTERVAL_S = 0.0005
+SWITCH_INTERVAL_S = 0.001
 
 
 class ThreadedSession:
