@@ -41,6 +41,13 @@ SpeedOpt = Annotated[
 ModeOpt = Annotated[
     str | None, typer.Option("--mode", help="auto: trade at once; confirm: ask first.")
 ]
+JournalOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--journal",
+        help="SQLite journal [default: $SCALP_TUI_JOURNAL or the user data directory].",
+    ),
+]
 PairlistOpt = Annotated[
     Path | None,
     typer.Option("--pairlist", help="freqtrade pairlist file: choose symbols by it (exchanges)."),
@@ -91,6 +98,7 @@ def main_callback(
     symbol: SymbolOpt = None,
     pairlist: PairlistOpt = None,
     blacklist: BlacklistOpt = None,
+    journal: JournalOpt = None,
 ) -> None:
     """Without a command: open the console (same options as `run`)."""
     if ctx.invoked_subcommand is None:
@@ -103,6 +111,7 @@ def main_callback(
             symbol=symbol,
             pairlist=pairlist,
             blacklist=blacklist,
+            journal=journal,
         )
 
 
@@ -116,6 +125,7 @@ def run(
     symbol: SymbolOpt = None,
     pairlist: PairlistOpt = None,
     blacklist: BlacklistOpt = None,
+    journal: JournalOpt = None,
 ) -> None:
     """Open the console: the simulated market by default, or the configured exchange
     (exchange.id, with exchange.rest_url/ws_url for custom endpoints). Paper by default."""
@@ -136,7 +146,12 @@ def run(
         # The simulated market runs on the market's own clock: sharing the console's
         # loop costs it nothing but pacing jitter, and keeps drawing cheapest.
         session = _simulated_session(loaded, seed, speed)
-        ScalpApp(session, loaded.settings, keys=loaded.settings.keys).run()
+        journal_writer = open_journal(journal)
+        session.subscribe(journal_writer)
+        try:
+            ScalpApp(session, loaded.settings, keys=loaded.settings.keys).run()
+        finally:
+            journal_writer.close()
         return
     steps, patterns = _read_pairlists(pairlist, blacklist)
 
@@ -151,7 +166,12 @@ def run(
         host.start()
     except ConnectError as exc:
         raise fail([str(exc)]) from None
-    ScalpApp(host, loaded.settings, keys=loaded.settings.keys).run()
+    journal_writer = open_journal(journal)
+    host.subscribe(journal_writer)
+    try:
+        ScalpApp(host, loaded.settings, keys=loaded.settings.keys).run()
+    finally:
+        journal_writer.close()
 
 
 @app.command()
@@ -192,6 +212,7 @@ def headless(
     ] = False,
     pairlist: PairlistOpt = None,
     blacklist: BlacklistOpt = None,
+    journal: JournalOpt = None,
 ) -> None:
     """Run the engine without the console: one log line per event, then a summary."""
     from scalp_tui.headless import run_headless
@@ -208,7 +229,12 @@ def headless(
         if pairlist or blacklist:
             raise fail(["--pairlist/--blacklist need --exchange: they choose among its pairs"])
         session = _simulated_session(loaded, seed, speed)
-        run_headless(session, duration, accept=accept, as_json=as_json)
+        journal_writer = open_journal(journal)
+        session.subscribe(journal_writer)
+        try:
+            run_headless(session, duration, accept=accept, as_json=as_json)
+        finally:
+            journal_writer.close()
         return
     import asyncio
 
@@ -216,6 +242,7 @@ def headless(
     from scalp_tui.live_session import ConnectError
 
     steps, patterns = _read_pairlists(pairlist, blacklist)
+    journal_writer = open_journal(journal)
     try:
         asyncio.run(
             run_headless_live(
@@ -224,11 +251,28 @@ def headless(
                 accept,
                 as_json,
                 live_orders=live,
+                journal=journal_writer,
                 pairlist=steps,
                 blacklist=patterns,
             )
         )
     except ConnectError as exc:
+        raise fail([str(exc)]) from None
+    finally:
+        journal_writer.close()
+
+
+def open_journal(path: Path | None) -> Any:
+    """The journal every run writes to; one line and exit 2 if it cannot be used."""
+    import os
+    import uuid
+
+    from scalp_tui.store.journal import Journal, JournalError, default_path
+
+    target = path or Path(os.environ.get("SCALP_TUI_JOURNAL") or default_path())
+    try:
+        return Journal(target, session=uuid.uuid4().hex[:12])
+    except JournalError as exc:
         raise fail([str(exc)]) from None
 
 
@@ -252,6 +296,40 @@ def _simulated_session(loaded: LoadedConfig, seed: int, speed: float) -> Any:
         return Session.simulated(loaded.settings, seed=seed, speed=speed)
     except ValueError as exc:  # e.g. a symbol the simulated market does not list
         raise fail([str(exc)]) from None
+
+
+@app.command()
+def trades(
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only trades closed from this UTC date/time on.")
+    ] = None,
+    symbol: Annotated[str | None, typer.Option("--symbol", help="Only this symbol.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV with a header row.")] = False,
+    journal: JournalOpt = None,
+) -> None:
+    """List journaled trades with totals."""
+    import os
+    from datetime import UTC, datetime
+
+    from scalp_tui.store.history import render_trades
+    from scalp_tui.store.journal import JournalError, default_path, read_trades
+
+    since_ms = None
+    if since is not None:
+        try:
+            moment = datetime.fromisoformat(since)
+        except ValueError:
+            raise fail(
+                [f"--since {since!r}: expected a date like 2026-11-24 or 2026-11-24T13:00"]
+            ) from None
+        since_ms = int(moment.replace(tzinfo=moment.tzinfo or UTC).timestamp() * 1000)
+    target = journal or Path(os.environ.get("SCALP_TUI_JOURNAL") or default_path())
+    try:
+        rows = read_trades(target, since_ms, symbol)
+    except JournalError as exc:
+        raise fail([str(exc)]) from None
+    typer.echo(render_trades(rows, "json" if as_json else "csv" if as_csv else "table"))
 
 
 @config_app.command("check")

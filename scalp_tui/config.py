@@ -24,6 +24,8 @@ from scalp_tui.engine.candles import TIMEFRAME_MS
 DEFAULT_CONFIG = Path("configs/default.json")
 _PERP_SYMBOL = re.compile(r"^[A-Z0-9]+/[A-Z0-9]+:[A-Z0-9]+$")
 ENV_PREFIX = "SCALP_TUI_"
+# variables with our prefix that name files rather than settings
+NOT_SETTINGS = {f"{ENV_PREFIX}SECRETS_FILE", f"{ENV_PREFIX}JOURNAL"}
 SECRET_KEYS = ("api_key", "api_secret", "api_password")
 
 
@@ -166,7 +168,7 @@ def _env_layer(env: Mapping[str, str]) -> tuple[dict[str, Any], dict[tuple[str, 
     data: dict[str, Any] = {}
     origin: dict[tuple[str, ...], str] = {}
     for name, raw in env.items():
-        if not name.upper().startswith(ENV_PREFIX) or name.upper() == f"{ENV_PREFIX}SECRETS_FILE":
+        if not name.upper().startswith(ENV_PREFIX) or name.upper() in NOT_SETTINGS:
             continue
         path = tuple(part.lower() for part in name[len(ENV_PREFIX) :].split("__"))
         value: Any = raw

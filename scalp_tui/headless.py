@@ -60,6 +60,7 @@ async def run_headless_live(
     live_orders: bool = False,
     pairlist: Any = None,
     blacklist: Any = None,
+    journal: Any = None,
 ) -> dict[str, object]:
     """Connect to the configured exchange, run, print the summary: one event loop,
     since ccxt's client belongs to the loop it was created in."""
@@ -76,6 +77,8 @@ async def run_headless_live(
             file=out,
         )
     session.subscribe(HeadlessLogger(session, accept, out))
+    if journal is not None:
+        session.subscribe(journal)
     try:
         await session.run(duration_s)
     except asyncio.CancelledError:

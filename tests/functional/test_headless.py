@@ -85,3 +85,46 @@ def test_default_headless_command_trades_in_ten_simulated_minutes() -> None:
     }
     closed_lines = [line for line in result.stdout.splitlines() if " closed short_scalp_" in line]
     assert len(closed_lines) == sum(summary["exits"].values())
+
+
+def test_trades_lists_the_history_of_several_runs(tmp_path) -> None:
+    import os
+
+    journal = tmp_path / "journal.sqlite"
+    env = {
+        **os.environ,
+        "SCALP_TUI_JOURNAL": str(journal),
+        "SCALP_TUI_API_SECRET": "never-in-the-journal-7731",
+    }
+    run = [
+        sys.executable,
+        "-m",
+        "scalp_tui.cli",
+        "headless",
+        "--duration",
+        "60",
+        "--speed",
+        "0",
+        "--json",
+    ]
+    first = json.loads(
+        subprocess.run(run, capture_output=True, text=True, env=env, timeout=120)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    second = json.loads(
+        subprocess.run([*run, "--seed", "5"], capture_output=True, text=True, env=env, timeout=120)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    listed = subprocess.run(
+        [sys.executable, "-m", "scalp_tui.cli", "trades", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    history = json.loads(listed.stdout)
+    assert history["totals"]["trades"] == first["trades"] + second["trades"] > 0
+    for part in tmp_path.glob("journal.sqlite*"):  # the database, its WAL and index
+        assert b"never-in-the-journal-7731" not in part.read_bytes()

@@ -1,0 +1,89 @@
+"""The journal: schema, refusals that never overwrite, and what it records."""
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from rig import BTC, make_rig
+
+from scalp_tui.store.journal import (
+    SCHEMA_VERSION,
+    Journal,
+    JournalError,
+    open_checked,
+    read_trades,
+)
+
+
+def closed_trades(path: Path, session: str = "first") -> int:
+    journal = Journal(path, session=session)
+    rig = make_rig((BTC,))
+    rig.engine.subscribe(journal)
+    rig.ask_heavy(BTC)
+    rig.balanced(BTC, 60_300.0)  # stop loss
+    rig.ask_heavy(BTC)
+    rig.balanced(BTC, 59_700.0, 59_700.1)  # profit target
+    journal.close()
+    return len(rig.engine.closed)
+
+
+def test_records_closed_trades_with_their_reasons(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    assert closed_trades(path) == 2
+    rows = read_trades(path)
+    assert [r.exit_reason for r in rows] == ["short_scalp_stop_loss", "short_scalp_profit_target"]
+    assert rows[0].symbol == BTC and rows[0].qty == 0.005 and rows[0].pnl < 0 < rows[1].pnl
+    conn = sqlite3.connect(path)
+    kinds = {k for (k,) in conn.execute("SELECT DISTINCT kind FROM events")}
+    assert {"EntrySubmitted", "FillEvent", "PositionOpened", "PositionClosed"} <= kinds
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_history_accumulates_across_sessions(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    closed_trades(path, "first")
+    closed_trades(path, "second")  # a restart: same file, new session, ids start over
+    assert len(read_trades(path)) == 4
+
+
+def test_a_file_that_is_not_a_journal_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    path.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(JournalError, match="not a journal or corrupt"):
+        open_checked(path)
+    assert path.read_bytes() == b"this is not sqlite at all" * 100
+
+
+def test_another_programs_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE notes (x)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(JournalError, match="not a scalp-tui journal"):
+        open_checked(path)
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    open_checked(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    with pytest.raises(JournalError, match="written by a newer scalp-tui"):
+        open_checked(path)
+
+
+def test_a_locked_journal_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    open_checked(path).close()
+    holder = sqlite3.connect(path)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(JournalError, match="locked by another process"):
+            open_checked(path)
+    finally:
+        holder.rollback()
+        holder.close()
