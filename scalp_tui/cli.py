@@ -139,6 +139,7 @@ def run(
         raise fail([f"keys.{name}: unknown console action (known: {known})" for name in unknown])
     from scalp_tui.engine_thread import ThreadedSession
     from scalp_tui.live_session import ConnectError, LiveSession
+    from scalp_tui.store.journal import attach
 
     if loaded.settings.exchange.id == "simulated":
         if pairlist or blacklist:
@@ -147,7 +148,7 @@ def run(
         # loop costs it nothing but pacing jitter, and keeps drawing cheapest.
         session = _simulated_session(loaded, seed, speed)
         journal_writer = open_journal(journal)
-        session.subscribe(journal_writer)
+        attach(session, journal_writer)
         try:
             ScalpApp(session, loaded.settings, keys=loaded.settings.keys).run()
         finally:
@@ -167,7 +168,7 @@ def run(
     except ConnectError as exc:
         raise fail([str(exc)]) from None
     journal_writer = open_journal(journal)
-    host.subscribe(journal_writer)
+    attach(host, journal_writer)
     try:
         ScalpApp(host, loaded.settings, keys=loaded.settings.keys).run()
     finally:
@@ -230,9 +231,8 @@ def headless(
             raise fail(["--pairlist/--blacklist need --exchange: they choose among its pairs"])
         session = _simulated_session(loaded, seed, speed)
         journal_writer = open_journal(journal)
-        session.subscribe(journal_writer)
         try:
-            run_headless(session, duration, accept=accept, as_json=as_json)
+            run_headless(session, duration, accept=accept, as_json=as_json, journal=journal_writer)
         finally:
             journal_writer.close()
         return
@@ -264,16 +264,22 @@ def headless(
 
 def open_journal(path: Path | None) -> Any:
     """The journal every run writes to; one line and exit 2 if it cannot be used."""
-    import os
     import uuid
 
-    from scalp_tui.store.journal import Journal, JournalError, default_path
+    from scalp_tui.store.journal import Journal, JournalError
 
-    target = path or Path(os.environ.get("SCALP_TUI_JOURNAL") or default_path())
     try:
-        return Journal(target, session=uuid.uuid4().hex[:12])
+        return Journal(journal_path(path), session=uuid.uuid4().hex[:12])
     except JournalError as exc:
         raise fail([str(exc)]) from None
+
+
+def journal_path(path: Path | None) -> Path:
+    import os
+
+    from scalp_tui.store.journal import default_path
+
+    return path or Path(os.environ.get("SCALP_TUI_JOURNAL") or default_path())
 
 
 def _read_pairlists(pairlist: Path | None, blacklist: Path | None) -> tuple[Any, Any]:
@@ -309,11 +315,10 @@ def trades(
     journal: JournalOpt = None,
 ) -> None:
     """List journaled trades with totals."""
-    import os
     from datetime import UTC, datetime
 
     from scalp_tui.store.history import render_trades
-    from scalp_tui.store.journal import JournalError, default_path, read_trades
+    from scalp_tui.store.journal import JournalError, read_trades
 
     since_ms = None
     if since is not None:
@@ -324,12 +329,28 @@ def trades(
                 [f"--since {since!r}: expected a date like 2026-11-24 or 2026-11-24T13:00"]
             ) from None
         since_ms = int(moment.replace(tzinfo=moment.tzinfo or UTC).timestamp() * 1000)
-    target = journal or Path(os.environ.get("SCALP_TUI_JOURNAL") or default_path())
     try:
-        rows = read_trades(target, since_ms, symbol)
+        rows = read_trades(journal_path(journal), since_ms, symbol)
     except JournalError as exc:
         raise fail([str(exc)]) from None
     typer.echo(render_trades(rows, "json" if as_json else "csv" if as_csv else "table"))
+
+
+@app.command("reset-kill-switch")
+def reset_kill_switch(journal: JournalOpt = None) -> None:
+    """Release a kill switch latched by an earlier run (the console's ctrl+r does this
+    too). Entries are allowed again on the next start."""
+    import time
+
+    writer = open_journal(journal)
+    try:
+        if not writer.kill_switch_latched():
+            typer.echo("the kill switch is not latched")
+            return
+        writer.record_reset(time.time_ns() // 1_000_000)
+        typer.echo("kill switch reset: the next start may trade")
+    finally:
+        writer.close()
 
 
 @config_app.command("check")

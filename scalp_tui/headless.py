@@ -14,6 +14,7 @@ from scalp_tui.engine.protocol import (
     RejectProposal,
 )
 from scalp_tui.eventlog import format_event
+from scalp_tui.store.journal import attach
 
 
 class HeadlessLogger:
@@ -41,9 +42,12 @@ def run_headless(
     accept: bool = False,
     as_json: bool = False,
     out: TextIO = sys.stdout,
+    journal: Any = None,
 ) -> dict[str, object]:
     """Run a session (simulated or live) to its end; print the summary."""
     session.subscribe(HeadlessLogger(session, accept, out))
+    if journal is not None:
+        attach(session, journal)
     try:
         asyncio.run(session.run(duration_s))
     except KeyboardInterrupt:
@@ -78,7 +82,7 @@ async def run_headless_live(
         )
     session.subscribe(HeadlessLogger(session, accept, out))
     if journal is not None:
-        session.subscribe(journal)
+        attach(session, journal)
     try:
         await session.run(duration_s)
     except asyncio.CancelledError:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scalp_tui.engine.protocol import Event, PositionClosed, to_dict
+from scalp_tui.engine.protocol import Event, KillSwitchChanged, PositionClosed, to_dict
 
 SCHEMA_VERSION = 1
 APPLICATION_ID = 0x5C4170  # "scalp" marker in the SQLite header
@@ -137,6 +137,17 @@ class Journal:
         self._thread = threading.Thread(target=self._write_loop, name="journal", daemon=True)
         self._thread.start()
 
+    def kill_switch_latched(self) -> bool:
+        """Whether the last kill-switch event journaled (any earlier run) engaged it."""
+        row = self._conn.execute(
+            "SELECT body FROM events WHERE kind = 'KillSwitchChanged' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return bool(row and json.loads(row[0]).get("engaged"))
+
+    def record_reset(self, ts_ms: int) -> None:
+        """Release a latched kill switch from outside a running console."""
+        self(KillSwitchChanged(ts_ms, False, detail="reset from the command line"))
+
     def __call__(self, event: Event) -> None:
         """An engine listener: only enqueues (safe on any thread, never blocks)."""
         self._queue.put(event)
@@ -212,3 +223,16 @@ def read_trades(
     finally:
         conn.close()
     return [TradeRow(*row) for row in rows]
+
+
+def attach(session: Any, journal: Journal) -> None:
+    """Journal `session`, and keep a kill switch latched by an earlier run latched.
+
+    Call it after the frontend subscribed, so the frontend sees the re-engagement.
+    """
+    from scalp_tui.engine.protocol import EngageKillSwitch
+
+    latched = journal.kill_switch_latched()
+    session.subscribe(journal)
+    if latched:
+        session.execute(EngageKillSwitch(source="the journal: latched before this start"))

@@ -128,3 +128,29 @@ def test_trades_lists_the_history_of_several_runs(tmp_path) -> None:
     assert history["totals"]["trades"] == first["trades"] + second["trades"] > 0
     for part in tmp_path.glob("journal.sqlite*"):  # the database, its WAL and index
         assert b"never-in-the-journal-7731" not in part.read_bytes()
+
+
+def test_a_latched_kill_switch_survives_a_restart_until_reset(tmp_path) -> None:
+    import os
+
+    env = {**os.environ, "SCALP_TUI_JOURNAL": str(tmp_path / "journal.sqlite")}
+    cli = [sys.executable, "-m", "scalp_tui.cli"]
+    run = [*cli, "headless", "--duration", "120", "--speed", "0", "--json"]
+    from rig import make_rig
+
+    from scalp_tui.engine.protocol import EngageKillSwitch
+    from scalp_tui.store.journal import Journal
+
+    journal = Journal(tmp_path / "journal.sqlite", session="before")
+    rig = make_rig()
+    rig.engine.subscribe(journal)
+    rig.engine.execute(EngageKillSwitch())
+    journal.close()
+
+    latched = subprocess.run(run, capture_output=True, text=True, env=env, timeout=120)
+    assert json.loads(latched.stdout.strip().splitlines()[-1])["entries"] == 0
+    assert "latched before this start" in latched.stdout
+    reset = subprocess.run([*cli, "reset-kill-switch"], capture_output=True, text=True, env=env)
+    assert reset.returncode == 0 and "kill switch reset" in reset.stdout
+    trading = subprocess.run(run, capture_output=True, text=True, env=env, timeout=120)
+    assert json.loads(trading.stdout.strip().splitlines()[-1])["entries"] > 0
