@@ -84,10 +84,6 @@ class BookSide:
         """Keys and quantities, best first, for brokers that walk levels themselves."""
         return self._keys, self._qtys
 
-    @property
-    def sign(self) -> float:
-        return self._sign
-
     def __len__(self) -> int:
         return len(self._keys)
 

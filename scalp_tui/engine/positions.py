@@ -266,8 +266,9 @@ class Position:
             close_price=close,
             profit_ratio=ratio,
             pnl=pnl,
-            target_price=self.target_price(rule) if priced else 0.0,
-            stop_price=self.stop_price(rule) if priced else 0.0,
+            # cached on every entry fill: the same prices the exit check compares with
+            target_price=self._target_px if priced else 0.0,
+            stop_price=self._stop_px if priced else 0.0,
             timeout_ms=None if self.opened_ms is None else self.opened_ms + rule.timeout_ms,
             exit_reason=self.exit_reason,
             exit_price=self.exit_price,

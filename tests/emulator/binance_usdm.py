@@ -20,7 +20,6 @@ from pathlib import Path
 
 from aiohttp import WSMsgType, web
 
-FAPI_HOSTS = ("https://fapi.binance.com",)
 LISTEN_KEY = "emulator-listen-key"
 
 
