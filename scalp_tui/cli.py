@@ -139,36 +139,51 @@ def run(
         raise fail([f"keys.{name}: unknown console action (known: {known})" for name in unknown])
     from scalp_tui.engine_thread import ThreadedSession
     from scalp_tui.live_session import ConnectError, LiveSession
-    from scalp_tui.store.journal import attach
+    from scalp_tui.recovery import RecoveryError, attach, attach_live, symbols_to_restore
 
-    if loaded.settings.exchange.id == "simulated":
+    settings = loaded.settings
+    if settings.exchange.id == "simulated":
         if pairlist or blacklist:
             raise fail(["--pairlist/--blacklist need an exchange: they choose among its pairs"])
         # The simulated market runs on the market's own clock: sharing the console's
         # loop costs it nothing but pacing jitter, and keeps drawing cheapest.
-        session = _simulated_session(loaded, seed, speed)
-        journal_writer = open_journal(journal)
-        attach(session, journal_writer)
+        journal_writer = open_journal(journal, "simulated")
+        session = _simulated_session(loaded, seed, speed, journal_writer)
         try:
-            ScalpApp(session, loaded.settings, keys=loaded.settings.keys).run()
+            session.notes = attach(session, journal_writer)
+            ScalpApp(session, settings, keys=settings.keys).run()
         finally:
             journal_writer.close()
         return
     steps, patterns = _read_pairlists(pairlist, blacklist)
+    journal_writer = open_journal(journal, settings.exchange.id)
 
     async def make_session() -> Any:
         # created on the engine's loop: ccxt's client belongs to the loop it starts on
-        return await LiveSession.connect(loaded.settings, pairlist=steps, blacklist=patterns)
+        session = await LiveSession.connect(
+            settings,
+            pairlist=steps,
+            blacklist=patterns,
+            extra_symbols=symbols_to_restore(journal_writer),
+        )
+        try:
+            # positions restored and agreed with the exchange before anything trades
+            session.notes += await attach_live(
+                session, journal_writer, settings.restart_open_orders
+            )
+        except BaseException:
+            await session.feed.close()
+            raise
+        return session
 
     # On an exchange the engine gets its own thread and loop: a frame being drawn must
     # not delay a market message (python bench/tick_to_order.py --console).
     host = ThreadedSession(make_session)
     try:
         host.start()
-    except ConnectError as exc:
+    except (ConnectError, RecoveryError) as exc:
+        journal_writer.close()
         raise fail([str(exc)]) from None
-    journal_writer = open_journal(journal)
-    attach(host, journal_writer)
     try:
         ScalpApp(host, loaded.settings, keys=loaded.settings.keys).run()
     finally:
@@ -229,8 +244,8 @@ def headless(
             raise fail(["--live needs --exchange: the simulated market has no real orders"])
         if pairlist or blacklist:
             raise fail(["--pairlist/--blacklist need --exchange: they choose among its pairs"])
-        session = _simulated_session(loaded, seed, speed)
-        journal_writer = open_journal(journal)
+        journal_writer = open_journal(journal, "simulated")
+        session = _simulated_session(loaded, seed, speed, journal_writer)
         try:
             run_headless(session, duration, accept=accept, as_json=as_json, journal=journal_writer)
         finally:
@@ -240,9 +255,10 @@ def headless(
 
     from scalp_tui.headless import run_headless_live
     from scalp_tui.live_session import ConnectError
+    from scalp_tui.recovery import RecoveryError, symbols_to_restore
 
     steps, patterns = _read_pairlists(pairlist, blacklist)
-    journal_writer = open_journal(journal)
+    journal_writer = open_journal(journal, loaded.settings.exchange.id)
     try:
         asyncio.run(
             run_headless_live(
@@ -254,22 +270,23 @@ def headless(
                 journal=journal_writer,
                 pairlist=steps,
                 blacklist=patterns,
+                extra_symbols=symbols_to_restore(journal_writer),
             )
         )
-    except ConnectError as exc:
+    except (ConnectError, RecoveryError) as exc:
         raise fail([str(exc)]) from None
     finally:
         journal_writer.close()
 
 
-def open_journal(path: Path | None) -> Any:
+def open_journal(path: Path | None, venue: str = "simulated") -> Any:
     """The journal every run writes to; one line and exit 2 if it cannot be used."""
     import uuid
 
     from scalp_tui.store.journal import Journal, JournalError
 
     try:
-        return Journal(journal_path(path), session=uuid.uuid4().hex[:12])
+        return Journal(journal_path(path), session=uuid.uuid4().hex[:12], venue=venue)
     except JournalError as exc:
         raise fail([str(exc)]) from None
 
@@ -295,11 +312,26 @@ def _read_pairlists(pairlist: Path | None, blacklist: Path | None) -> tuple[Any,
     return steps, patterns
 
 
-def _simulated_session(loaded: LoadedConfig, seed: int, speed: float) -> Any:
+def _simulated_session(loaded: LoadedConfig, seed: int, speed: float, journal: Any) -> Any:
+    """The simulated market on today's clock, never earlier than the journal's last
+    event (a fast run may have got ahead of the wall clock), with the symbols of any
+    position to restore."""
+    import time
+
+    from scalp_tui.recovery import symbols_to_restore
     from scalp_tui.session import Session
 
+    settings = loaded.settings
+    restored = [s for s in symbols_to_restore(journal) if s not in settings.symbols]
+    symbols = settings.symbols + restored
+    start_ms = max(time.time_ns() // 1_000_000, (journal.last_ts_ms() or 0) + 1)
     try:
-        return Session.simulated(loaded.settings, seed=seed, speed=speed)
+        return Session.simulated(
+            settings.model_copy(update={"symbols": symbols}),
+            seed=seed,
+            speed=speed,
+            start_ms=start_ms // 1000 * 1000 + 1000,
+        )
     except ValueError as exc:  # e.g. a symbol the simulated market does not list
         raise fail([str(exc)]) from None
 

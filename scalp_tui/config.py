@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     entry_limit_timeout_s: float = Field(30, gt=0, le=3600)
     kill_switch_max_attempts: int = Field(5, ge=1, le=20)
     kill_switch_backoff_s: float = Field(0.5, gt=0, le=10)
+    # orders an earlier run left working on the exchange, found at the next start
+    restart_open_orders: Literal["cancel", "reattach"] = "cancel"
     exchange: ExchangeSettings = Field(default_factory=ExchangeSettings)
     # console key overrides: action id -> key(s), e.g. {"toggle_mode": "m"}
     keys: dict[str, str] = Field(default_factory=dict)

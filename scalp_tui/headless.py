@@ -14,7 +14,7 @@ from scalp_tui.engine.protocol import (
     RejectProposal,
 )
 from scalp_tui.eventlog import format_event
-from scalp_tui.store.journal import attach
+from scalp_tui.recovery import attach, attach_live
 
 
 class HeadlessLogger:
@@ -47,7 +47,8 @@ def run_headless(
     """Run a session (simulated or live) to its end; print the summary."""
     session.subscribe(HeadlessLogger(session, accept, out))
     if journal is not None:
-        attach(session, journal)
+        for note in attach(session, journal):
+            print(f"start: {note}", file=out)
     try:
         asyncio.run(session.run(duration_s))
     except KeyboardInterrupt:
@@ -65,13 +66,18 @@ async def run_headless_live(
     pairlist: Any = None,
     blacklist: Any = None,
     journal: Any = None,
+    extra_symbols: list[str] | None = None,
 ) -> dict[str, object]:
     """Connect to the configured exchange, run, print the summary: one event loop,
     since ccxt's client belongs to the loop it was created in."""
     from scalp_tui.live_session import LiveSession
 
     session = await LiveSession.connect(
-        settings, live_orders=live_orders, pairlist=pairlist, blacklist=blacklist
+        settings,
+        live_orders=live_orders,
+        pairlist=pairlist,
+        blacklist=blacklist,
+        extra_symbols=extra_symbols,
     )
     for note in session.notes:
         print(f"start: {note}", file=out)
@@ -82,7 +88,13 @@ async def run_headless_live(
         )
     session.subscribe(HeadlessLogger(session, accept, out))
     if journal is not None:
-        attach(session, journal)
+        try:
+            notes = await attach_live(session, journal, settings.restart_open_orders)
+        except BaseException:
+            await session.feed.close()
+            raise
+        for note in notes:
+            print(f"start: {note}", file=out)
     try:
         await session.run(duration_s)
     except asyncio.CancelledError:

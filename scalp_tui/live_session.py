@@ -71,6 +71,7 @@ class LiveSession(EngineSession):
         live_orders: bool = False,
         pairlist: list[dict[str, Any]] | None = None,
         blacklist: list[re.Pattern[str]] | None = None,
+        extra_symbols: list[str] | None = None,
     ) -> LiveSession:
         """Markets, history and brokers. With credentials a live broker is ready (new
         entries still go to paper unless `live_orders` or `paper: false`)."""
@@ -106,6 +107,9 @@ class LiveSession(EngineSession):
                 await exchange.close()
                 raise ConnectError("the pairlist selected no pairs: " + "; ".join(resolution.notes))
             symbols, notes = resolution.pairs, resolution.notes
+        # symbols of positions restored from the journal are watched whatever the
+        # configuration says now: an open position is never left unmanaged
+        symbols = symbols + [s for s in extra_symbols or () if s not in symbols]
         clock = WallClock()
         feed = CcxtFeed(
             exchange,
@@ -141,10 +145,6 @@ class LiveSession(EngineSession):
                 await exchange.close()
                 raise ConnectError("; ".join(problems))
             brokers["live"] = live
-            try:
-                notes += await live.foreign_positions(symbols)
-            except Exception as exc:  # ccxt's errors: auth, network
-                notes.append(f"positions could not be checked: {type(exc).__name__}: {exc}")
         params = EngineParams.from_settings(settings)
         if live_orders:
             params = replace(params, paper=False)
@@ -220,6 +220,61 @@ class LiveSession(EngineSession):
         for problem in problems:
             self.engine.report_error(problem)
         return problems
+
+    async def recover(self, open_orders: str) -> list[str]:
+        """After a restart, before trading: learn what became of the journaled orders
+        while this console was down (fills are applied), cancel or re-attach those
+        still working (`open_orders`), then agree with the exchange's positions.
+        Returns notes for the user."""
+        if self.live is None:
+            return []
+        engine, live, notes = self.engine, self.live, []
+        if live.working():
+            await live.poll()
+            for order in live.working():
+                what = f"order {order.id} ({order.purpose}) on {order.symbol}"
+                if open_orders == "cancel":
+                    engine.cancel_order(order.id)
+                    notes.append(f"{what} was still working after the restart: cancelled")
+                else:
+                    notes.append(f"{what} was still working after the restart: re-attached")
+            await live.drain()
+        try:
+            held = await live.held(self.feed.symbols)
+        except Exception as exc:  # ccxt's errors: network, auth
+            problem = f"positions could not be checked: {type(exc).__name__}: {exc}"
+            engine.report_error(problem)
+            return [*notes, problem]
+        ours: dict[str, list[Any]] = {}
+        for position in engine.positions.values():
+            if position.broker == "live":
+                ours.setdefault(position.symbol, []).append(position)
+        foreign = [s for s in held if s not in ours]
+        for symbol, positions in sorted(ours.items()):
+            mine = -sum(p.qty for p in positions)
+            theirs = held.get(symbol, 0.0)
+            if abs(theirs - mine) <= 1e-9:
+                continue
+            if abs(theirs) <= 1e-9:
+                for position in positions:
+                    note = (
+                        f"position #{position.id} on {symbol}: the exchange no longer holds "
+                        "it; closed as reconciled"
+                    )
+                    engine.close_reconciled(position.id, note)
+                    notes.append(note)
+            else:
+                problem = (
+                    f"{symbol}: the exchange holds {theirs:+g}, the journal {mine:+g}: "
+                    "check it on the exchange"
+                )
+                engine.report_error(problem, symbol)
+                notes.append(problem)
+        if foreign:
+            for line in await live.foreign_positions(foreign):
+                engine.report_error(line)
+                notes.append(line)
+        return notes
 
     async def _timer(self) -> None:
         while True:

@@ -17,7 +17,7 @@ from scalp_tui.engine.params import EngineParams
 from scalp_tui.engine.protocol import Command, CommandResult, Event, Snapshot
 from scalp_tui.execution.paper import PaperBroker
 from scalp_tui.market.feed import PacedFeed
-from scalp_tui.market.sim import SimMarket
+from scalp_tui.market.sim import DEFAULT_START_MS, SimMarket
 
 HISTORY_CANDLES = 24
 
@@ -28,6 +28,7 @@ class EngineSession:
 
     engine: Engine
     stop_event: asyncio.Event
+    notes: list[str]  # said once at start: how symbols were chosen, what was restored
 
     def subscribe(self, listener: Callable[[Event], None]) -> None:
         self.engine.subscribe(listener)
@@ -50,12 +51,16 @@ class Session(EngineSession):
         self.feed = feed
         self.paper = paper
         self.stop_event = asyncio.Event()
+        self.notes = []
         self._started = False
 
     @classmethod
-    def simulated(cls, settings: Settings, seed: int = 1, speed: float = 1.0) -> Session:
-        """The embedded simulated market with the paper broker."""
-        market = SimMarket(symbols=tuple(settings.symbols), seed=seed)
+    def simulated(
+        cls, settings: Settings, seed: int = 1, speed: float = 1.0, start_ms: int = DEFAULT_START_MS
+    ) -> Session:
+        """The embedded simulated market with the paper broker, its clock starting at
+        `start_ms` (a fixed date by default, so runs repeat exactly)."""
+        market = SimMarket(symbols=tuple(settings.symbols), seed=seed, start_ms=start_ms)
         clock = ManualClock(market.start_ms)
         tf = TIMEFRAME_MS[settings.timeframe]
         history = {s: market.history(s, tf, HISTORY_CANDLES) for s in market.markets}

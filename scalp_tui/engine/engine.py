@@ -44,9 +44,14 @@ from scalp_tui.engine.protocol import (
     OrderStatus,
     OrderType,
     OrderUpdated,
+    OrderView,
     PositionClosed,
     PositionOpened,
+    PositionRecord,
+    PositionRestored,
+    PositionSaved,
     PositionState,
+    PositionView,
     ProposalCreated,
     ProposalResolved,
     ProposalView,
@@ -69,6 +74,9 @@ from scalp_tui.execution.broker import Broker
 MAX_EXIT_BACKOFF_MS = 30_000
 
 Listener = Callable[[Event], None]
+# Writes an intent event (entry or exit about to be sent) durably before the order
+# goes out; returns an error message when it could not.
+Recorder = Callable[[Event], str | None]
 
 
 class Engine:
@@ -129,6 +137,8 @@ class Engine:
         self._last_kill_report: tuple[tuple[int, ...], str] | None = None
         self._next_id = 1
         self._listeners: list[Listener] = []
+        self.recorder: Recorder | None = None
+        self.restored = 0  # positions brought back from before this start
 
         self.book_updates = 0
         self.updates_per_s = 0
@@ -154,6 +164,13 @@ class Engine:
     def _emit(self, event: Event) -> None:
         for listener in self._listeners:
             listener(event)
+
+    def _save(self, position: Position) -> None:
+        self._emit(PositionSaved(self.clock.now_ms(), position.record()))
+
+    def _record(self, event: Event) -> str | None:
+        """Durably record an intent; the journal skips it when it reaches listeners."""
+        return self.recorder(event) if self.recorder is not None else None
 
     def _new_id(self) -> int:
         i = self._next_id
@@ -312,14 +329,24 @@ class Engine:
                 symbol, Side.SELL, OrderType.MARKET, qty, None, False, position, "entry"
             )
         position.entry_order_id = order.id
+        self._save(position)
+        submitted = EntrySubmitted(
+            self.clock.now_ms(), position.view(book, self.exit_rule), order.view(), self.mode
+        )
+        failure = self._record(submitted)
+        if failure is not None:
+            # Never send an order the journal does not know about: a crash would
+            # leave a position nobody restores.
+            del self.orders[order.id]
+            self._order_entry_deadline.pop(order.id, None)
+            position.state = PositionState.CLOSED
+            self._save(position)
+            self.pause_entries(f"{failure}: entry on {symbol} not sent")
+            return
         self.positions[position.id] = position
         self._busy[symbol] = "position"
         self.entries += 1
-        self._emit(
-            EntrySubmitted(
-                self.clock.now_ms(), position.view(book, self.exit_rule), order.view(), self.mode
-            )
-        )
+        self._emit(submitted)
         self.brokers[broker_name].submit(order)
 
     def _new_order(
@@ -415,13 +442,23 @@ class Engine:
                 reason.value,
             )
         position.exit_order_id = order.id
-        self._emit(ExitTriggered(self.clock.now_ms(), position.id, position.symbol, reason, ratio))
+        self._save(position)
+        triggered = ExitTriggered(
+            self.clock.now_ms(), position.id, position.symbol, reason, ratio, order.view()
+        )
+        failure = self._record(triggered)
+        self._emit(triggered)
+        if failure is not None:
+            # The exit goes out anyway: holding risk is worse than a journal gap, and a
+            # restart reconciles a live position with the exchange.
+            self.pause_entries(f"{failure}: exit of position {position.id} sent unjournaled")
         self.brokers[position.broker].submit(order)
 
     def _exit_failed(self, position: Position, why: str, cancelled_by_us: bool) -> None:
         """An exit order ended without flattening: back off, then try again."""
         position.state = PositionState.OPEN
         position.exit_order_id = None
+        self._save(position)
         now = self.clock.now_ms()
         if cancelled_by_us:
             # We withdrew it to exit another way (kill switch, a later reason): no
@@ -507,16 +544,22 @@ class Engine:
         if position is None:
             return
         if order.purpose == "entry":
-            if position.add_entry_fill(price, qty, fee, ts_ms):
+            opened = position.add_entry_fill(price, qty, fee, ts_ms)
+            self._save(position)
+            if opened:
                 self._emit(
                     PositionOpened(ts_ms, position.view(self.books[order.symbol], self.exit_rule))
                 )
         elif position.add_exit_fill(price, qty, fee):
             self._close(position, ts_ms)
+        else:
+            self._save(position)
 
     def _discard(self, position: Position) -> None:
         """An entry that never filled: no position ever existed."""
         del self.positions[position.id]
+        position.state = PositionState.CLOSED
+        self._save(position)
         self.entries -= 1
         if self._busy.get(position.symbol) == "position":
             del self._busy[position.symbol]
@@ -547,6 +590,107 @@ class Engine:
             self._day = day
             self._pnl_today = 0.0
             self._fees_today = 0.0
+
+    def pause_entries(self, why: str) -> None:
+        """Stop new entries (the user re-enables them) and say why."""
+        self._emit(ErrorEvent(self.clock.now_ms(), f"{why}; entries paused"))
+        if self.entries_enabled:
+            self._set_entries(SetEntriesEnabled(False))
+
+    # ----------------------------------------------------------------- restarts
+
+    def restore(
+        self, records: Sequence[PositionRecord], orders: Sequence[OrderView], next_id: int
+    ) -> None:
+        """Bring back positions journaled by an earlier run, each to its broker.
+
+        A broker keeps the orders it can still track (a live exchange's); an order it
+        cannot (the paper broker's, gone with the process) is taken as cancelled: an
+        entry with nothing filled is dropped, an exit is decided again. Countdowns
+        run from the original open time, so a timeout that passed while down fires on
+        the next check.
+        """
+        self._next_id = max(self._next_id, next_id)
+        now = self.clock.now_ms()
+        for record in records:
+            position = Position.from_record(record, self.exit_rule)
+            mine = [o for o in orders if o.position_id == position.id]
+            working = self.brokers[position.broker].resume(
+                position.symbol, -position.qty, [self._order_from(o) for o in mine]
+            )
+            for order in working:
+                self.orders[order.id] = order
+            kept = {o.id for o in working}
+            if position.exit_order_id is not None and position.exit_order_id not in kept:
+                position.exit_order_id = None
+                position.state = PositionState.OPEN if position.qty > EPS_QTY else position.state
+            if position.entry_order_id not in kept and position.state is PositionState.OPENING:
+                if position.qty <= EPS_QTY:
+                    position.state = PositionState.CLOSED
+                    self._save(position)
+                    self._emit(
+                        ErrorEvent(
+                            now,
+                            f"entry #{position.id} had not filled before the restart: dropped",
+                            position.symbol,
+                        )
+                    )
+                    continue
+                position.state = PositionState.OPEN
+            self.positions[position.id] = position
+            self._busy[position.symbol] = "position"
+            self.restored += 1
+            self._save(position)
+            view = position.view(self.books[position.symbol], self.exit_rule)
+            self._emit(PositionRestored(now, view, self._restore_detail(view, now)))
+
+    def _order_from(self, view: OrderView) -> Order:
+        order = Order(
+            view.id,
+            view.symbol,
+            view.side,
+            view.type,
+            view.qty,
+            view.price,
+            view.reduce_only,
+            view.broker,
+            view.position_id,
+            view.purpose,
+        )
+        order.status, order.filled, order.avg_price = view.status, view.filled, view.avg_price
+        return order
+
+    @staticmethod
+    def _restore_detail(view: PositionView, now: int) -> str:
+        if view.timeout_ms is None:
+            return "entry order still working"
+        left_s = (view.timeout_ms - now) / 1000
+        if left_s <= 0:
+            return f"timeout passed {-left_s:.0f} s ago: closing"
+        return f"timeout in {left_s:.0f} s"
+
+    def close_reconciled(self, position_id: int, detail: str) -> None:
+        """The exchange no longer holds this position: close it in the books without
+        an exit price (nobody here saw how it ended)."""
+        position = self.positions.get(position_id)
+        if position is None:
+            return
+        for order_id in (position.entry_order_id, position.exit_order_id):
+            if order_id is not None:
+                self.orders.pop(order_id, None)
+        position.exit_reason = ExitReason.RECONCILED
+        position.state = PositionState.CLOSED
+        position.exit_qty += position.qty
+        position.qty = 0.0
+        self._emit(ErrorEvent(self.clock.now_ms(), detail, position.symbol))
+        self._close(position, self.clock.now_ms())
+
+    def cancel_order(self, order_id: int) -> None:
+        """Withdraw a working order without treating its end as a failure."""
+        order = self.orders.get(order_id)
+        if order is not None:
+            self._cancel_requested.add(order_id)
+            self.brokers[order.broker].cancel(order_id)
 
     def report_error(self, message: str, symbol: str | None = None) -> None:
         """Errors found outside the engine (reconciliation, brokers) reach the same
@@ -765,4 +909,5 @@ class Engine:
             "fees": round(self.fees_total, 6),
             "book_updates": self.book_updates,
             "open_positions": len(self.positions),
+            "restored_positions": self.restored,
         }

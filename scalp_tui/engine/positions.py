@@ -13,6 +13,7 @@ from scalp_tui.engine.protocol import (
     OrderStatus,
     OrderType,
     OrderView,
+    PositionRecord,
     PositionState,
     PositionView,
     Side,
@@ -160,6 +161,45 @@ class Position:
         self._rule = rule
         self._stop_px = math.inf
         self._target_px = -math.inf
+
+    def record(self) -> PositionRecord:
+        return PositionRecord(
+            self.id,
+            self.symbol,
+            self.broker,
+            self.state,
+            self.qty,
+            self.entry_price,
+            self.entry_fee,
+            self.opened_ms,
+            self.entry_order_id,
+            self.exit_order_id,
+            self.exit_reason,
+            self.forced_exit,
+            self.exit_qty,
+            self.exit_notional,
+            self.exit_fee,
+        )
+
+    @classmethod
+    def from_record(cls, record: PositionRecord, rule: ExitRule) -> Position:
+        position = cls(record.id, record.symbol, record.broker, rule)
+        position.state = record.state
+        position.qty = record.qty
+        position.entry_price = record.entry_price
+        position.entry_fee = record.entry_fee
+        position.opened_ms = record.opened_ms
+        position.entry_order_id = record.entry_order_id
+        position.exit_order_id = record.exit_order_id
+        position.exit_reason = record.exit_reason
+        position.forced_exit = record.forced_exit
+        position.exit_qty = record.exit_qty
+        position.exit_notional = record.exit_notional
+        position.exit_fee = record.exit_fee
+        if position.entry_price > 0.0:
+            position._stop_px = position.stop_price(rule)
+            position._target_px = position.target_price(rule)
+        return position
 
     @property
     def entered_qty(self) -> float:

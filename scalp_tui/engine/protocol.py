@@ -246,6 +246,14 @@ class OrderView:
     purpose: str  # "entry" or an ExitReason value
     reason: str = ""  # rejection or cancel reason
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OrderView:
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        fields["side"] = Side(fields["side"])
+        fields["type"] = OrderType(fields["type"])
+        fields["status"] = OrderStatus(fields["status"])
+        return cls(**fields)
+
 
 @dataclass(frozen=True, slots=True)
 class PositionView:
@@ -307,6 +315,50 @@ class ExitTriggered:
     symbol: str
     reason: ExitReason
     profit_ratio: float | None
+    order: OrderView | None = None  # the exit order about to be sent
+
+
+@dataclass(frozen=True, slots=True)
+class PositionRecord:
+    """Everything about a position that must survive a restart (journaled on each
+    change of it, never shown): a restarted engine rebuilds the position from it."""
+
+    id: int
+    symbol: str
+    broker: str
+    state: PositionState
+    qty: float
+    entry_price: float
+    entry_fee: float
+    opened_ms: int | None
+    entry_order_id: int | None
+    exit_order_id: int | None
+    exit_reason: ExitReason | None
+    forced_exit: ExitReason | None
+    exit_qty: float
+    exit_notional: float
+    exit_fee: float
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PositionRecord:
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        fields["state"] = PositionState(fields["state"])
+        for key in ("exit_reason", "forced_exit"):
+            fields[key] = ExitReason(fields[key]) if fields[key] else None
+        return cls(**fields)
+
+
+@dataclass(frozen=True, slots=True)
+class PositionSaved:
+    ts_ms: int
+    record: PositionRecord
+
+
+@dataclass(frozen=True, slots=True)
+class PositionRestored:
+    ts_ms: int
+    position: PositionView
+    detail: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,6 +444,8 @@ Event = (
     | FeedChanged
     | ErrorEvent
     | CandleClosed
+    | PositionSaved
+    | PositionRestored
 )
 
 # ---------------------------------------------------------------------------

@@ -34,6 +34,11 @@ class Broker(Protocol):
 
     def cancel_all(self) -> None: ...
 
+    def resume(self, symbol: str, signed_qty: float, orders: list[Order]) -> list[Order]:
+        """Take back a position held from before a restart, with its journaled orders
+        that were still working; returns the orders this broker still tracks."""
+        ...
+
     def has_resting(self, symbol: str) -> bool:
         """True when the broker wants `on_book`/`on_trade` for this symbol."""
         ...

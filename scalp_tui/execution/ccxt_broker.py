@@ -120,6 +120,18 @@ class CcxtBroker:
         for symbol in {o.symbol for i, o in self._orders.items() if i not in self._done}:
             self._spawn(self._cancel_all(symbol))
 
+    def resume(self, symbol: str, signed_qty: float, orders: list[Order]) -> list[Order]:
+        """Track journaled orders again: `poll` then learns from the exchange what
+        became of them while this console was down (fills, cancels)."""
+        for order in orders:
+            self._orders[order.id] = order
+            self._filled[order.id] = order.filled
+            self._avg[order.id] = order.avg_price
+        return list(orders)
+
+    def working(self) -> list[Order]:
+        return [o for i, o in self._orders.items() if i not in self._done]
+
     def has_resting(self, symbol: str) -> bool:
         return False  # the exchange matches; no book callbacks needed
 

@@ -49,9 +49,11 @@ class PaperBroker:
     def net_position(self, symbol: str) -> float:
         return self._net.get(symbol, 0.0)
 
-    def restore_position(self, symbol: str, signed_qty: float) -> None:
-        """Tell the broker about a position it holds from before a restart."""
-        self._net[symbol] = signed_qty
+    def resume(self, symbol: str, signed_qty: float, orders: list[Order]) -> list[Order]:
+        """The position comes back; its orders do not: paper orders lived only in the
+        process that crashed, so the engine decides afresh."""
+        self._net[symbol] = self._net.get(symbol, 0.0) + signed_qty
+        return []
 
     # -- orders --------------------------------------------------------------
 

@@ -9,17 +9,33 @@ queued by the engine's thread and written by a writer thread in small batches.
 from __future__ import annotations
 
 import json
-import queue
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scalp_tui.engine.protocol import Event, KillSwitchChanged, PositionClosed, to_dict
+from scalp_tui.engine.protocol import (
+    EntrySubmitted,
+    Event,
+    ExitTriggered,
+    KillSwitchChanged,
+    OrderStatus,
+    OrderUpdated,
+    OrderView,
+    PositionClosed,
+    PositionRecord,
+    PositionSaved,
+    PositionState,
+    to_dict,
+)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+BATCH = 500
+MAX_UNWRITTEN = 100_000  # events kept in memory while the disk refuses them
+INTENTS = (EntrySubmitted, ExitTriggered)
+DONE = (OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED)
 APPLICATION_ID = 0x5C4170  # "scalp" marker in the SQLite header
 MIGRATIONS: dict[int, str] = {
     1: """
@@ -46,6 +62,27 @@ MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (session, position_id)
     );
     CREATE INDEX trades_closed ON trades(closed_ms);
+    """,
+    # what a restart restores: the latest state of each position and order
+    2: """
+    CREATE TABLE positions (
+        id INTEGER PRIMARY KEY,
+        venue TEXT NOT NULL,
+        session TEXT NOT NULL,
+        open INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX positions_open ON positions(open, venue);
+    CREATE TABLE orders (
+        id INTEGER PRIMARY KEY,
+        venue TEXT NOT NULL,
+        session TEXT NOT NULL,
+        open INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX orders_open ON orders(open, venue);
     """,
 }
 
@@ -125,17 +162,40 @@ def open_checked(path: Path) -> sqlite3.Connection:
     return conn
 
 
-class Journal:
-    """Writes engine events from a queue on a thread of its own."""
+@dataclass(frozen=True)
+class SavedState:
+    """What an earlier run left open on one venue, for `Engine.restore`."""
 
-    def __init__(self, path: Path, session: str) -> None:
+    positions: list[PositionRecord]
+    orders: list[OrderView]  # orders of those positions that were still working
+    next_id: int  # ids continue, so client order ids never repeat
+    elsewhere: dict[str, int]  # open positions on other venues, by venue
+
+
+class Journal:
+    """Writes engine events on a thread of its own; intents synchronously.
+
+    Events are buffered by the engine's thread and written in batches. An intent (an
+    entry or exit about to be sent) is written before the order leaves, together
+    with everything buffered before it, so what is on disk is always in order.
+    """
+
+    def __init__(self, path: Path, session: str, venue: str = "simulated") -> None:
         self.path = path
         self.session = session
+        self.venue = venue
         self._conn = open_checked(path)
-        self._queue: queue.Queue[Event | None] = queue.Queue()
-        self.error: str | None = None  # set when writing failed (disk full, ...)
+        self._cond = threading.Condition()
+        self._buffer: list[Event] = []
+        self._unwritten: list[Event] = []  # a failed batch, retried with the next one
+        self._closing = False
+        self.error: str | None = None  # the last write failure (disk full, ...)
+        self._reported: str | None = None
+        self.on_failure: Callable[[str], None] | None = None
         self._thread = threading.Thread(target=self._write_loop, name="journal", daemon=True)
         self._thread.start()
+
+    # -- reading -------------------------------------------------------------------
 
     def kill_switch_latched(self) -> bool:
         """Whether the last kill-switch event journaled (any earlier run) engaged it."""
@@ -144,61 +204,157 @@ class Journal:
         ).fetchone()
         return bool(row and json.loads(row[0]).get("engaged"))
 
+    def saved_state(self) -> SavedState:
+        with self._cond:
+            rows = self._conn.execute(
+                "SELECT venue, body FROM positions WHERE open = 1 ORDER BY id"
+            ).fetchall()
+            order_rows = self._conn.execute(
+                "SELECT body FROM orders WHERE open = 1 AND venue = ? ORDER BY id", (self.venue,)
+            ).fetchall()
+            top = self._conn.execute(
+                "SELECT max(m) FROM (SELECT max(id) AS m FROM positions "
+                "UNION ALL SELECT max(id) FROM orders)"
+            ).fetchone()[0]
+        positions, elsewhere = [], {}
+        for venue, body in rows:
+            if venue == self.venue:
+                positions.append(PositionRecord.from_dict(json.loads(body)))
+            else:
+                elsewhere[venue] = elsewhere.get(venue, 0) + 1
+        ids = {p.id for p in positions}
+        orders = [OrderView.from_dict(json.loads(b)) for (b,) in order_rows]
+        orders = [o for o in orders if o.position_id in ids]
+        return SavedState(positions, orders, (top or 0) + 1, elsewhere)
+
+    def last_ts_ms(self) -> int | None:
+        """The time of the last event journaled: a simulated clock never goes back
+        before it, so countdowns read the same after a restart."""
+        with self._cond:
+            return self._conn.execute("SELECT max(ts_ms) FROM events").fetchone()[0]
+
     def record_reset(self, ts_ms: int) -> None:
         """Release a latched kill switch from outside a running console."""
         self(KillSwitchChanged(ts_ms, False, detail="reset from the command line"))
 
+    # -- writing -------------------------------------------------------------------
+
     def __call__(self, event: Event) -> None:
-        """An engine listener: only enqueues (safe on any thread, never blocks)."""
-        self._queue.put(event)
+        """An engine listener: only buffers (safe on any thread, never waits on disk)."""
+        if isinstance(event, INTENTS) and self._records_intents:
+            return  # written already, by `record`
+        with self._cond:
+            self._buffer.append(event)
+            self._cond.notify()
+        self._report_failure()
+
+    _records_intents = False
+
+    def record(self, event: Event) -> str | None:
+        """The engine's recorder: write `event` and all before it now; an error line
+        when it could not be written (the engine then does not send an entry)."""
+        with self._cond:
+            batch, self._buffer = [*self._unwritten, *self._buffer, event], []
+            self._unwritten = []
+            failure = self._write_batch(batch)
+            self._reported = failure  # the engine reports this one itself
+        return failure
+
+    def bind(self, engine: Any) -> None:
+        """Record intents for `engine` before its orders are sent."""
+        self._records_intents = True
+        engine.recorder = self.record
 
     def close(self) -> None:
-        self._queue.put(None)
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
         self._thread.join(10)
-        self._conn.close()
+        with self._cond:
+            self._conn.close()
+
+    def _report_failure(self) -> None:
+        error = self.error
+        if error is not None and error != self._reported and self.on_failure is not None:
+            self._reported = error
+            self.on_failure(error)
 
     def _write_loop(self) -> None:
         while True:
-            batch = [self._queue.get()]
-            while not self._queue.empty() and len(batch) < 500:
-                batch.append(self._queue.get_nowait())
-            done = batch[-1] is None
-            events = [e for e in batch if e is not None]
-            if events:
-                try:
-                    self._write(events)
-                except sqlite3.Error as exc:
-                    self.error = f"journal write failed: {exc}"
-            if done:
-                return
+            with self._cond:
+                while not self._buffer and not self._closing:
+                    self._cond.wait()
+                batch = [*self._unwritten, *self._buffer[:BATCH]]
+                self._buffer, self._unwritten = self._buffer[BATCH:], []
+                if batch:
+                    self._write_batch(batch)
+                if self._closing and not self._buffer:
+                    return
 
-    def _write(self, events: Iterable[Event]) -> None:
-        with self._conn:
-            for event in events:
-                body = to_dict(event)
-                self._conn.execute(
-                    "INSERT INTO events (ts_ms, kind, body) VALUES (?, ?, ?)",
-                    (event.ts_ms, type(event).__name__, json.dumps(body, default=str)),
-                )
-                if isinstance(event, PositionClosed):
-                    p = event.position
-                    self._conn.execute(
-                        "INSERT OR REPLACE INTO trades VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (
-                            p.id,
-                            self.session,
-                            p.symbol,
-                            p.broker,
-                            p.qty,
-                            p.entry_price,
-                            p.exit_price,
-                            p.opened_ms,
-                            event.ts_ms,
-                            p.exit_reason.value if p.exit_reason else None,
-                            p.realised_pnl,
-                            p.fees,
-                        ),
-                    )
+    def _write_batch(self, batch: list[Event]) -> str | None:
+        """Called with the lock held. Keeps a failed batch for the next try."""
+        try:
+            with self._conn:
+                for event in batch:
+                    self._write(event)
+        except sqlite3.Error as exc:
+            self._unwritten = batch[-MAX_UNWRITTEN:]
+            self.error = f"journal write failed ({exc})"
+            return self.error
+        self.error = None
+        self._reported = None
+        return None
+
+    def _write(self, event: Event) -> None:
+        body = to_dict(event)
+        self._conn.execute(
+            "INSERT INTO events (ts_ms, kind, body) VALUES (?, ?, ?)",
+            (event.ts_ms, type(event).__name__, json.dumps(body, default=str)),
+        )
+        if isinstance(event, PositionSaved):
+            record = event.record
+            self._upsert(
+                "positions", record.id, record.state is not PositionState.CLOSED, record, event
+            )
+        elif isinstance(event, EntrySubmitted | ExitTriggered | OrderUpdated):
+            order = event.order
+            if order is not None:
+                done = order.status in DONE
+                self._upsert("orders", order.id, not done, order, event)
+        elif isinstance(event, PositionClosed):
+            p = event.position
+            self._conn.execute("UPDATE positions SET open = 0 WHERE id = ?", (p.id,))
+            self._conn.execute(
+                "INSERT OR REPLACE INTO trades VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    p.id,
+                    self.session,
+                    p.symbol,
+                    p.broker,
+                    p.qty,
+                    p.entry_price,
+                    p.exit_price,
+                    p.opened_ms,
+                    event.ts_ms,
+                    p.exit_reason.value if p.exit_reason else None,
+                    p.realised_pnl,
+                    p.fees,
+                ),
+            )
+
+    def _upsert(self, table: str, id_: int, is_open: bool, item: Any, event: Event) -> None:
+        self._conn.execute(
+            f"INSERT OR REPLACE INTO {table} (id, venue, session, open, updated_ms, body) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                id_,
+                self.venue,
+                self.session,
+                int(is_open),
+                event.ts_ms,
+                json.dumps(to_dict(item), default=str),
+            ),
+        )
 
 
 def read_trades(
@@ -223,16 +379,3 @@ def read_trades(
     finally:
         conn.close()
     return [TradeRow(*row) for row in rows]
-
-
-def attach(session: Any, journal: Journal) -> None:
-    """Journal `session`, and keep a kill switch latched by an earlier run latched.
-
-    Call it after the frontend subscribed, so the frontend sees the re-engagement.
-    """
-    from scalp_tui.engine.protocol import EngageKillSwitch
-
-    latched = journal.kill_switch_latched()
-    session.subscribe(journal)
-    if latched:
-        session.execute(EngageKillSwitch(source="the journal: latched before this start"))

@@ -1,0 +1,69 @@
+"""Bringing back what an earlier run left open: positions, their orders, the
+kill-switch latch. Everything here runs before the session trades."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scalp_tui.engine.protocol import EngageKillSwitch
+from scalp_tui.store.journal import Journal
+
+
+class RecoveryError(Exception):
+    """The journal holds positions this start cannot manage: one line for the user."""
+
+
+def restore(session: Any, journal: Journal) -> list[str]:
+    """Journal `session` from now on and restore this venue's open positions.
+
+    Returns notes for the user (what came back, what is kept for another venue).
+    """
+    engine = session.engine
+    state = journal.saved_state()
+    unmanaged = sorted({p.broker for p in state.positions} - set(engine.brokers))
+    if unmanaged:
+        ids = ", ".join(f"#{p.id} {p.symbol}" for p in state.positions if p.broker in unmanaged)
+        raise RecoveryError(
+            f"the journal holds {'/'.join(unmanaged)} positions on {journal.venue} ({ids}) "
+            "that this start cannot manage: set the API credentials so they can be "
+            "reconciled with the exchange"
+        )
+    session.subscribe(journal)
+    journal.bind(engine)
+    journal.on_failure = engine.pause_entries
+    engine.restore(state.positions, state.orders, state.next_id)
+    notes = [
+        f"{n} open position{'s' if n > 1 else ''} on {venue} kept in the journal: start on "
+        f"{venue} to manage {'them' if n > 1 else 'it'} (scalp-tui trades --open lists them)"
+        for venue, n in sorted(state.elsewhere.items())
+    ]
+    if engine.restored:
+        notes.append(f"restored {engine.restored} open position(s) from the journal")
+    return notes
+
+
+def relatch(session: Any, journal: Journal) -> None:
+    """Keep a kill switch latched by an earlier run latched; restored positions are
+    flattened with the rest."""
+    if journal.kill_switch_latched():
+        session.execute(EngageKillSwitch(source="the journal: latched before this start"))
+
+
+def attach(session: Any, journal: Journal) -> list[str]:
+    """Restore and relatch for a session with no exchange to ask (simulated)."""
+    notes = restore(session, journal)
+    relatch(session, journal)
+    return notes
+
+
+async def attach_live(session: Any, journal: Journal, open_orders: str) -> list[str]:
+    """Restore, then agree with the exchange before anything trades, then relatch."""
+    notes = restore(session, journal)
+    notes += await session.recover(open_orders)
+    relatch(session, journal)
+    return notes
+
+
+def symbols_to_restore(journal: Journal) -> list[str]:
+    """Symbols of this venue's open positions: the session must watch them."""
+    return sorted({p.symbol for p in journal.saved_state().positions})
