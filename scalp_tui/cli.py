@@ -344,13 +344,27 @@ def trades(
     symbol: Annotated[str | None, typer.Option("--symbol", help="Only this symbol.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV with a header row.")] = False,
+    open_: Annotated[
+        bool,
+        typer.Option("--open", help="Open positions instead (what the next start restores)."),
+    ] = False,
     journal: JournalOpt = None,
 ) -> None:
-    """List journaled trades with totals."""
+    """List journaled trades with totals (or, with --open, open positions)."""
     from datetime import UTC, datetime
 
-    from scalp_tui.store.history import render_trades
-    from scalp_tui.store.journal import JournalError, read_trades
+    from scalp_tui.store.history import render_open, render_trades
+    from scalp_tui.store.journal import JournalError, read_open_positions, read_trades
+
+    fmt = "json" if as_json else "csv" if as_csv else "table"
+    if open_:
+        if since is not None:
+            raise fail(["--since applies to closed trades, not to --open"])
+        try:
+            typer.echo(render_open(read_open_positions(journal_path(journal), symbol), fmt))
+        except JournalError as exc:
+            raise fail([str(exc)]) from None
+        return
 
     since_ms = None
     if since is not None:
@@ -365,7 +379,7 @@ def trades(
         rows = read_trades(journal_path(journal), since_ms, symbol)
     except JournalError as exc:
         raise fail([str(exc)]) from None
-    typer.echo(render_trades(rows, "json" if as_json else "csv" if as_csv else "table"))
+    typer.echo(render_trades(rows, fmt))
 
 
 @app.command("reset-kill-switch")

@@ -18,6 +18,7 @@ from scalp_tui.engine.protocol import (
     OrderUpdated,
     PositionClosed,
     PositionOpened,
+    PositionRestored,
     ProposalCreated,
     ProposalResolved,
 )
@@ -35,7 +36,7 @@ def _num(value: float | None, digits: int = 6) -> str:
 def event_kind(event: Event) -> str:
     """A short category used for colouring and filtering: entry, exit, order, ..."""
     match event:
-        case EntrySubmitted() | PositionOpened():
+        case EntrySubmitted() | PositionOpened() | PositionRestored():
             return "entry"
         case ExitTriggered() | PositionClosed():
             return "exit"
@@ -67,6 +68,11 @@ def _describe(event: Event) -> str | None:
             )
         case PositionOpened(position=p):
             return f"{p.symbol} short #{p.id} open {p.qty:g} @ {p.entry_price:g}"
+        case PositionRestored(position=p, detail=detail):
+            return (
+                f"{p.symbol} short #{p.id} restored {p.state.value} {p.qty:g} @ "
+                f"{p.entry_price:g} ({p.broker}; {detail})"
+            )
         case ExitTriggered(position_id=pid, symbol=symbol, reason=reason, profit_ratio=ratio):
             ratio_text = "-" if ratio is None else f"{ratio:+.4f}"
             return f"{symbol} #{pid} exit {reason.value} (profit_ratio {ratio_text})"

@@ -120,4 +120,5 @@ def summary_text(summary: dict[str, object]) -> str:
         f"(win rate {float(summary['win_rate']):.0%}), pnl {float(summary['pnl']):+.4f}, "
         f"fees {float(summary['fees']):.4f}, exits: {exit_text}, "
         f"{summary['book_updates']} book updates, {summary['open_positions']} open positions"
+        f" ({summary.get('restored_positions', 0)} restored at start)"
     )

@@ -8,7 +8,54 @@ import json
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from scalp_tui.store.journal import TradeRow
+from scalp_tui.store.journal import OpenRow, TradeRow
+
+
+def _utc(ms: int | None) -> str:
+    if ms is None:
+        return "-"
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def render_open(rows: list[OpenRow], fmt: str) -> str:
+    """Open positions: what the next start on their venue restores."""
+    fields = ["id", "venue", "symbol", "broker", "state", "qty", "entry_price", "opened_ms"]
+    items = [
+        {
+            "id": r.record.id,
+            "venue": r.venue,
+            "symbol": r.record.symbol,
+            "broker": r.record.broker,
+            "state": r.record.state.value,
+            "qty": r.record.qty,
+            "entry_price": r.record.entry_price,
+            "opened_ms": r.record.opened_ms,
+        }
+        for r in rows
+    ]
+    notional = sum(r.record.qty * r.record.entry_price for r in rows)
+    if fmt == "json":
+        return json.dumps(
+            {"open": items, "totals": {"positions": len(rows), "notional": round(notional, 6)}}
+        )
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(items)
+        return out.getvalue().rstrip("\n")
+    lines = [
+        f"{'id':>6}  {'opened (UTC)':<21}{'venue':<14}{'symbol':<15}{'state':<9}"
+        f"{'qty':>9}{'entry':>12}  broker"
+    ]
+    for item in items:
+        lines.append(
+            f"{item['id']:>6}  {_utc(item['opened_ms']):<21}{item['venue']:<14}"
+            f"{item['symbol']:<15}{item['state']:<9}{item['qty']:>9g}"
+            f"{item['entry_price']:>12g}  {item['broker']}"
+        )
+    lines.append(f"total: {len(rows)} open positions, notional {notional:.2f}")
+    return "\n".join(lines)
 
 
 def totals(rows: list[TradeRow]) -> dict[str, float]:
@@ -38,7 +85,7 @@ def render_trades(rows: list[TradeRow], fmt: str) -> str:
         f"{'pnl':>10}{'fees':>8}  {'reason':<28}broker"
     ]
     for r in rows:
-        closed = datetime.fromtimestamp(r.closed_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        closed = _utc(r.closed_ms)
         lines.append(
             f"{closed:<21}{r.symbol:<15}{r.qty:>9g}{r.entry_price:>12g}"
             f"{(r.exit_price or 0):>12g}{(r.pnl or 0):>+10.4f}{(r.fees or 0):>8.4f}  "

@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -352,9 +352,31 @@ class Journal:
                 self.session,
                 int(is_open),
                 event.ts_ms,
-                json.dumps(to_dict(item), default=str),
+                json.dumps(asdict(item), default=str),
             ),
         )
+
+
+@dataclass(frozen=True)
+class OpenRow:
+    venue: str
+    record: PositionRecord
+    updated_ms: int
+
+
+def read_open_positions(path: Path, symbol: str | None = None) -> list[OpenRow]:
+    """Positions the journal holds open, on every venue (what the next start restores)."""
+    if not path.exists():
+        return []
+    conn = open_checked(path)
+    try:
+        rows = conn.execute(
+            "SELECT venue, body, updated_ms FROM positions WHERE open = 1 ORDER BY id"
+        ).fetchall()
+    finally:
+        conn.close()
+    found = [OpenRow(v, PositionRecord.from_dict(json.loads(b)), u) for v, b, u in rows]
+    return [r for r in found if symbol is None or r.record.symbol == symbol]
 
 
 def read_trades(

@@ -54,10 +54,12 @@ def test_headless_confirm_mode_rejects_proposals_unless_told() -> None:
     assert json.loads(accepted.stdout.strip().splitlines()[-1])["entries"] >= 1
 
 
-def test_same_seed_same_result() -> None:
+def test_same_seed_same_result(tmp_path) -> None:
+    # separate journals: a shared one would hand the first run's open positions on
     args = ("headless", "--duration", "600", "--speed", "0", "--mode", "auto", "--json")
-    first = scalp_tui(*args, "--seed", "7").stdout.strip().splitlines()[-1]
-    second = scalp_tui(*args, "--seed", "7").stdout.strip().splitlines()[-1]
+    journal = ("--seed", "7", "--journal")
+    first = scalp_tui(*args, *journal, str(tmp_path / "a")).stdout.strip().splitlines()[-1]
+    second = scalp_tui(*args, *journal, str(tmp_path / "b")).stdout.strip().splitlines()[-1]
     assert first == second
 
 
