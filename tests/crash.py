@@ -1,0 +1,62 @@
+"""Killing the real process and reading what it left behind in its journal."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def read(path: Path, query: str, *params: Any) -> list[tuple]:
+    """A read-only look at a journal another process may be writing."""
+    if not path.exists():
+        return []
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    try:
+        return conn.execute(query, params).fetchall()
+    except sqlite3.OperationalError as exc:  # the schema is not there yet
+        if "no such table" in str(exc):
+            return []
+        raise
+    finally:
+        conn.close()
+
+
+def open_positions(path: Path) -> dict[int, dict[str, Any]]:
+    """Positions the journal holds open with something filled (what must come back)."""
+    rows = read(path, "SELECT body FROM positions WHERE open = 1")
+    found = {}
+    for (body,) in rows:
+        record = json.loads(body)
+        if record["qty"] > 0:
+            found[record["id"]] = record
+    return found
+
+
+def last_event_id(path: Path) -> int:
+    return read(path, "SELECT coalesce(max(id), 0) FROM events")[0][0] if path.exists() else 0
+
+
+def events_since(path: Path, after_id: int, kind: str) -> list[dict[str, Any]]:
+    rows = read(
+        path, "SELECT body FROM events WHERE id > ? AND kind = ? ORDER BY id", after_id, kind
+    )
+    return [json.loads(body) for (body,) in rows]
+
+
+def closed_ids(path: Path) -> list[int]:
+    """Position ids in the trades table, one per close (duplicates would repeat)."""
+    return [pid for (pid,) in read(path, "SELECT position_id FROM trades")]
+
+
+def wait_for(check: Callable[[], Any], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
