@@ -25,13 +25,15 @@ def read(path: Path, query: str, *params: Any) -> list[tuple]:
         conn.close()
 
 
-def open_positions(path: Path) -> dict[int, dict[str, Any]]:
-    """Positions the journal holds open with something filled (what must come back)."""
+def open_positions(path: Path, with_unfilled: bool = False) -> dict[int, dict[str, Any]]:
+    """Positions the journal holds open: with something filled (what a paper restart
+    brings back), or also those whose entry was sent and not yet heard of (a live
+    restart asks the exchange about them)."""
     rows = read(path, "SELECT body FROM positions WHERE open = 1")
     found = {}
     for (body,) in rows:
         record = json.loads(body)
-        if record["qty"] > 0:
+        if with_unfilled or record["qty"] > 0:
             found[record["id"]] = record
     return found
 

@@ -75,6 +75,10 @@ class _MarketEmulator:
         self.partial_next: list[float] = []  # fraction filled of the next orders
         self.rate_limit_next = 0  # answer this many order requests with HTTP 429
         self.delay_s = 0.0  # added to every order request
+        # the next orders are matched, then neither answered nor pushed for this long:
+        # the exchange did it, the client never heard (a crash window)
+        self.silence_next = 0
+        self.silence_s = 5.0
         self.on_order_request: Callable[[], None] | None = None  # timing hook (benchmarks)
 
     # -- lifecycle ---------------------------------------------------------------
@@ -525,6 +529,10 @@ class _Trading:
         self._match(order, limit=order["price"] if kind == "LIMIT" else None, cap=qty * fraction)
         if kind == "MARKET" and order["status"] != "FILLED":
             order["status"] = "EXPIRED"  # the unfilled rest of a market order
+        if self.silence_next > 0:
+            self.silence_next -= 1
+            await asyncio.sleep(self.silence_s)
+            return _error(-1007, "Timeout waiting for response from backend server.", 503)
         await self._push_order(order)
         return web.json_response(_order_json(order))
 

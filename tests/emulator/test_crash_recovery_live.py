@@ -1,0 +1,177 @@
+"""kill -9 the real `scalp-tui headless --live` against the exchange emulator: every
+restart restores the journal's positions and agrees with the exchange before it
+trades, whatever happened while it was down."""
+
+import asyncio
+import os
+import random
+import sys
+from pathlib import Path
+
+from crash import closed_ids, events_since, last_event_id, open_positions, read
+
+BTC = "BTC/USDT:USDT"
+ROUNDS = 10
+ENV = {"SCALP_TUI_API_KEY": "test-key", "SCALP_TUI_API_SECRET": "test-secret-5521"}
+
+
+async def start(emulator, tmp_path: Path, journal: Path, *args: str):
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "scalp_tui.cli",
+        "headless",
+        "--exchange",
+        "binanceusdm",
+        "--live",
+        "--symbol",
+        BTC,
+        "--mode",
+        "auto",
+        "--journal",
+        str(journal),
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={
+            **os.environ,
+            **ENV,
+            "PYTHONUNBUFFERED": "1",
+            "SCALP_TUI_EXCHANGE__REST_URL": emulator.rest_url,
+            "SCALP_TUI_EXCHANGE__WS_URL": emulator.ws_url,
+        },
+        cwd=tmp_path,
+    )
+
+
+async def until(check, timeout: float, what: str):
+    for _ in range(int(timeout / 0.05)):
+        value = check()
+        if value:
+            return value
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+async def churn(emulator, stop: asyncio.Event) -> None:
+    """The price jumps between two levels 0.7 % apart, ask-heavy both times: each
+    jump exits the open short (stop loss up, profit target down) and the entry
+    signal opens the next one."""
+    level = 0
+    while not stop.is_set():
+        bid = (60_000.0, 60_420.0)[level % 2]
+        await move_to(emulator, bid)  # exits the short opened at the other level
+        await asyncio.sleep(0.2)
+        await move_to(emulator, bid, 1.5)  # a book update once flat: the next entry
+        level += 1
+        await asyncio.sleep(0.2)
+
+
+async def move_to(emulator, bid: float, bid_qty: float = 1.0) -> None:
+    """An ask-heavy one-level book at `bid`, every other level removed."""
+    market = emulator.markets["BTCUSDT"]
+    ask = round(bid + 0.1, 1)
+    bids = [(p, 0.0) for p in market.bids if p != bid] + [(bid, bid_qty)]
+    asks = [(p, 0.0) for p in market.asks if p != ask] + [(ask, 40.0)]
+    await emulator.set_levels("BTCUSDT", bids, asks)
+
+
+def held(emulator) -> float:
+    return emulator.positions.get("BTCUSDT", (0.0, 0.0))[0]
+
+
+def journal_short(journal: Path) -> float:
+    return -sum(p["qty"] for p in open_positions(journal, with_unfilled=True).values())
+
+
+def recovered(journal: Path, mark: int) -> bool:
+    """The restarted process reached its feed: recovery is over."""
+    return any(e["status"]["state"] == "live" for e in events_since(journal, mark, "FeedChanged"))
+
+
+async def test_kill_9_with_live_positions_open_agrees_with_the_exchange(
+    emulator, tmp_path: Path
+) -> None:
+    journal = tmp_path / "journal.sqlite"
+    rng = random.Random(5)
+    stop = asyncio.Event()
+    driver = asyncio.create_task(churn(emulator, stop))
+    reconciled_rounds = 0
+    try:
+        expected: set[int] = set()
+        for round_ in range(ROUNDS + 1):
+            mark = last_event_id(journal)
+            last = round_ == ROUNDS
+            proc = await start(emulator, tmp_path, journal, *(["--duration", "1"] if last else []))
+            await until(lambda m=mark: recovered(journal, m), 30, "the restart")
+            came_back = {
+                e["position"]["id"] for e in events_since(journal, mark, "PositionRestored")
+            }
+            assert came_back == expected, f"round {round_}"
+            # before it trades, the journal agrees with the exchange
+            reconciled = [
+                e
+                for e in events_since(journal, mark, "PositionClosed")
+                if e["position"]["exit_reason"] == "reconciled"
+            ]
+            reconciled_rounds += bool(reconciled)
+            if last:
+                out, err = await asyncio.wait_for(proc.communicate(), 60)
+                assert proc.returncode == 0, err.decode()
+                assert "test-secret-5521" not in out.decode() + err.decode()
+                break
+            await asyncio.sleep(rng.uniform(0.3, 1.5))
+            await until(lambda: held(emulator) < 0, 30, "an open live short")
+            proc.kill()
+            await proc.communicate()
+            expected = set(open_positions(journal, with_unfilled=True))
+            ids = closed_ids(journal)
+            assert len(ids) == len(set(ids)), "a position was closed twice"
+            if round_ in (3, 7):
+                # closed by hand on the exchange while the console was down
+                emulator.positions["BTCUSDT"] = (0.0, 0.0)
+    finally:
+        stop.set()
+        await driver
+    assert reconciled_rounds == 2
+    # after the last recovery and run, what the journal holds open is what the
+    # exchange holds
+    assert abs(journal_short(journal) - held(emulator)) < 1e-9
+    for part in tmp_path.glob("journal.sqlite*"):
+        assert b"test-secret-5521" not in part.read_bytes()
+    reasons = {r for (r,) in read(journal, "SELECT exit_reason FROM trades")}
+    assert {"short_scalp_stop_loss", "short_scalp_profit_target", "reconciled"} <= reasons
+
+
+async def test_an_exit_filled_while_the_console_was_dead_is_applied(
+    emulator, tmp_path: Path
+) -> None:
+    """The exit reaches the exchange and fills; the process dies before it hears."""
+    journal = tmp_path / "journal.sqlite"
+    await move_to(emulator, 60_000.0)
+    proc = await start(emulator, tmp_path, journal)
+    await until(lambda: held(emulator) < 0, 30, "the entry")
+    (position_id,) = await until(lambda: open_positions(journal), 30, "the journaled entry")
+    emulator.silence_next = 1
+    await move_to(emulator, 60_420.0)  # the stop loss
+    await until(lambda: held(emulator) == 0, 30, "the exit at the exchange")
+    await until(
+        lambda: open_positions(journal)[position_id]["state"] == "closing", 30, "the exit intent"
+    )
+    proc.kill()
+    await proc.communicate()
+    assert position_id in open_positions(journal)  # the journal never heard of the fill
+
+    mark = last_event_id(journal)
+    proc = await start(emulator, tmp_path, journal, "--duration", "1")
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()
+    (closed,) = [
+        e
+        for e in events_since(journal, mark, "PositionClosed")
+        if e["position"]["id"] == position_id
+    ]
+    # the fill found at the exchange closes it with its own reason and price
+    assert closed["position"]["exit_reason"] == "short_scalp_stop_loss"
+    assert closed["position"]["exit_price"] > 60_400
+    assert position_id not in open_positions(journal)
