@@ -620,6 +620,10 @@ class Engine:
             )
             for order in working:
                 self.orders[order.id] = order
+                if order.purpose == "entry" and order.type is OrderType.LIMIT:
+                    # its first deadline is unknown here: a full timeout from now
+                    timeout_ms = int(self.params.entry_limit_timeout_s * 1000)
+                    self._order_entry_deadline[order.id] = now + timeout_ms
             kept = {o.id for o in working}
             if position.exit_order_id is not None and position.exit_order_id not in kept:
                 position.exit_order_id = None

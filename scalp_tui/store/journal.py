@@ -9,6 +9,7 @@ queued by the engine's thread and written by a writer thread in small batches.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -172,6 +173,29 @@ class SavedState:
     elsewhere: dict[str, int]  # open positions on other venues, by venue
 
 
+def _own(path: Path) -> Any:
+    """An exclusive lock beside the journal, held while this process runs; the OS
+    releases it when the process dies, however it dies."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path.with_name(path.name + ".lock"), "a+")  # noqa: SIM115
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "?"
+        handle.close()
+        raise JournalError(
+            f"{path}: in use by another running scalp-tui (pid {holder}); one console per journal"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
 class Journal:
     """Writes engine events on a thread of its own; intents synchronously.
 
@@ -184,7 +208,14 @@ class Journal:
         self.path = path
         self.session = session
         self.venue = venue
-        self._conn = open_checked(path)
+        # one running console per journal: two would both restore, and both manage,
+        # the same open positions
+        self._owner = _own(path)
+        try:
+            self._conn = open_checked(path)
+        except JournalError:
+            self._owner.close()
+            raise
         self._cond = threading.Condition()
         self._buffer: list[Event] = []
         self._unwritten: list[Event] = []  # a failed batch, retried with the next one
@@ -272,6 +303,7 @@ class Journal:
         self._thread.join(10)
         with self._cond:
             self._conn.close()
+        self._owner.close()
 
     def _report_failure(self) -> None:
         error = self.error

@@ -3,11 +3,13 @@ restart restores the journal's positions and agrees with the exchange before it
 trades, whatever happened while it was down."""
 
 import asyncio
+import json
 import os
 import random
 import sys
 from pathlib import Path
 
+import pytest
 from crash import closed_ids, events_since, last_event_id, open_positions, read
 
 BTC = "BTC/USDT:USDT"
@@ -175,3 +177,49 @@ async def test_an_exit_filled_while_the_console_was_dead_is_applied(
     assert closed["position"]["exit_reason"] == "short_scalp_stop_loss"
     assert closed["position"]["exit_price"] > 60_400
     assert position_id not in open_positions(journal)
+
+
+def working_orders(emulator) -> list[dict]:
+    return [o for o in emulator.orders.values() if o["status"] in ("NEW", "PARTIALLY_FILLED")]
+
+
+@pytest.mark.parametrize("policy", ["cancel", "reattach"])
+async def test_an_order_left_working_is_cancelled_or_reattached(
+    emulator, tmp_path: Path, policy: str
+) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(
+        json.dumps(
+            {
+                "entry_order_type": "limit",  # rests at the ask: nothing crosses it here
+                "entry_limit_timeout_s": 3600,
+                "restart_open_orders": policy,
+            }
+        )
+    )
+    journal = tmp_path / "journal.sqlite"
+    await move_to(emulator, 60_000.0)
+    proc = await start(emulator, tmp_path, journal, "--config", str(config))
+    (resting,) = await until(lambda: working_orders(emulator), 30, "the resting entry")
+    (position_id,) = await until(lambda: open_positions(journal, True), 30, "the journaled entry")
+    proc.kill()
+    await proc.communicate()
+
+    mark = last_event_id(journal)
+    proc = await start(emulator, tmp_path, journal, "--config", str(config))
+    await until(lambda: recovered(journal, mark), 30, "the restart")
+    if policy == "cancel":
+        assert resting["status"] == "CANCELED"
+        # nothing had filled: no position (the signal may already have sent a new one)
+        assert position_id not in open_positions(journal, True)
+    else:
+        assert resting["status"] == "NEW"
+        await emulator.set_levels("BTCUSDT", [(60_000.1, 5.0)], [])  # a buyer reaches it
+        await until(lambda: open_positions(journal), 30, "the fill of the re-attached order")
+        assert set(open_positions(journal)) == {position_id}
+        assert held(emulator) < 0
+    proc.kill()
+    out, _ = await proc.communicate()
+    assert f"was still working after the restart: {policy}" in out.decode().replace(
+        "re-attached", "reattach"
+    ).replace("cancelled", "cancel")

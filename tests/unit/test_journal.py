@@ -87,3 +87,14 @@ def test_a_locked_journal_is_refused(tmp_path: Path) -> None:
     finally:
         holder.rollback()
         holder.close()
+
+
+def test_a_journal_in_use_by_a_running_console_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    first = Journal(path, session="first")
+    try:
+        with pytest.raises(JournalError, match="in use by another running scalp-tui"):
+            Journal(path, session="second")
+    finally:
+        first.close()
+    Journal(path, session="third").close()  # free again once the first one ended

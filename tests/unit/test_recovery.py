@@ -8,6 +8,7 @@ from rig import BTC, ETH, T0, make_rig
 
 from scalp_tui.engine.protocol import (
     ClosePosition,
+    EngageKillSwitch,
     EntrySubmitted,
     ErrorEvent,
     ExitReason,
@@ -191,3 +192,20 @@ def test_a_full_disk_pauses_entries_and_loses_nothing_once_it_has_room(tmp_path:
     kinds = [k for (k,) in conn.execute("SELECT kind FROM events ORDER BY id")]
     assert kinds.count("ErrorEvent") >= 1 and "ModeChanged" in kinds  # kept, then written
     assert len(read_open_positions(path)) == 1
+
+
+def test_a_latched_kill_switch_flattens_restored_positions(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    rig, journal = open_one(path)
+    rig.paper.submit = lambda order: None  # the kill switch's exit never lands: crash
+    rig.engine.execute(EngageKillSwitch())
+    journal.close()
+
+    rig2, journal2, _ = start(path, now_ms=T0 + 2_000)
+    assert rig2.engine.killed
+    rig2.balanced(BTC, 60_000.0)
+    rig2.advance(1_000)  # the first try had no book yet (paper): the retry flattens
+    (closed,) = rig2.of(PositionClosed)
+    assert closed.position.exit_reason is ExitReason.KILL_SWITCH
+    assert not rig2.engine.positions
+    journal2.close()
