@@ -31,14 +31,18 @@ def restore(session: Any, journal: Journal) -> list[str]:
     session.subscribe(journal)
     journal.bind(engine)
     journal.on_failure = engine.pause_entries
-    engine.restore(state.positions, state.orders, state.next_id)
+    restored = engine.restore(state.positions, state.orders, state.next_id)
     notes = [
         f"{n} open position{'s' if n > 1 else ''} on {venue} kept in the journal: start on "
         f"{venue} to manage {'them' if n > 1 else 'it'} (scalp-tui trades --open lists them)"
         for venue, n in sorted(state.elsewhere.items())
     ]
-    if engine.restored:
-        notes.append(f"restored {engine.restored} open position(s) from the journal")
+    if restored:
+        listed = ", ".join(
+            f"#{r.position.id} {r.position.symbol} {r.position.qty:g} ({r.detail})"
+            for r in restored
+        )
+        notes.append(f"restored {len(restored)} open position(s) from the journal: {listed}")
     return notes
 
 

@@ -601,7 +601,7 @@ class Engine:
 
     def restore(
         self, records: Sequence[PositionRecord], orders: Sequence[OrderView], next_id: int
-    ) -> None:
+    ) -> list[PositionRestored]:
         """Bring back positions journaled by an earlier run, each to its broker.
 
         A broker keeps the orders it can still track (a live exchange's); an order it
@@ -612,6 +612,7 @@ class Engine:
         """
         self._next_id = max(self._next_id, next_id)
         now = self.clock.now_ms()
+        restored = []
         for record in records:
             position = Position.from_record(record, self.exit_rule)
             mine = [o for o in orders if o.position_id == position.id]
@@ -646,7 +647,9 @@ class Engine:
             self.restored += 1
             self._save(position)
             view = position.view(self.books[position.symbol], self.exit_rule)
-            self._emit(PositionRestored(now, view, self._restore_detail(view, now)))
+            restored.append(PositionRestored(now, view, self._restore_detail(view, now)))
+            self._emit(restored[-1])
+        return restored
 
     def _order_from(self, view: OrderView) -> Order:
         order = Order(

@@ -62,7 +62,10 @@ def test_an_open_position_comes_back_with_its_countdown(tmp_path: Path) -> None:
     assert view.stop_price == opened_view.stop_price
     (event,) = rig.of(PositionRestored)
     assert "timeout in 660 s" in event.detail
-    assert notes == ["restored 1 open position(s) from the journal"]
+    assert notes == [
+        f"restored 1 open position(s) from the journal: #{position.id} {BTC} "
+        f"{position.qty:g} (timeout in 660 s)"
+    ]
     assert rig.paper.net_position(BTC) == -position.qty  # the paper broker holds it again
     assert rig.engine.summary()["restored_positions"] == 1
     # ids go on from the journal: nothing a restart creates reuses an old id
