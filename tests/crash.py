@@ -62,3 +62,19 @@ def wait_for(check: Callable[[], Any], timeout: float, what: str) -> Any:
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def fill_the_disk(conn: sqlite3.Connection) -> None:
+    """SQLite's own "database or disk is full": no page may be added, and the free
+    room in the last pages is taken."""
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages}")
+    for size in (4000, 1000, 100, 10):
+        try:
+            while True:
+                with conn:
+                    conn.execute(
+                        "INSERT INTO events (ts_ms, kind, body) VALUES (0, 'x', ?)", ("x" * size,)
+                    )
+        except sqlite3.OperationalError as exc:
+            assert "full" in str(exc)

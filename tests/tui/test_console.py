@@ -308,3 +308,31 @@ async def test_the_console_works_at_100_by_30() -> None:
         for widget in (app.ladder, app.watchlist, app.signal, app.positions, app.log_pane):
             assert widget.size.height >= 3 and widget.size.width >= 20, widget
         assert app.positions.ids[0] is not None
+
+
+async def test_a_full_disk_shows_in_the_console_and_pauses_entries(tmp_path) -> None:
+    from crash import fill_the_disk
+
+    from scalp_tui.recovery import attach
+    from scalp_tui.store.journal import Journal
+
+    app = make_app(mode="auto")
+    journal = Journal(tmp_path / "journal.sqlite", session="console")
+    attach(app.session, journal)
+    with journal._cond:
+        fill_the_disk(journal._conn)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(app, pilot, lambda: not app.session.snapshot().entries_enabled, step=0.5)
+            await pilot.pause()
+            assert "journal write failed (database or disk is full)" in log_text(app)
+            assert "entries paused" in log_text(app)
+            assert "ENTRIES PAUSED" in str(app.status.render())
+            # every entry that went out before the disk filled is in the journal
+            with journal._cond:
+                journaled = journal._conn.execute(
+                    "SELECT count(*) FROM events WHERE kind = 'EntrySubmitted'"
+                ).fetchone()[0]
+            assert app.session.engine.summary()["entries"] == journaled
+    finally:
+        journal.close()

@@ -4,6 +4,7 @@ import sqlite3
 from pathlib import Path
 from types import SimpleNamespace
 
+from crash import fill_the_disk
 from rig import BTC, ETH, T0, make_rig
 
 from scalp_tui.engine.protocol import (
@@ -156,22 +157,6 @@ def test_the_entry_intent_is_on_disk_before_the_broker_sees_the_order(tmp_path: 
     rig.ask_heavy(BTC)
     assert seen == [(1,)]
     journal.close()
-
-
-def fill_the_disk(conn: sqlite3.Connection) -> None:
-    """SQLite's own "database or disk is full": no page may be added, and the free
-    room in the last pages is taken."""
-    pages = conn.execute("PRAGMA page_count").fetchone()[0]
-    conn.execute(f"PRAGMA max_page_count = {pages}")
-    for size in (4000, 1000, 100, 10):
-        try:
-            while True:
-                with conn:
-                    conn.execute(
-                        "INSERT INTO events (ts_ms, kind, body) VALUES (0, 'x', ?)", ("x" * size,)
-                    )
-        except sqlite3.OperationalError as exc:
-            assert "full" in str(exc)
 
 
 def test_a_full_disk_pauses_entries_and_loses_nothing_once_it_has_room(tmp_path: Path) -> None:
