@@ -13,12 +13,20 @@ from scalp_tui.tui.app import ScalpApp
 SIZE = (160, 48)
 
 
-def make_app(env: dict[str, str] | None = None, quiet: bool = False, **overrides: Any) -> ScalpApp:
-    """`quiet`: a volume threshold no candle reaches, so no proposal covers the screen."""
+def make_app(
+    env: dict[str, str] | None = None,
+    quiet: bool = False,
+    before_start: Callable[[Session], Any] | None = None,
+    **overrides: Any,
+) -> ScalpApp:
+    """`quiet`: a volume threshold no candle reaches, so no proposal covers the screen.
+    `before_start` sees the session before its market moves (e.g. to journal it)."""
     if quiet:
         overrides.setdefault("short_scalp_min_volume", 1e12)
     settings = load_config(None, overrides=overrides, env=env or {}).settings
     session = Session.simulated(settings, seed=2, speed=0)
+    if before_start is not None:
+        before_start(session)
     session.start()
     return ScalpApp(session, settings, keys=settings.keys, autorun=False)
 

@@ -316,9 +316,9 @@ async def test_a_full_disk_shows_in_the_console_and_pauses_entries(tmp_path) -> 
     from scalp_tui.recovery import attach
     from scalp_tui.store.journal import Journal
 
-    app = make_app(mode="auto")
     journal = Journal(tmp_path / "journal.sqlite", session="console")
-    attach(app.session, journal)
+    # journaled from its first event on, as the command starts it
+    app = make_app(mode="auto", before_start=lambda session: attach(session, journal))
     with journal._cond:
         fill_the_disk(journal._conn)
     try:
