@@ -8,10 +8,12 @@ queued by the engine's thread and written by a writer thread in small batches.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -34,6 +36,7 @@ from scalp_tui.engine.protocol import (
 
 SCHEMA_VERSION = 2
 BATCH = 500
+CHECKPOINT_S = 2.0  # how often the writer thread folds the WAL back into the database
 MAX_UNWRITTEN = 100_000  # events kept in memory while the disk refuses them
 INTENTS = (EntrySubmitted, ExitTriggered)
 DONE = (OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED)
@@ -117,6 +120,9 @@ def _connect(path: Path) -> sqlite3.Connection:
         conn = sqlite3.connect(path, timeout=0.5, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
+        # checkpoints (which fsync) run from the writer thread's own connection, never
+        # in a commit on the order path
+        conn.execute("PRAGMA wal_autocheckpoint=0")
         return conn
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc):
@@ -312,16 +318,28 @@ class Journal:
             self.on_failure(error)
 
     def _write_loop(self) -> None:
-        while True:
-            with self._cond:
-                while not self._buffer and not self._closing:
-                    self._cond.wait()
-                batch = [*self._unwritten, *self._buffer[:BATCH]]
-                self._buffer, self._unwritten = self._buffer[BATCH:], []
-                if batch:
-                    self._write_batch(batch)
-                if self._closing and not self._buffer:
-                    return
+        checkpointer = sqlite3.connect(self.path, timeout=5)
+        last_checkpoint = time.monotonic()
+        try:
+            while True:
+                with self._cond:
+                    if not self._buffer and not self._closing:
+                        self._cond.wait(CHECKPOINT_S)
+                    batch = [*self._unwritten, *self._buffer[:BATCH]]
+                    self._buffer, self._unwritten = self._buffer[BATCH:], []
+                    if batch:
+                        self._write_batch(batch)
+                    if self._closing and not self._buffer:
+                        return
+                if time.monotonic() - last_checkpoint >= CHECKPOINT_S:
+                    # PASSIVE: copies what no reader needs, never blocks a writer
+                    with contextlib.suppress(sqlite3.Error):
+                        checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    last_checkpoint = time.monotonic()
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                checkpointer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            checkpointer.close()
 
     def _write_batch(self, batch: list[Event]) -> str | None:
         """Called with the lock held. Keeps a failed batch for the next try."""
