@@ -7,7 +7,7 @@ its own, the engine on its own (as the console runs it), the console, when asked
 for, on the main thread. Each round: a balanced
 book, then one ask-heavy diff; the order's arrival is timed; the short is closed.
 Split: ccxt receiving and parsing the frame (frame sent -> book handed to the
-engine), the engine deciding (-> order handed to the broker), ccxt sending the
+engine), the engine deciding and journaling the intent (-> order handed to the broker), ccxt sending the
 order (-> the exchange has it).
 Run:  python bench/tick_to_order.py [--rounds 200] [--console]
 """
@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -31,6 +32,8 @@ from scalp_tui.config import load_config
 from scalp_tui.engine.protocol import ClosePosition, SetBroker
 from scalp_tui.engine_thread import ThreadedSession
 from scalp_tui.live_session import LiveSession
+from scalp_tui.recovery import attach_live
+from scalp_tui.store.journal import Journal
 
 SYMBOL = "BTC/USDT:USDT"
 BALANCED = ([(60_000.0, 2.0)], [(60_000.1, 2.0)])
@@ -91,8 +94,12 @@ async def run(rounds: int, console: bool) -> dict[str, list[float]]:
         settings = load_config(None, overrides=overrides, env=env).settings
         marks: dict[str, float] = {}
 
+        journal = Journal(Path(tempfile.mkdtemp()) / "journal.sqlite", "bench", "binanceusdm")
+
         async def make_session() -> LiveSession:
             session = await LiveSession.connect(settings)
+            # journaled as the command runs it: every intent is committed before sending
+            await attach_live(session, journal, "cancel")
             engine, broker = session.engine, session.live
             assert broker is not None and engine.execute(SetBroker("live")).ok
             on_book, submit = engine.on_book, broker.submit
@@ -154,6 +161,7 @@ async def run(rounds: int, console: bool) -> dict[str, list[float]]:
             return await rounds_loop()
         finally:
             host.stop()
+            journal.close()
 
 
 def main() -> None:

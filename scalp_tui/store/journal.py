@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,6 @@ from scalp_tui.engine.protocol import (
     PositionRecord,
     PositionSaved,
     PositionState,
-    to_dict,
 )
 
 SCHEMA_VERSION = 2
@@ -68,24 +67,29 @@ MIGRATIONS: dict[int, str] = {
     CREATE INDEX trades_closed ON trades(closed_ms);
     """,
     # what a restart restores: the latest state of each position and order
+    # (`seq` orders every event of every run: an intent is written ahead of events
+    # buffered before it, and a row is only ever replaced by a later state)
     2: """
+    ALTER TABLE events ADD COLUMN seq INTEGER;
     CREATE TABLE positions (
         id INTEGER PRIMARY KEY,
         venue TEXT NOT NULL,
         session TEXT NOT NULL,
         open INTEGER NOT NULL,
         updated_ms INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
         body TEXT NOT NULL
     );
-    CREATE INDEX positions_open ON positions(open, venue);
     CREATE TABLE orders (
         id INTEGER PRIMARY KEY,
         venue TEXT NOT NULL,
         session TEXT NOT NULL,
         open INTEGER NOT NULL,
         updated_ms INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
         body TEXT NOT NULL
     );
+    CREATE INDEX positions_open ON positions(open, venue);
     CREATE INDEX orders_open ON orders(open, venue);
     """,
 }
@@ -179,6 +183,25 @@ class SavedState:
     elsewhere: dict[str, int]  # open positions on other venues, by venue
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def plain(item: Any) -> Any:
+    """JSON-ready data of a protocol value. `dataclasses.asdict` deep-copies every
+    leaf, which made it most of the cost of writing an intent on the order path."""
+    kind = type(item)
+    names = _FIELDS.get(kind)
+    if names is None:
+        if kind is tuple or kind is list:
+            return [plain(x) for x in item]
+        if kind is dict:
+            return {k: plain(v) for k, v in item.items()}
+        if not is_dataclass(kind):
+            return item  # str (enums too), numbers, None
+        names = _FIELDS[kind] = tuple(f.name for f in fields(kind))
+    return {name: plain(getattr(item, name)) for name in names}
+
+
 def _own(path: Path) -> Any:
     """An exclusive lock beside the journal, held while this process runs; the OS
     releases it when the process dies, however it dies."""
@@ -223,8 +246,12 @@ class Journal:
             self._owner.close()
             raise
         self._cond = threading.Condition()
-        self._buffer: list[Event] = []
-        self._unwritten: list[Event] = []  # a failed batch, retried with the next one
+        self._seq = self._conn.execute(
+            "SELECT max(coalesce(m, 0)) FROM (SELECT max(seq) AS m FROM events "
+            "UNION ALL SELECT max(seq) FROM positions UNION ALL SELECT max(seq) FROM orders)"
+        ).fetchone()[0] or 0
+        self._buffer: list[tuple[int, Event]] = []
+        self._unwritten: list[tuple[int, Event]] = []  # a failed batch, tried again later
         self._closing = False
         self.error: str | None = None  # the last write failure (disk full, ...)
         self._reported: str | None = None
@@ -281,19 +308,33 @@ class Journal:
         if isinstance(event, INTENTS) and self._records_intents:
             return  # written already, by `record`
         with self._cond:
-            self._buffer.append(event)
+            self._seq += 1
+            self._buffer.append((self._seq, event))
             self._cond.notify()
         self._report_failure()
 
     _records_intents = False
 
-    def record(self, event: Event) -> str | None:
-        """The engine's recorder: write `event` and all before it now; an error line
-        when it could not be written (the engine then does not send an entry)."""
+    def record(self, event: EntrySubmitted | ExitTriggered) -> str | None:
+        """The engine's recorder: write the intent `event`, with the position state
+        saved just before it, now; an error line when it could not be written (the
+        engine then does not send an entry). Other buffered events follow with the
+        writer thread: `seq` keeps their rows from overtaking this state."""
+        pid = event.position.id if isinstance(event, EntrySubmitted) else event.position_id
         with self._cond:
-            batch, self._buffer = [*self._unwritten, *self._buffer, event], []
-            self._unwritten = []
+            batch = []
+            for i in range(len(self._buffer) - 1, -1, -1):
+                saved = self._buffer[i][1]
+                if isinstance(saved, PositionSaved) and saved.record.id == pid:
+                    batch.append(self._buffer.pop(i))
+                    break
+            self._seq += 1
+            batch.append((self._seq, event))
+            unwritten = self._unwritten
             failure = self._write_batch(batch)
+            if failure is not None and isinstance(event, EntrySubmitted):
+                # not sent: nothing of it is to be written later either
+                self._unwritten = unwritten
             self._reported = failure  # the engine reports this one itself
         return failure
 
@@ -341,39 +382,41 @@ class Journal:
                 checkpointer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             checkpointer.close()
 
-    def _write_batch(self, batch: list[Event]) -> str | None:
+    def _write_batch(self, batch: list[tuple[int, Event]]) -> str | None:
         """Called with the lock held. Keeps a failed batch for the next try."""
         try:
             with self._conn:
-                for event in batch:
-                    self._write(event)
+                for seq, event in batch:
+                    self._write(seq, event)
         except sqlite3.Error as exc:
-            self._unwritten = batch[-MAX_UNWRITTEN:]
+            self._unwritten = [*self._unwritten, *batch][-MAX_UNWRITTEN:]
             self.error = f"journal write failed ({exc})"
             return self.error
         self.error = None
         self._reported = None
         return None
 
-    def _write(self, event: Event) -> None:
-        body = to_dict(event)
+    def _write(self, seq: int, event: Event) -> None:
+        body = plain(event)
+        body["type"] = type(event).__name__
         self._conn.execute(
-            "INSERT INTO events (ts_ms, kind, body) VALUES (?, ?, ?)",
-            (event.ts_ms, type(event).__name__, json.dumps(body, default=str)),
+            "INSERT INTO events (ts_ms, kind, seq, body) VALUES (?, ?, ?, ?)",
+            (event.ts_ms, type(event).__name__, seq, json.dumps(body)),
         )
         if isinstance(event, PositionSaved):
             record = event.record
-            self._upsert(
-                "positions", record.id, record.state is not PositionState.CLOSED, record, event
-            )
+            is_open = record.state is not PositionState.CLOSED
+            self._upsert("positions", record.id, is_open, record, event.ts_ms, seq)
         elif isinstance(event, EntrySubmitted | ExitTriggered | OrderUpdated):
             order = event.order
             if order is not None:
-                done = order.status in DONE
-                self._upsert("orders", order.id, not done, order, event)
+                is_open = order.status not in DONE
+                self._upsert("orders", order.id, is_open, order, event.ts_ms, seq)
         elif isinstance(event, PositionClosed):
             p = event.position
-            self._conn.execute("UPDATE positions SET open = 0 WHERE id = ?", (p.id,))
+            self._conn.execute(
+                "UPDATE positions SET open = 0, seq = max(seq, ?) WHERE id = ?", (seq, p.id)
+            )
             self._conn.execute(
                 "INSERT OR REPLACE INTO trades VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
@@ -392,18 +435,17 @@ class Journal:
                 ),
             )
 
-    def _upsert(self, table: str, id_: int, is_open: bool, item: Any, event: Event) -> None:
+    def _upsert(
+        self, table: str, id_: int, is_open: bool, item: Any, ts_ms: int, seq: int
+    ) -> None:
+        """The row of `id_` becomes this state unless a later one is there already."""
         self._conn.execute(
-            f"INSERT OR REPLACE INTO {table} (id, venue, session, open, updated_ms, body) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                id_,
-                self.venue,
-                self.session,
-                int(is_open),
-                event.ts_ms,
-                json.dumps(asdict(item), default=str),
-            ),
+            f"INSERT INTO {table} (id, venue, session, open, updated_ms, seq, body) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+            "venue = excluded.venue, session = excluded.session, open = excluded.open, "
+            "updated_ms = excluded.updated_ms, seq = excluded.seq, body = excluded.body "
+            f"WHERE excluded.seq > {table}.seq",
+            (id_, self.venue, self.session, int(is_open), ts_ms, seq, json.dumps(plain(item))),
         )
 
 

@@ -98,3 +98,42 @@ def test_a_journal_in_use_by_a_running_console_is_refused(tmp_path: Path) -> Non
     finally:
         first.close()
     Journal(path, session="third").close()  # free again once the first one ended
+
+
+def test_journal_bodies_are_the_protocol_dicts() -> None:
+    from dataclasses import asdict
+
+    from scalp_tui.engine.protocol import to_dict
+    from scalp_tui.store.journal import plain
+
+    rig = make_rig((BTC,))
+    rig.ask_heavy(BTC)
+    for event in rig.events:
+        body = plain(event)
+        body["type"] = type(event).__name__
+        assert body == to_dict(event)
+        for value in vars(type(event)).get("__slots__", ()):
+            item = getattr(event, value)
+            if hasattr(item, "__dataclass_fields__"):
+                assert plain(item) == asdict(item)
+
+
+def test_a_late_write_of_an_older_state_never_overtakes_a_newer_one(tmp_path: Path) -> None:
+    """An intent is written ahead of events buffered before it; when those follow,
+    the position's row must keep the newer state."""
+    from scalp_tui.engine.protocol import ClosePosition, PositionSaved, PositionState
+    from scalp_tui.store.journal import read_open_positions
+
+    rig = make_rig((BTC,))
+    rig.ask_heavy(BTC)
+    (position,) = rig.engine.positions.values()
+    rig.paper.submit = lambda order: None  # the exit stays in flight
+    rig.engine.execute(ClosePosition(position.id))
+    opening, opened, closing = [e for e in rig.events if isinstance(e, PositionSaved)]
+    journal = Journal(tmp_path / "j.sqlite", session="s")
+    with journal._cond:
+        journal._write_batch([(30, closing)])
+        journal._write_batch([(10, opening), (20, opened)])  # older, written later
+    journal.close()
+    (row,) = read_open_positions(tmp_path / "j.sqlite")
+    assert row.record.state is PositionState.CLOSING
