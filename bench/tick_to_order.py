@@ -7,9 +7,9 @@ its own, the engine on its own (as the console runs it), the console, when asked
 for, on the main thread. Each round: a balanced
 book, then one ask-heavy diff; the order's arrival is timed; the short is closed.
 Split: ccxt receiving and parsing the frame (frame sent -> book handed to the
-engine), the engine deciding and journaling the intent (-> order handed to the broker), ccxt sending the
-order (-> the exchange has it).
-Run:  python bench/tick_to_order.py [--rounds 200] [--console]
+engine), the engine deciding and journaling the intent (-> order handed to the
+broker), ccxt sending the order (-> the exchange has it).
+Run:  python bench/tick_to_order.py [--rounds 200] [--console] [--no-journal]
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ class EmulatorThread:
         self.loop.call_soon_threadsafe(self.loop.stop)
 
 
-async def run(rounds: int, console: bool) -> dict[str, list[float]]:
+async def run(rounds: int, console: bool, journaled: bool = True) -> dict[str, list[float]]:
     exchange_side = EmulatorThread()
     with exchange_side as emulator:
         env = {
@@ -99,7 +99,8 @@ async def run(rounds: int, console: bool) -> dict[str, list[float]]:
         async def make_session() -> LiveSession:
             session = await LiveSession.connect(settings)
             # journaled as the command runs it: every intent is committed before sending
-            await attach_live(session, journal, "cancel")
+            if journaled:
+                await attach_live(session, journal, "cancel")
             engine, broker = session.engine, session.live
             assert broker is not None and engine.execute(SetBroker("live")).ok
             on_book, submit = engine.on_book, broker.submit
@@ -168,9 +169,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--console", action="store_true")
+    parser.add_argument(
+        "--no-journal", action="store_true", help="without the journal (for comparison)"
+    )
     args = parser.parse_args()
     print(f"command: python {' '.join(sys.argv)}")
-    figures = asyncio.run(run(args.rounds, args.console))
+    figures = asyncio.run(run(args.rounds, args.console, not args.no_journal))
     print(f"{args.rounds} entries, console {'rendering' if args.console else 'off'}")
     print(f"{'stage':<34}{'p50 ms':>9}{'p99 ms':>9}")
     names = {

@@ -35,6 +35,7 @@ from scalp_tui.engine.protocol import (
 
 SCHEMA_VERSION = 2
 BATCH = 500
+GATHER_S = 0.02
 CHECKPOINT_S = 2.0  # how often the writer thread folds the WAL back into the database
 MAX_UNWRITTEN = 100_000  # events kept in memory while the disk refuses them
 INTENTS = (EntrySubmitted, ExitTriggered)
@@ -246,10 +247,13 @@ class Journal:
             self._owner.close()
             raise
         self._cond = threading.Condition()
-        self._seq = self._conn.execute(
-            "SELECT max(coalesce(m, 0)) FROM (SELECT max(seq) AS m FROM events "
-            "UNION ALL SELECT max(seq) FROM positions UNION ALL SELECT max(seq) FROM orders)"
-        ).fetchone()[0] or 0
+        self._seq = (
+            self._conn.execute(
+                "SELECT max(coalesce(m, 0)) FROM (SELECT max(seq) AS m FROM events "
+                "UNION ALL SELECT max(seq) FROM positions UNION ALL SELECT max(seq) FROM orders)"
+            ).fetchone()[0]
+            or 0
+        )
         self._buffer: list[tuple[int, Event]] = []
         self._unwritten: list[tuple[int, Event]] = []  # a failed batch, tried again later
         self._closing = False
@@ -366,6 +370,11 @@ class Journal:
                 with self._cond:
                     if not self._buffer and not self._closing:
                         self._cond.wait(CHECKPOINT_S)
+                if self._buffer and not self._closing:
+                    # events come in bursts (an entry: order, fill, position): gather
+                    # the burst rather than compete with the engine while it runs
+                    time.sleep(GATHER_S)
+                with self._cond:
                     batch = [*self._unwritten, *self._buffer[:BATCH]]
                     self._buffer, self._unwritten = self._buffer[BATCH:], []
                     if batch:
@@ -435,9 +444,7 @@ class Journal:
                 ),
             )
 
-    def _upsert(
-        self, table: str, id_: int, is_open: bool, item: Any, ts_ms: int, seq: int
-    ) -> None:
+    def _upsert(self, table: str, id_: int, is_open: bool, item: Any, ts_ms: int, seq: int) -> None:
         """The row of `id_` becomes this state unless a later one is there already."""
         self._conn.execute(
             f"INSERT INTO {table} (id, venue, session, open, updated_ms, seq, body) "
