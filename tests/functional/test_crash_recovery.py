@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from crash import closed_ids, events_since, last_event_id, open_positions, wait_for
 
 ROUNDS = 10
@@ -90,3 +91,86 @@ def test_kill_9_with_paper_positions_open_loses_and_duplicates_nothing(tmp_path:
         assert len(ids) == len(set(ids)), "a position was closed twice"
         assert not set(ids) & set(expected), "a closed position is still open"
     assert restored_total >= ROUNDS  # the loop really restored positions, round after round
+
+
+def test_a_timeout_that_passes_while_the_process_is_dead_closes_at_once(
+    tmp_path: Path,
+) -> None:
+    """Real time: the simulated market runs on the wall clock at speed 1, so the
+    seconds the process is dead count against the countdown."""
+    journal = tmp_path / "journal.sqlite"
+    config = tmp_path / "short.json"
+    config.write_text(json.dumps({**CONFIG, "short_scalp_timeout": 0.1}))  # 6 s
+    run = [sys.executable, "-m", "scalp_tui.cli", "headless", "--config", str(config)]
+    proc = subprocess.Popen([*run, "--journal", str(journal)], stdout=subprocess.DEVNULL)
+    held = wait_for(lambda: open_positions(journal), 30, "an open position")
+    proc.kill()
+    proc.wait(30)
+    held = open_positions(journal)
+    deadline_ms = max(p["opened_ms"] for p in held.values()) + 6_000
+    time.sleep(max(0.0, deadline_ms / 1000 - time.time()) + 0.5)  # dead past every timeout
+
+    mark = last_event_id(journal)
+    result = subprocess.run(
+        [*run, "--journal", str(journal), "--duration", "1", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "timeout passed" in result.stdout
+    closed = {
+        e["position"]["id"]: e["position"] for e in events_since(journal, mark, "PositionClosed")
+    }
+    assert set(held) <= set(closed)
+    assert {closed[pid]["exit_reason"] for pid in held} == {"short_scalp_timeout"}
+    assert json.loads(result.stdout.strip().splitlines()[-1])["restored_positions"] == len(held)
+
+
+def test_trades_open_lists_what_the_next_start_restores(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.sqlite"
+    proc = start(tmp_path, journal)
+    wait_for(lambda: len(open_positions(journal)) >= 2, 30, "two open positions")
+    proc.kill()
+    proc.communicate(timeout=30)
+    held = open_positions(journal)
+    cli = [sys.executable, "-m", "scalp_tui.cli", "trades", "--open", "--journal", str(journal)]
+    listed = json.loads(subprocess.run([*cli, "--json"], capture_output=True, text=True).stdout)
+    assert {p["id"] for p in listed["open"]} == set(held)
+    assert listed["totals"]["positions"] == len(held)
+    table = subprocess.run(cli, capture_output=True, text=True).stdout
+    assert f"total: {len(held)} open positions" in table
+    some = next(iter(held.values()))
+    only = subprocess.run(
+        [*cli, "--json", "--symbol", some["symbol"]], capture_output=True, text=True
+    ).stdout
+    assert {p["symbol"] for p in json.loads(only)["open"]} == {some["symbol"]}
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "in use"])
+def test_a_journal_that_cannot_be_used_is_one_line_and_exit_2(tmp_path: Path, damage) -> None:
+    from scalp_tui.store.journal import Journal
+
+    journal = tmp_path / "journal.sqlite"
+    holder = None
+    if damage == "corrupt":
+        journal.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    else:
+        holder = Journal(journal, session="another console")
+    before = journal.read_bytes()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "scalp_tui.cli", "headless", "--duration", "1"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "SCALP_TUI_JOURNAL": str(journal)},
+            timeout=60,
+        )
+    finally:
+        if holder is not None:
+            holder.close()
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: ") and str(journal) in line
+    if damage == "corrupt":
+        assert journal.read_bytes() == before  # never overwritten

@@ -137,3 +137,25 @@ def test_a_late_write_of_an_older_state_never_overtakes_a_newer_one(tmp_path: Pa
     journal.close()
     (row,) = read_open_positions(tmp_path / "j.sqlite")
     assert row.record.state is PositionState.CLOSING
+
+
+def test_a_journal_of_schema_1_is_migrated_and_keeps_its_trades(tmp_path: Path) -> None:
+    from scalp_tui.store.journal import APPLICATION_ID, MIGRATIONS, read_open_positions
+
+    path = tmp_path / "j.sqlite"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[1])
+    conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    conn.execute("PRAGMA user_version=1")
+    conn.execute(
+        "INSERT INTO trades VALUES (7, 'old', ?, 'paper', 0.005, 60000, 59700, 1, 2,"
+        " 'short_scalp_profit_target', 1.2, 0.3)",
+        (BTC,),
+    )
+    conn.commit()
+    conn.close()
+    Journal(path, session="new").close()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    (trade,) = read_trades(path)
+    assert trade.pnl == 1.2 and trade.exit_reason == "short_scalp_profit_target"
+    assert read_open_positions(path) == []
