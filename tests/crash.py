@@ -39,7 +39,8 @@ def open_positions(path: Path, with_unfilled: bool = False) -> dict[int, dict[st
 
 
 def last_event_id(path: Path) -> int:
-    return read(path, "SELECT coalesce(max(id), 0) FROM events")[0][0] if path.exists() else 0
+    rows = read(path, "SELECT coalesce(max(id), 0) FROM events")
+    return rows[0][0] if rows else 0  # no journal, or its tables not created yet
 
 
 def events_since(path: Path, after_id: int, kind: str) -> list[dict[str, Any]]:
