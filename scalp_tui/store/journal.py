@@ -70,9 +70,10 @@ MIGRATIONS: dict[int, str] = {
     # what a restart restores: the latest state of each position and order
     # (`seq` orders every event of every run: an intent is written ahead of events
     # buffered before it, and a row is only ever replaced by a later state)
-    2: """
-    ALTER TABLE events ADD COLUMN seq INTEGER;
-    CREATE TABLE positions (
+    2: "ALTER TABLE events ADD COLUMN seq INTEGER;"
+    + "".join(
+        f"""
+    CREATE TABLE {table} (
         id INTEGER PRIMARY KEY,
         venue TEXT NOT NULL,
         session TEXT NOT NULL,
@@ -81,18 +82,10 @@ MIGRATIONS: dict[int, str] = {
         seq INTEGER NOT NULL,
         body TEXT NOT NULL
     );
-    CREATE TABLE orders (
-        id INTEGER PRIMARY KEY,
-        venue TEXT NOT NULL,
-        session TEXT NOT NULL,
-        open INTEGER NOT NULL,
-        updated_ms INTEGER NOT NULL,
-        seq INTEGER NOT NULL,
-        body TEXT NOT NULL
-    );
-    CREATE INDEX positions_open ON positions(open, venue);
-    CREATE INDEX orders_open ON orders(open, venue);
-    """,
+    CREATE INDEX {table}_open ON {table}(open, venue);
+    """
+        for table in ("positions", "orders")
+    ),
 }
 
 
