@@ -17,7 +17,7 @@ from scalp_tui.engine.candles import TIMEFRAME_MS, CandleBuilder
 from scalp_tui.engine.clock import Clock
 from scalp_tui.engine.params import EngineParams
 from scalp_tui.engine.pnl import floor_to_step
-from scalp_tui.engine.positions import EPS_QTY, ExitRule, Order, Position
+from scalp_tui.engine.positions import EPS_QTY, ExitRule, Order, Position, countdown_text
 from scalp_tui.engine.protocol import (
     AcceptProposal,
     BookUpdate,
@@ -51,7 +51,6 @@ from scalp_tui.engine.protocol import (
     PositionRestored,
     PositionSaved,
     PositionState,
-    PositionView,
     ProposalCreated,
     ProposalResolved,
     ProposalView,
@@ -617,7 +616,7 @@ class Engine:
             position = Position.from_record(record, self.exit_rule)
             mine = [o for o in orders if o.position_id == position.id]
             working = self.brokers[position.broker].resume(
-                position.symbol, -position.qty, [self._order_from(o) for o in mine]
+                position.symbol, -position.qty, [Order.from_view(o) for o in mine]
             )
             for order in working:
                 self.orders[order.id] = order
@@ -647,34 +646,9 @@ class Engine:
             self.restored += 1
             self._save(position)
             view = position.view(self.books[position.symbol], self.exit_rule)
-            restored.append(PositionRestored(now, view, self._restore_detail(view, now)))
+            restored.append(PositionRestored(now, view, countdown_text(view, now)))
             self._emit(restored[-1])
         return restored
-
-    def _order_from(self, view: OrderView) -> Order:
-        order = Order(
-            view.id,
-            view.symbol,
-            view.side,
-            view.type,
-            view.qty,
-            view.price,
-            view.reduce_only,
-            view.broker,
-            view.position_id,
-            view.purpose,
-        )
-        order.status, order.filled, order.avg_price = view.status, view.filled, view.avg_price
-        return order
-
-    @staticmethod
-    def _restore_detail(view: PositionView, now: int) -> str:
-        if view.timeout_ms is None:
-            return "entry order still working"
-        left_s = (view.timeout_ms - now) / 1000
-        if left_s <= 0:
-            return f"timeout passed {-left_s:.0f} s ago: closing"
-        return f"timeout in {left_s:.0f} s"
 
     def close_reconciled(self, position_id: int, detail: str) -> None:
         """The exchange no longer holds this position: close it in the books without

@@ -70,6 +70,24 @@ class Order:
         self.avg_price = 0.0
         self.reason = ""
 
+    @classmethod
+    def from_view(cls, view: OrderView) -> Order:
+        """An order journaled by an earlier run, as it stood then."""
+        order = cls(
+            view.id,
+            view.symbol,
+            view.side,
+            view.type,
+            view.qty,
+            view.price,
+            view.reduce_only,
+            view.broker,
+            view.position_id,
+            view.purpose,
+        )
+        order.status, order.filled, order.avg_price = view.status, view.filled, view.avg_price
+        return order
+
     @property
     def done(self) -> bool:
         return self.status in (OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED)
@@ -315,3 +333,13 @@ class Position:
             realised_pnl=self.realised_pnl,
             fees=self.entry_fee + self.exit_fee,
         )
+
+
+def countdown_text(view: PositionView, now_ms: int) -> str:
+    """Where a restored position's timeout stands."""
+    if view.timeout_ms is None:
+        return "entry order still working"
+    left_s = (view.timeout_ms - now_ms) / 1000
+    if left_s <= 0:
+        return f"timeout passed {-left_s:.0f} s ago: closing"
+    return f"timeout in {left_s:.0f} s"
