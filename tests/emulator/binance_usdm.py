@@ -12,6 +12,7 @@ Faults: sequence gaps, dropped connections, rejected orders, partial fills,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -430,12 +431,20 @@ class _MarketEmulator:
     async def _broadcast(self, stream: str, payload: dict) -> None:
         text = json.dumps(payload)
         for ws, streams in list(self._subscriptions.items()):
-            if stream in streams and not ws.closed:
-                await ws.send_str(text)
+            if stream in streams:
+                await _send(ws, text)
         await asyncio.sleep(0)
 
 
 # ---------------------------------------------------------------------- trading
+
+
+async def _send(ws: web.WebSocketResponse, text: str) -> None:
+    """A client that vanished (killed, say) costs the exchange nothing."""
+    if ws.closed:
+        return
+    with contextlib.suppress(ConnectionError):
+        await ws.send_str(text)
 
 
 def _error(code: int, msg: str, status: int = 400) -> web.Response:
@@ -634,8 +643,7 @@ class _Trading:
         }
         text = json.dumps(payload)
         for ws in list(self._user_sockets):
-            if not ws.closed:
-                await ws.send_str(text)
+            await _send(ws, text)
 
     def _find(self, p: dict[str, str]) -> dict | None:
         if "orderId" in p:

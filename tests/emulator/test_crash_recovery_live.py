@@ -39,6 +39,9 @@ async def start(emulator, tmp_path: Path, journal: Path, *args: str):
             **os.environ,
             **ENV,
             "PYTHONUNBUFFERED": "1",
+            # the trades move_to prints keep the volume condition true when a candle
+            # closes mid-test (the emulator's history alone would leave it at 0)
+            "SCALP_TUI_SHORT_SCALP_MIN_VOLUME": "0.001",
             "SCALP_TUI_EXCHANGE__REST_URL": emulator.rest_url,
             "SCALP_TUI_EXCHANGE__WS_URL": emulator.ws_url,
         },
@@ -55,12 +58,19 @@ async def until(check, timeout: float, what: str):
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
-async def churn(emulator, stop: asyncio.Event) -> None:
+async def churn(emulator, stop: asyncio.Event, hold: asyncio.Event) -> None:
     """The price jumps between two levels 0.7 % apart, ask-heavy both times: each
     jump exits the open short (stop loss up, profit target down) and the entry
-    signal opens the next one."""
+    signal opens the next one. While `hold` is set the price stays where it is (book
+    updates go on, so a flat console still enters, but nothing exits)."""
     level = 0
     while not stop.is_set():
+        if hold.is_set():
+            bid = (60_000.0, 60_420.0)[(level - 1) % 2]
+            await move_to(emulator, bid, 1.0 + (level % 2) * 0.5)
+            level += 2
+            await asyncio.sleep(0.1)
+            continue
         bid = (60_000.0, 60_420.0)[level % 2]
         await move_to(emulator, bid)  # exits the short opened at the other level
         await asyncio.sleep(0.2)
@@ -76,6 +86,7 @@ async def move_to(emulator, bid: float, bid_qty: float = 1.0) -> None:
     bids = [(p, 0.0) for p in market.bids if p != bid] + [(bid, bid_qty)]
     asks = [(p, 0.0) for p in market.asks if p != ask] + [(ask, 40.0)]
     await emulator.set_levels("BTCUSDT", bids, asks)
+    await emulator.trade("BTCUSDT", bid, 0.01, buyer_is_maker=True)
 
 
 def held(emulator) -> float:
@@ -96,8 +107,8 @@ async def test_kill_9_with_live_positions_open_agrees_with_the_exchange(
 ) -> None:
     journal = tmp_path / "journal.sqlite"
     rng = random.Random(5)
-    stop = asyncio.Event()
-    driver = asyncio.create_task(churn(emulator, stop))
+    stop, hold = asyncio.Event(), asyncio.Event()
+    driver = asyncio.create_task(churn(emulator, stop, hold))
     reconciled_rounds = 0
     try:
         expected: set[int] = set()
@@ -117,19 +128,30 @@ async def test_kill_9_with_live_positions_open_agrees_with_the_exchange(
                 if e["position"]["exit_reason"] == "reconciled"
             ]
             reconciled_rounds += bool(reconciled)
+            hold.clear()
             if last:
                 out, err = await asyncio.wait_for(proc.communicate(), 60)
                 assert proc.returncode == 0, err.decode()
                 assert "test-secret-5521" not in out.decode() + err.decode()
                 break
             await asyncio.sleep(rng.uniform(0.3, 1.5))
+            by_hand = round_ in (3, 7)
+            if by_hand:
+                # a still market, so the short the exchange holds when the console dies
+                # is the one the journal holds open (not one being exited just then)
+                hold.set()
+                await until(
+                    lambda: any(p["state"] == "open" for p in open_positions(journal).values()),
+                    30,
+                    "a journaled open short",
+                )
             await until(lambda: held(emulator) < 0, 30, "an open live short")
             proc.kill()
             await proc.communicate()
             expected = set(open_positions(journal, with_unfilled=True))
             ids = closed_ids(journal)
             assert len(ids) == len(set(ids)), "a position was closed twice"
-            if round_ in (3, 7):
+            if by_hand:
                 # closed by hand on the exchange while the console was down
                 emulator.positions["BTCUSDT"] = (0.0, 0.0)
     finally:
