@@ -46,26 +46,28 @@ def restore(session: Any, journal: Journal) -> list[str]:
     return notes
 
 
-def relatch(session: Any, journal: Journal) -> None:
+def relatch(session: Any, journal: Journal) -> list[str]:
     """Keep a kill switch latched by an earlier run latched; restored positions are
     flattened with the rest."""
-    if journal.kill_switch_latched():
-        session.execute(EngageKillSwitch(source="the journal: latched before this start"))
+    if not journal.kill_switch_latched():
+        return []
+    session.execute(EngageKillSwitch(source="the journal: latched before this start"))
+    return [
+        "the kill switch was engaged in an earlier run and stays latched: no entries "
+        "until ctrl+r (or scalp-tui reset-kill-switch)"
+    ]
 
 
 def attach(session: Any, journal: Journal) -> list[str]:
     """Restore and relatch for a session with no exchange to ask (simulated)."""
-    notes = restore(session, journal)
-    relatch(session, journal)
-    return notes
+    return restore(session, journal) + relatch(session, journal)
 
 
 async def attach_live(session: Any, journal: Journal, open_orders: str) -> list[str]:
     """Restore, then agree with the exchange before anything trades, then relatch."""
     notes = restore(session, journal)
     notes += await session.recover(open_orders)
-    relatch(session, journal)
-    return notes
+    return notes + relatch(session, journal)
 
 
 def symbols_to_restore(journal: Journal) -> list[str]:

@@ -189,8 +189,9 @@ def test_a_latched_kill_switch_flattens_restored_positions(tmp_path: Path) -> No
     rig.engine.execute(EngageKillSwitch())
     journal.close()
 
-    rig2, journal2, _ = start(path, now_ms=T0 + 2_000)
+    rig2, journal2, notes = start(path, now_ms=T0 + 2_000)
     assert rig2.engine.killed
+    assert any("stays latched" in note for note in notes)  # said at start, not only shown
     rig2.balanced(BTC, 60_000.0)
     rig2.advance(1_000)  # the first try had no book yet (paper): the retry flattens
     (closed,) = rig2.of(PositionClosed)
