@@ -17,10 +17,14 @@ import argparse
 import asyncio
 import statistics
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from scalp_tui.config import load_config
+from scalp_tui.recovery import attach
 from scalp_tui.session import Session
+from scalp_tui.store.journal import Journal
 from scalp_tui.tui.app import ScalpApp
 
 SIM_UPDATES_PER_S = 58.0  # three symbols at ~19.3 depth updates/s each (market_stats)
@@ -35,6 +39,9 @@ async def measure(seconds: float, rate: float) -> dict[str, float]:
     overrides = {"mode": "auto", "max_daily_loss": 1e12}
     settings = load_config(None, overrides=overrides, env={}).settings
     session = Session.simulated(settings, seed=1, speed=rate / SIM_UPDATES_PER_S)
+    # journaled, as the command runs it
+    journal = Journal(Path(tempfile.mkdtemp()) / "journal.sqlite", session="bench")
+    attach(session, journal)
     app = ScalpApp(session, settings)
 
     decisions: list[float] = []
@@ -78,6 +85,7 @@ async def measure(seconds: float, rate: float) -> dict[str, float]:
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
         probe.cancel()
         updates = engine.book_updates - updates0
+    journal.close()
     return {
         "book updates/s": updates / wall,
         "ladder frames/s": frames / wall,
