@@ -198,3 +198,45 @@ def test_a_latched_kill_switch_flattens_restored_positions(tmp_path: Path) -> No
     assert closed.position.exit_reason is ExitReason.KILL_SWITCH
     assert not rig2.engine.positions
     journal2.close()
+
+
+def test_live_positions_without_a_live_broker_refuse_the_start(tmp_path: Path) -> None:
+    import pytest
+
+    from scalp_tui.engine.protocol import PositionRecord, PositionSaved
+    from scalp_tui.recovery import RecoveryError
+
+    path = tmp_path / "j.sqlite"
+    journal = Journal(path, session="live run", venue="binanceusdm")
+    record = PositionRecord(
+        4,
+        BTC,
+        "live",
+        PositionState.OPEN,
+        0.005,
+        60_000.0,
+        0.15,
+        T0,
+        5,
+        None,
+        None,
+        None,
+        0.0,
+        0.0,
+        0.0,
+    )
+    journal(PositionSaved(T0, record))
+    journal.close()
+
+    rig = make_rig()  # paper only: no credentials this time
+    journal = Journal(path, session="no keys", venue="binanceusdm")
+    host = SimpleNamespace(engine=rig.engine, subscribe=rig.engine.subscribe)
+    with pytest.raises(RecoveryError, match=r"live positions on binanceusdm \(#4 BTC"):
+        attach(host, journal)
+    journal.close()
+    assert [r.record.id for r in read_open_positions(path)] == [4]  # still there, untouched
+    # another venue's start leaves it alone and says so
+    rig, journal, notes = start(path)
+    assert not rig.engine.positions
+    assert notes[0].startswith("1 open position on binanceusdm kept in the journal")
+    journal.close()
