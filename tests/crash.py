@@ -67,15 +67,24 @@ def wait_for(check: Callable[[], Any], timeout: float, what: str) -> Any:
 
 def fill_the_disk(conn: sqlite3.Connection) -> None:
     """SQLite's own "database or disk is full": no page may be added, and the free
-    room in the last pages is taken."""
+    room left in every table's pages is taken (filler rows: closed, negative ids)."""
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     conn.execute(f"PRAGMA max_page_count = {pages}")
-    for size in (4000, 1000, 100, 10):
-        try:
-            while True:
-                with conn:
-                    conn.execute(
-                        "INSERT INTO events (ts_ms, kind, body) VALUES (0, 'x', ?)", ("x" * size,)
-                    )
-        except sqlite3.OperationalError as exc:
-            assert "full" in str(exc)
+    filler = {
+        "events": "INSERT INTO events (ts_ms, kind, body) VALUES (0, 'x', ?)",
+        "positions": "INSERT INTO positions VALUES (?, 'x', 'x', 0, 0, 0, ?)",
+        "orders": "INSERT INTO orders VALUES (?, 'x', 'x', 0, 0, 0, ?)",
+    }
+    next_id = -1
+    for table, sql in filler.items():
+        for size in (4000, 1000, 100, 10, 1):
+            try:
+                while True:
+                    with conn:
+                        if table == "events":
+                            conn.execute(sql, ("x" * size,))
+                        else:
+                            conn.execute(sql, (next_id, "x" * size))
+                    next_id -= 1
+            except sqlite3.OperationalError as exc:
+                assert "full" in str(exc), (table, exc)

@@ -313,26 +313,37 @@ class Journal:
     _records_intents = False
 
     def record(self, event: EntrySubmitted | ExitTriggered) -> str | None:
-        """The engine's recorder: write the intent `event`, with the position state
-        saved just before it, now; an error line when it could not be written (the
-        engine then does not send an entry). Other buffered events follow with the
-        writer thread: `seq` keeps their rows from overtaking this state."""
+        """The engine's recorder: commit the state an intent needs after a crash (its
+        position as saved just before it, and its order) now; an error line when it
+        could not be (the engine then does not send an entry). The event rows follow
+        with the writer thread, `seq` keeping each state row from going back.
+
+        Few statements on purpose: each one hands the interpreter to other threads
+        (the console's) and waits to get it back."""
         pid = event.position.id if isinstance(event, EntrySubmitted) else event.position_id
         with self._cond:
-            batch = []
-            for i in range(len(self._buffer) - 1, -1, -1):
-                saved = self._buffer[i][1]
-                if isinstance(saved, PositionSaved) and saved.record.id == pid:
-                    batch.append(self._buffer.pop(i))
-                    break
+            saved = next(
+                (
+                    (seq, e)
+                    for seq, e in reversed(self._buffer)
+                    if isinstance(e, PositionSaved) and e.record.id == pid
+                ),
+                None,
+            )
             self._seq += 1
-            batch.append((self._seq, event))
-            unwritten = self._unwritten
-            failure = self._write_batch(batch)
-            if failure is not None and isinstance(event, EntrySubmitted):
-                # not sent: nothing of it is to be written later either
-                self._unwritten = unwritten
-            self._reported = failure  # the engine reports this one itself
+            intent = (self._seq, event)
+            failure = None
+            try:
+                with self._conn:
+                    for seq, item in ([saved] if saved else []) + [intent]:
+                        self._write_state(seq, item)
+            except sqlite3.Error as exc:
+                failure = self.error = f"journal write failed ({exc})"
+                self._reported = failure  # the engine reports this one itself
+                if isinstance(event, EntrySubmitted):
+                    return failure  # not sent: nothing of it is to be written
+            self._buffer.append(intent)  # its event row (and, for an exit, a retry)
+            self._cond.notify()
         return failure
 
     def bind(self, engine: Any) -> None:
@@ -405,6 +416,10 @@ class Journal:
             "INSERT INTO events (ts_ms, kind, seq, body) VALUES (?, ?, ?, ?)",
             (event.ts_ms, type(event).__name__, seq, json.dumps(body)),
         )
+        self._write_state(seq, event)
+
+    def _write_state(self, seq: int, event: Event) -> None:
+        """The rows a restart reads: positions, orders, closed trades."""
         if isinstance(event, PositionSaved):
             record = event.record
             is_open = record.state is not PositionState.CLOSED

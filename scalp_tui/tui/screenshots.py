@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from textual.widgets import Input
+
 from scalp_tui.config import load_config
 from scalp_tui.session import Session
 from scalp_tui.tui.app import ScalpApp
@@ -81,6 +83,9 @@ async def _kill_switch(app: ScalpApp, pilot: Any) -> None:
 async def _live_confirmation(app: ScalpApp, pilot: Any) -> None:
     await play(app, 5)
     await pilot.press("p")
+    await pilot.pause()
+    # a blinking cursor would make the picture depend on the moment it is taken
+    app.screen.query_one(Input).cursor_blink = False
     await pilot.pause()
 
 
