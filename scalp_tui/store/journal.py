@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -36,11 +37,25 @@ from scalp_tui.engine.protocol import (
 SCHEMA_VERSION = 2
 BATCH = 500
 GATHER_S = 0.02
+SWITCH_INTERVAL_S = 0.001
 CHECKPOINT_S = 2.0  # how often the writer thread folds the WAL back into the database
 MAX_UNWRITTEN = 100_000  # events kept in memory while the disk refuses them
 INTENTS = (EntrySubmitted, ExitTriggered)
+INSERT_INTENT = "INSERT INTO intents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 DONE = (OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED)
 APPLICATION_ID = 0x5C4170  # "scalp" marker in the SQLite header
+
+
+def _upsert_sql(table: str, values: str) -> str:
+    """Insert or replace the row of an id, unless the row holds a later state."""
+    return (
+        f"INSERT INTO {table} (id, venue, session, open, updated_ms, seq, body) {values} "
+        "ON CONFLICT(id) DO UPDATE SET venue = excluded.venue, session = excluded.session, "
+        "open = excluded.open, updated_ms = excluded.updated_ms, seq = excluded.seq, "
+        f"body = excluded.body WHERE excluded.seq > {table}.seq"
+    )
+
+
 MIGRATIONS: dict[int, str] = {
     1: """
     CREATE TABLE events (
@@ -85,7 +100,42 @@ MIGRATIONS: dict[int, str] = {
     CREATE INDEX {table}_open ON {table}(open, venue);
     """
         for table in ("positions", "orders")
-    ),
+    )
+    # An intent (entry or exit about to be sent) is one INSERT here: the trigger
+    # applies it inside SQLite, so the order path makes a single call into it.
+    + f"""
+    CREATE TABLE intents (
+        seq INTEGER PRIMARY KEY,
+        venue TEXT NOT NULL,
+        session TEXT NOT NULL,
+        ts_ms INTEGER NOT NULL,
+        position_id INTEGER,
+        position_seq INTEGER,
+        position_open INTEGER,
+        position_body TEXT,
+        order_id INTEGER NOT NULL,
+        order_open INTEGER NOT NULL,
+        order_body TEXT NOT NULL
+    );
+    CREATE TRIGGER intents_apply AFTER INSERT ON intents BEGIN
+        {
+        _upsert_sql(
+            "positions",
+            "SELECT NEW.position_id, NEW.venue, NEW.session, "
+            "NEW.position_open, NEW.ts_ms, NEW.position_seq, NEW.position_body "
+            "WHERE NEW.position_id IS NOT NULL",
+        )
+    };
+        {
+        _upsert_sql(
+            "orders",
+            "VALUES (NEW.order_id, NEW.venue, NEW.session, "
+            "NEW.order_open, NEW.ts_ms, NEW.seq, NEW.order_body)",
+        )
+    };
+        DELETE FROM intents WHERE seq = NEW.seq;
+    END;
+    """,
 }
 
 
@@ -239,7 +289,10 @@ class Journal:
         except JournalError:
             self._owner.close()
             raise
-        self._cond = threading.Condition()
+        # explicit transactions: a batch is one, an intent is one statement on its own
+        self._conn.isolation_level = None
+        self._cond = threading.Condition()  # the buffers
+        self._lock = threading.Lock()  # the connection
         self._seq = (
             self._conn.execute(
                 "SELECT max(coalesce(m, 0)) FROM (SELECT max(seq) AS m FROM events "
@@ -253,6 +306,10 @@ class Journal:
         self.error: str | None = None  # the last write failure (disk full, ...)
         self._reported: str | None = None
         self.on_failure: Callable[[str], None] | None = None
+        # The writer thread competes for the interpreter with the engine's: an intent
+        # write gives it up once (its SQLite call) and must not wait the default 5 ms
+        # to get it back.
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
         self._thread = threading.Thread(target=self._write_loop, name="journal", daemon=True)
         self._thread.start()
 
@@ -260,13 +317,14 @@ class Journal:
 
     def kill_switch_latched(self) -> bool:
         """Whether the last kill-switch event journaled (any earlier run) engaged it."""
-        row = self._conn.execute(
-            "SELECT body FROM events WHERE kind = 'KillSwitchChanged' ORDER BY id DESC LIMIT 1"
-        ).fetchone()
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT body FROM events WHERE kind = 'KillSwitchChanged' ORDER BY id DESC LIMIT 1"
+            ).fetchone()
         return bool(row and json.loads(row[0]).get("engaged"))
 
     def saved_state(self) -> SavedState:
-        with self._cond:
+        with self._lock:
             rows = self._conn.execute(
                 "SELECT venue, body FROM positions WHERE open = 1 ORDER BY id"
             ).fetchall()
@@ -314,17 +372,15 @@ class Journal:
 
     def record(self, event: EntrySubmitted | ExitTriggered) -> str | None:
         """The engine's recorder: commit the state an intent needs after a crash (its
-        position as saved just before it, and its order) now; an error line when it
-        could not be (the engine then does not send an entry). The event rows follow
-        with the writer thread, `seq` keeping each state row from going back.
-
-        Few statements on purpose: each one hands the interpreter to other threads
-        (the console's) and waits to get it back."""
+        position as saved just before it, and its order) now, in one statement; an
+        error line when it could not be (the engine then does not send an entry). The
+        event rows follow with the writer thread, `seq` keeping each state row from
+        going back."""
         pid = event.position.id if isinstance(event, EntrySubmitted) else event.position_id
         with self._cond:
             saved = next(
                 (
-                    (seq, e)
+                    (seq, e.record)
                     for seq, e in reversed(self._buffer)
                     if isinstance(e, PositionSaved) and e.record.id == pid
                 ),
@@ -332,13 +388,22 @@ class Journal:
             )
             self._seq += 1
             intent = (self._seq, event)
-            failure = None
-            try:
-                with self._conn:
-                    for seq, item in ([saved] if saved else []) + [intent]:
-                        self._write_state(seq, item)
-            except sqlite3.Error as exc:
-                failure = self.error = f"journal write failed ({exc})"
+        order = event.order
+        assert order is not None
+        position: tuple[Any, ...] = (None, None, None, None)
+        if saved is not None:
+            seq, record = saved
+            is_open = int(record.state is not PositionState.CLOSED)
+            position = (record.id, seq, is_open, json.dumps(plain(record)))
+        order_open = int(order.status not in DONE)
+        params = (
+            *(intent[0], self.venue, self.session, event.ts_ms),
+            *position,
+            *(order.id, order_open, json.dumps(plain(order))),
+        )
+        failure = self._execute([(INSERT_INTENT, params)], transaction=False)
+        with self._cond:
+            if failure is not None:
                 self._reported = failure  # the engine reports this one itself
                 if isinstance(event, EntrySubmitted):
                     return failure  # not sent: nothing of it is to be written
@@ -356,7 +421,7 @@ class Journal:
             self._closing = True
             self._cond.notify()
         self._thread.join(10)
-        with self._cond:
+        with self._lock:
             self._conn.close()
         self._owner.close()
 
@@ -381,10 +446,11 @@ class Journal:
                 with self._cond:
                     batch = [*self._unwritten, *self._buffer[:BATCH]]
                     self._buffer, self._unwritten = self._buffer[BATCH:], []
-                    if batch:
-                        self._write_batch(batch)
-                    if self._closing and not self._buffer:
-                        return
+                    done = self._closing and not self._buffer
+                if batch:
+                    self._write_batch(batch)
+                if done:
+                    return
                 if time.monotonic() - last_checkpoint >= CHECKPOINT_S:
                     # PASSIVE: copies what no reader needs, never blocks a writer
                     with contextlib.suppress(sqlite3.Error):
@@ -395,71 +461,89 @@ class Journal:
                 checkpointer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             checkpointer.close()
 
-    def _write_batch(self, batch: list[tuple[int, Event]]) -> str | None:
-        """Called with the lock held. Keeps a failed batch for the next try."""
-        try:
-            with self._conn:
-                for seq, event in batch:
-                    self._write(seq, event)
-        except sqlite3.Error as exc:
-            self._unwritten = [*self._unwritten, *batch][-MAX_UNWRITTEN:]
-            self.error = f"journal write failed ({exc})"
-            return self.error
+    def _write_batch(self, batch: list[tuple[int, Event]]) -> None:
+        """Serialise, then write in one transaction; a failed batch is kept for the
+        next try."""
+        statements = [st for seq, event in batch for st in self._statements(seq, event)]
+        if self._execute(statements) is not None:
+            with self._cond:
+                self._unwritten = [*batch, *self._unwritten][-MAX_UNWRITTEN:]
+        else:
+            self._reported = None
+
+    def _execute(
+        self, statements: list[tuple[str, tuple[Any, ...]]], transaction: bool = True
+    ) -> str | None:
+        """Run `statements` (in one transaction, or one statement on its own); the
+        error line if it failed."""
+        with self._lock:
+            try:
+                if transaction:
+                    self._conn.execute("BEGIN")
+                for sql, params in statements:
+                    self._conn.execute(sql, params)
+                if transaction:
+                    self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                self.error = f"journal write failed ({exc})"
+                return self.error
         self.error = None
-        self._reported = None
         return None
 
-    def _write(self, seq: int, event: Event) -> None:
+    def _statements(self, seq: int, event: Event) -> list[tuple[str, tuple[Any, ...]]]:
         body = plain(event)
         body["type"] = type(event).__name__
-        self._conn.execute(
-            "INSERT INTO events (ts_ms, kind, seq, body) VALUES (?, ?, ?, ?)",
-            (event.ts_ms, type(event).__name__, seq, json.dumps(body)),
-        )
-        self._write_state(seq, event)
+        row = (event.ts_ms, type(event).__name__, seq, json.dumps(body))
+        return [
+            ("INSERT INTO events (ts_ms, kind, seq, body) VALUES (?, ?, ?, ?)", row),
+            *self._state_statements(seq, event),
+        ]
 
-    def _write_state(self, seq: int, event: Event) -> None:
+    def _state_statements(self, seq: int, event: Event) -> list[tuple[str, tuple[Any, ...]]]:
         """The rows a restart reads: positions, orders, closed trades."""
         if isinstance(event, PositionSaved):
             record = event.record
             is_open = record.state is not PositionState.CLOSED
-            self._upsert("positions", record.id, is_open, record, event.ts_ms, seq)
-        elif isinstance(event, EntrySubmitted | ExitTriggered | OrderUpdated):
+            return [self._upsert("positions", record.id, is_open, record, event.ts_ms, seq)]
+        if isinstance(event, EntrySubmitted | ExitTriggered | OrderUpdated):
             order = event.order
-            if order is not None:
-                is_open = order.status not in DONE
-                self._upsert("orders", order.id, is_open, order, event.ts_ms, seq)
-        elif isinstance(event, PositionClosed):
+            if order is None:
+                return []
+            is_open = order.status not in DONE
+            return [self._upsert("orders", order.id, is_open, order, event.ts_ms, seq)]
+        if isinstance(event, PositionClosed):
             p = event.position
-            self._conn.execute(
-                "UPDATE positions SET open = 0, seq = max(seq, ?) WHERE id = ?", (seq, p.id)
-            )
-            self._conn.execute(
-                "INSERT OR REPLACE INTO trades VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            reason = p.exit_reason.value if p.exit_reason else None
+            return [
+                ("UPDATE positions SET open = 0, seq = max(seq, ?) WHERE id = ?", (seq, p.id)),
                 (
-                    p.id,
-                    self.session,
-                    p.symbol,
-                    p.broker,
-                    p.qty,
-                    p.entry_price,
-                    p.exit_price,
-                    p.opened_ms,
-                    event.ts_ms,
-                    p.exit_reason.value if p.exit_reason else None,
-                    p.realised_pnl,
-                    p.fees,
+                    "INSERT OR REPLACE INTO trades VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        p.id,
+                        self.session,
+                        p.symbol,
+                        p.broker,
+                        p.qty,
+                        p.entry_price,
+                        p.exit_price,
+                        p.opened_ms,
+                        event.ts_ms,
+                        reason,
+                        p.realised_pnl,
+                        p.fees,
+                    ),
                 ),
-            )
+            ]
+        return []
 
-    def _upsert(self, table: str, id_: int, is_open: bool, item: Any, ts_ms: int, seq: int) -> None:
+    def _upsert(
+        self, table: str, id_: int, is_open: bool, item: Any, ts_ms: int, seq: int
+    ) -> tuple[str, tuple[Any, ...]]:
         """The row of `id_` becomes this state unless a later one is there already."""
-        self._conn.execute(
-            f"INSERT INTO {table} (id, venue, session, open, updated_ms, seq, body) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-            "venue = excluded.venue, session = excluded.session, open = excluded.open, "
-            "updated_ms = excluded.updated_ms, seq = excluded.seq, body = excluded.body "
-            f"WHERE excluded.seq > {table}.seq",
+        return (
+            _upsert_sql(table, "VALUES (?, ?, ?, ?, ?, ?, ?)"),
             (id_, self.venue, self.session, int(is_open), ts_ms, seq, json.dumps(plain(item))),
         )
 

@@ -319,7 +319,7 @@ async def test_a_full_disk_shows_in_the_console_and_pauses_entries(tmp_path) -> 
     journal = Journal(tmp_path / "journal.sqlite", session="console")
     # journaled from its first event on, as the command starts it
     app = make_app(mode="auto", before_start=lambda session: attach(session, journal))
-    with journal._cond:
+    with journal._lock:
         fill_the_disk(journal._conn)
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -329,7 +329,7 @@ async def test_a_full_disk_shows_in_the_console_and_pauses_entries(tmp_path) -> 
             assert "entries paused" in log_text(app)
             assert "ENTRIES PAUSED" in str(app.status.render())
             # every entry that went out before the disk filled is in the journal
-            with journal._cond:
+            with journal._lock:
                 journaled = journal._conn.execute(
                     "SELECT count(*) FROM positions WHERE id > 0"
                 ).fetchone()[0]
