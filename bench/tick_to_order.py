@@ -90,7 +90,14 @@ async def run(rounds: int, console: bool, journaled: bool = True) -> dict[str, l
             "SCALP_TUI_EXCHANGE__REST_URL": emulator.rest_url,
             "SCALP_TUI_EXCHANGE__WS_URL": emulator.ws_url,
         }
-        overrides = {"mode": "auto", "symbols": [SYMBOL], "max_daily_loss": 1e12}
+        # a small volume threshold met by the trade printed each round: a 5 m candle
+        # closing mid-run would otherwise have no volume and stop the entries
+        overrides = {
+            "mode": "auto",
+            "symbols": [SYMBOL],
+            "max_daily_loss": 1e12,
+            "short_scalp_min_volume": 0.001,
+        }
         settings = load_config(None, overrides=overrides, env=env).settings
         marks: dict[str, float] = {}
 
@@ -134,6 +141,7 @@ async def run(rounds: int, console: bool, journaled: bool = True) -> dict[str, l
             await until(lambda: host.snapshot(1).symbols[0].best_bid is not None)
             for _ in range(rounds):
                 exchange(emulator.set_levels("BTCUSDT", *BALANCED))
+                exchange(emulator.trade("BTCUSDT", 60_000.0, 0.01, True))
                 await asyncio.sleep(0.002)
                 marks.clear()
                 before = len(arrivals)
