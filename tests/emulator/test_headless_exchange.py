@@ -36,6 +36,9 @@ def endpoints(emulator) -> dict[str, str]:
     return {
         "SCALP_TUI_EXCHANGE__REST_URL": emulator.rest_url,
         "SCALP_TUI_EXCHANGE__WS_URL": emulator.ws_url,
+        # met by drive_market's trades: a 5 m candle closing mid-test would otherwise
+        # have no volume (the emulator prints no trades by itself)
+        "SCALP_TUI_SHORT_SCALP_MIN_VOLUME": "0.001",
     }
 
 
@@ -45,6 +48,7 @@ async def drive_market(emulator, stop: asyncio.Event) -> None:
     while not stop.is_set():
         size = 1.5 if size == 1.0 else 1.0
         await emulator.set_levels("BTCUSDT", [(60_000.0, size)], [(60_000.1, 40.0)])
+        await emulator.trade("BTCUSDT", 60_000.0, 0.01, buyer_is_maker=True)
         await asyncio.sleep(0.05)
 
 
