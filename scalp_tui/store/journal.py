@@ -273,8 +273,10 @@ class Journal:
     """Writes engine events on a thread of its own; intents synchronously.
 
     Events are buffered by the engine's thread and written in batches. An intent (an
-    entry or exit about to be sent) is written before the order leaves, together
-    with everything buffered before it, so what is on disk is always in order.
+    entry or exit about to be sent) commits the state a restart needs (its order and
+    its position) before the order leaves; its event row follows with the batch.
+    Every event carries a `seq`, and a state row only ever takes a later one, so
+    rows written after the intent never take its state back.
     """
 
     def __init__(self, path: Path, session: str, venue: str = "simulated") -> None:
