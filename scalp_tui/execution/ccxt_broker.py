@@ -117,7 +117,7 @@ class CcxtBroker:
             self._spawn(self._cancel(order))
 
     def cancel_all(self) -> None:
-        for symbol in {o.symbol for i, o in self._orders.items() if i not in self._done}:
+        for symbol in {o.symbol for o in self.working()}:
             self._spawn(self._cancel_all(symbol))
 
     def resume(self, symbol: str, signed_qty: float, orders: list[Order]) -> list[Order]:
@@ -130,6 +130,7 @@ class CcxtBroker:
         return list(orders)
 
     def working(self) -> list[Order]:
+        """Orders not yet known to be done (a copy: answers may end them meanwhile)."""
         return [o for i, o in self._orders.items() if i not in self._done]
 
     def has_resting(self, symbol: str) -> bool:
@@ -221,9 +222,7 @@ class CcxtBroker:
     async def _cancel_all(self, symbol: str) -> None:
         import ccxt
 
-        open_orders = [
-            o for i, o in self._orders.items() if o.symbol == symbol and i not in self._done
-        ]
+        open_orders = [o for o in self.working() if o.symbol == symbol]
         if not self.exchange.has.get("cancelAllOrders"):  # e.g. okx: one by one
             await asyncio.gather(*(self._cancel(order) for order in open_orders))
             return
@@ -273,7 +272,7 @@ class CcxtBroker:
         """REST fallback: look up every order still working (a stream update can be
         lost, e.g. while the private socket reconnects)."""
         for order_id, order in list(self._orders.items()):
-            if order_id not in self._done:
+            if order_id not in self._done:  # checked as it goes: a look-up may end one
                 await self._look_up(order)
 
     async def watch(self, stop: asyncio.Event) -> None:
