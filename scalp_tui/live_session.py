@@ -16,6 +16,7 @@ from scalp_tui.engine.candles import TIMEFRAME_MS
 from scalp_tui.engine.clock import WallClock
 from scalp_tui.engine.engine import Engine
 from scalp_tui.engine.params import EngineParams
+from scalp_tui.engine.positions import Position
 from scalp_tui.engine.protocol import Candle
 from scalp_tui.execution.ccxt_broker import CcxtBroker
 from scalp_tui.execution.paper import PaperBroker
@@ -28,6 +29,7 @@ HISTORY_CANDLES = 24
 TIMER_S = 0.25
 ORDER_POLL_S = 2.0  # REST check of working orders, behind the order stream
 RECONCILE_EVERY = 15  # order polls between position checks (30 s)
+SAME_QTY = 1e-9  # contracts: closer than this, the exchange and the engine agree
 
 
 class ConnectError(Exception):
@@ -205,14 +207,11 @@ class LiveSession(EngineSession):
             held = await self.live.held(self.feed.symbols)
         except Exception as exc:  # ccxt's errors: network, auth
             return [f"positions could not be checked: {type(exc).__name__}: {exc}"]
-        ours: dict[str, float] = {}
-        for position in self.engine.positions.values():
-            if position.broker == "live":
-                ours[position.symbol] = ours.get(position.symbol, 0.0) - position.qty
+        ours = {s: -sum(p.qty for p in ps) for s, ps in self._live_by_symbol().items()}
         problems = []
         for symbol in sorted(set(held) | set(ours)):
             exchange_qty, engine_qty = held.get(symbol, 0.0), ours.get(symbol, 0.0)
-            if abs(exchange_qty - engine_qty) > 1e-9:
+            if abs(exchange_qty - engine_qty) > SAME_QTY:
                 problems.append(
                     f"{symbol}: the exchange holds {exchange_qty:+g}, this console "
                     f"{engine_qty:+g}: check it on the exchange"
@@ -245,17 +244,14 @@ class LiveSession(EngineSession):
             problem = f"positions could not be checked: {type(exc).__name__}: {exc}"
             engine.report_error(problem)
             return [*notes, problem]
-        ours: dict[str, list[Any]] = {}
-        for position in engine.positions.values():
-            if position.broker == "live":
-                ours.setdefault(position.symbol, []).append(position)
+        ours = self._live_by_symbol()
         foreign = [s for s in held if s not in ours]
         for symbol, positions in sorted(ours.items()):
             mine = -sum(p.qty for p in positions)
             theirs = held.get(symbol, 0.0)
-            if abs(theirs - mine) <= 1e-9:
+            if abs(theirs - mine) <= SAME_QTY:
                 continue
-            if abs(theirs) <= 1e-9:
+            if abs(theirs) <= SAME_QTY:
                 for position in positions:
                     note = (
                         f"position #{position.id} on {symbol}: the exchange no longer holds "
@@ -275,6 +271,14 @@ class LiveSession(EngineSession):
                 engine.report_error(line)
                 notes.append(line)
         return notes
+
+    def _live_by_symbol(self) -> dict[str, list[Position]]:
+        """The engine's live positions, by symbol."""
+        found: dict[str, list[Position]] = {}
+        for position in self.engine.positions.values():
+            if position.broker == "live":
+                found.setdefault(position.symbol, []).append(position)
+        return found
 
     async def _timer(self) -> None:
         while True:
