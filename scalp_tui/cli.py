@@ -166,14 +166,8 @@ def run(
             blacklist=patterns,
             extra_symbols=symbols_to_restore(journal_writer),
         )
-        try:
-            # positions restored and agreed with the exchange before anything trades
-            session.notes += await attach_live(
-                session, journal_writer, settings.restart_open_orders
-            )
-        except BaseException:
-            await session.feed.close()
-            raise
+        # positions restored and agreed with the exchange before anything trades
+        session.notes += await attach_live(session, journal_writer, settings.restart_open_orders)
         return session
 
     # On an exchange the engine gets its own thread and loop: a frame being drawn must

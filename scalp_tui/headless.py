@@ -88,12 +88,7 @@ async def run_headless_live(
         )
     session.subscribe(HeadlessLogger(session, accept, out))
     if journal is not None:
-        try:
-            notes = await attach_live(session, journal, settings.restart_open_orders)
-        except BaseException:
-            await session.feed.close()
-            raise
-        for note in notes:
+        for note in await attach_live(session, journal, settings.restart_open_orders):
             print(f"start: {note}", file=out)
     try:
         await session.run(duration_s)

@@ -64,10 +64,15 @@ def attach(session: Any, journal: Journal) -> list[str]:
 
 
 async def attach_live(session: Any, journal: Journal, open_orders: str) -> list[str]:
-    """Restore, then agree with the exchange before anything trades, then relatch."""
-    notes = restore(session, journal)
-    notes += await session.recover(open_orders)
-    return notes + relatch(session, journal)
+    """Restore, then agree with the exchange before anything trades, then relatch.
+    If any of it fails, the session's connection is closed: it will not run."""
+    try:
+        notes = restore(session, journal)
+        notes += await session.recover(open_orders)
+        return notes + relatch(session, journal)
+    except BaseException:
+        await session.feed.close()
+        raise
 
 
 def symbols_to_restore(journal: Journal) -> list[str]:
