@@ -23,6 +23,17 @@ from scalp_tui.engine.protocol import (
     ProposalResolved,
 )
 
+# an order's routine steps: fills and position events say them better
+QUIET_ORDER_STATES = frozenset(
+    {
+        OrderStatus.SUBMITTING,
+        OrderStatus.IN_FLIGHT,
+        OrderStatus.ACCEPTED,
+        OrderStatus.PARTIALLY_FILLED,
+        OrderStatus.FILLED,
+    }
+)
+
 
 def clock_text(ts_ms: int) -> str:
     """HH:MM:SS.mmm in UTC."""
@@ -83,8 +94,8 @@ def _describe(event: Event) -> str | None:
                 f"{_num(p.exit_price)} pnl {p.realised_pnl or 0.0:+.4f} fees {p.fees:.4f}"
             )
         case OrderUpdated(order=o):
-            if o.status in (OrderStatus.PENDING, OrderStatus.OPEN, OrderStatus.FILLED):
-                return None  # fills and position events say it better
+            if o.status in QUIET_ORDER_STATES:
+                return None
             why = f": {o.reason}" if o.reason else ""
             return (
                 f"{o.symbol} order {o.id} {o.purpose} {o.side.value} {o.qty:g} "

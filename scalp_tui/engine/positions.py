@@ -65,7 +65,7 @@ class Order:
         self.broker = broker
         self.position_id = position_id
         self.purpose = purpose
-        self.status = OrderStatus.PENDING
+        self.status = OrderStatus.SUBMITTING
         self.filled = 0.0
         self.avg_price = 0.0
         self.reason = ""
@@ -90,7 +90,7 @@ class Order:
 
     @property
     def done(self) -> bool:
-        return self.status in (OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED)
+        return self.status.done
 
     def add_fill(self, price: float, qty: float) -> None:
         total = self.filled + qty

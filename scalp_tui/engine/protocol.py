@@ -32,11 +32,31 @@ class OrderType(StrEnum):
 
 
 class OrderStatus(StrEnum):
-    PENDING = "pending"  # created, not yet acknowledged by the broker
-    OPEN = "open"  # resting at the broker
+    """An order's life (engine/orders.py holds the transitions). Only the venue's
+    answer, or a reconciliation after a grace period, ends an order."""
+
+    SUBMITTING = "submitting"  # created by the engine, not yet handed to a venue
+    IN_FLIGHT = "in_flight"  # request sent, no answer yet: it may still land
+    ACCEPTED = "accepted"  # working at the venue, nothing filled
+    PARTIALLY_FILLED = "partially_filled"
     FILLED = "filled"
     CANCELED = "canceled"
     REJECTED = "rejected"
+    EXPIRED = "expired"  # ended by the venue (market rest, time in force) or never seen
+
+    @classmethod
+    def _missing_(cls, value: object) -> OrderStatus | None:
+        # journals written before the state machine
+        return {"pending": cls.IN_FLIGHT, "open": cls.ACCEPTED}.get(str(value))
+
+    @property
+    def done(self) -> bool:
+        return self in _DONE
+
+
+_DONE = frozenset(
+    {OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.EXPIRED}
+)
 
 
 class PositionState(StrEnum):
@@ -51,6 +71,7 @@ class ExitReason(StrEnum):
     PROFIT_TARGET = "short_scalp_profit_target"
     TIMEOUT = "short_scalp_timeout"
     MARKET_REVERSAL = "short_scalp_market_reversal"
+    STOP_LOSS_ON_EXCHANGE = "stop_loss_on_exchange"  # the venue's resting stop filled
     MANUAL = "manual_exit"
     KILL_SWITCH = "kill_switch"
     RECONCILED = "reconciled"
@@ -275,6 +296,7 @@ class PositionView:
     exit_price: float | None = None
     realised_pnl: float | None = None
     fees: float = 0.0
+    exchange_stop_price: float | None = None  # the venue's resting stop, when one works
 
 
 @dataclass(frozen=True, slots=True)
@@ -489,6 +511,9 @@ class Snapshot:
     book_updates: int
     updates_per_s: int = 0  # book updates in the last whole second of engine time
     stats: dict[str, Any] = field(default_factory=dict)
+    # conditions that need the trader's eye until they clear (a venue/journal
+    # divergence, a position check that cannot run); a divergence also pauses entries
+    alerts: tuple[str, ...] = ()
 
     def symbol(self, name: str) -> SymbolSnapshot | None:
         for s in self.symbols:

@@ -24,10 +24,10 @@ from scalp_tui.execution.broker import ExecutionListener
 RATE_LIMIT_RETRIES = 6
 RATE_LIMIT_BACKOFF_S = 0.2
 STATUS = {
-    "open": OrderStatus.OPEN,
+    "open": OrderStatus.ACCEPTED,
     "closed": OrderStatus.FILLED,
     "canceled": OrderStatus.CANCELED,
-    "expired": OrderStatus.CANCELED,
+    "expired": OrderStatus.EXPIRED,
     "rejected": OrderStatus.REJECTED,
 }
 
@@ -256,11 +256,11 @@ class CcxtBroker:
             self._filled[order_id] = filled
             self._avg[order_id] = average
             ts = int(response.get("lastTradeTimestamp") or response.get("timestamp") or 0)
-            listener.on_order_status(order_id, OrderStatus.OPEN)
+            listener.on_order_status(order_id, OrderStatus.ACCEPTED)
             listener.on_fill(order_id, price, new, new * price * fee_rate, liquidity, ts)
-        status = STATUS.get(str(response.get("status")), OrderStatus.OPEN)
-        if status is OrderStatus.OPEN:
-            listener.on_order_status(order_id, OrderStatus.OPEN)
+        status = STATUS.get(str(response.get("status")), OrderStatus.ACCEPTED)
+        if status is OrderStatus.ACCEPTED:
+            listener.on_order_status(order_id, OrderStatus.ACCEPTED)
             return
         reason = ""
         if status is OrderStatus.CANCELED and filled > EPS_QTY:

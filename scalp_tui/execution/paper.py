@@ -72,7 +72,7 @@ class PaperBroker:
             listener.on_order_status(order.id, OrderStatus.REJECTED, reason)
             return
         assert book is not None
-        listener.on_order_status(order.id, OrderStatus.OPEN)
+        listener.on_order_status(order.id, OrderStatus.ACCEPTED)
         limit = order.price if order.type is OrderType.LIMIT else None
         remaining = self._take(order.id, order.side, qty, limit, book)
         if remaining <= EPS_QTY:

@@ -42,7 +42,7 @@ CHECKPOINT_S = 2.0  # how often the writer thread folds the WAL back into the da
 MAX_UNWRITTEN = 100_000  # events kept in memory while the disk refuses them
 INTENTS = (EntrySubmitted, ExitTriggered)
 INSERT_INTENT = "INSERT INTO intents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-DONE = (OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED)
+DONE = tuple(s for s in OrderStatus if s.done)
 APPLICATION_ID = 0x5C4170  # "scalp" marker in the SQLite header
 
 

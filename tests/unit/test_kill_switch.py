@@ -84,7 +84,7 @@ def test_kill_cancels_resting_orders() -> None:
     rig = make_rig((BTC,), entry_order_type="limit")
     rig.ask_heavy(BTC)  # a limit sell rests at the ask
     (order,) = rig.engine.orders.values()
-    assert order.status is OrderStatus.OPEN
+    assert order.status is OrderStatus.ACCEPTED
     rig.engine.execute(EngageKillSwitch())
     assert not rig.engine.orders
     assert not rig.engine.positions

@@ -68,7 +68,7 @@ def test_limit_takes_what_crosses_then_rests() -> None:
     assert rec.statuses[-1][1] is OrderStatus.FILLED
     broker.submit(order(2, Side.SELL, 1.0, price=100.5))  # above the bid: rests
     assert broker.has_resting(BTC)
-    assert rec.statuses[-1][1] is OrderStatus.OPEN
+    assert rec.statuses[-1][1] is OrderStatus.ACCEPTED
 
 
 def test_resting_limit_fills_at_its_price_when_a_trade_prints_through() -> None:
