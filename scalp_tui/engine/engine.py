@@ -73,8 +73,8 @@ from scalp_tui.execution.broker import Broker
 MAX_EXIT_BACKOFF_MS = 30_000
 
 Listener = Callable[[Event], None]
-# Writes an intent event (entry or exit about to be sent) durably before the order
-# goes out; returns an error message when it could not.
+# Writes an intent event (an entry or exit about to be sent, the kill switch engaging)
+# durably before it takes effect; returns an error message when it could not.
 Recorder = Callable[[Event], str | None]
 
 
@@ -737,7 +737,14 @@ class Engine:
         now = self.clock.now_ms()
         self.killed = True
         self._last_kill_report = None
-        self._emit(KillSwitchChanged(now, True, detail=f"engaged by {cmd.source}"))
+        engaged = KillSwitchChanged(now, True, detail=f"engaged by {cmd.source}")
+        # The latch is on disk before the first cancel or close leaves: a crash a moment
+        # later must not restart trading. A journal that cannot write it never holds
+        # the kill back.
+        failure = self._record(engaged)
+        self._emit(engaged)
+        if failure is not None:
+            self._emit(ErrorEvent(now, f"{failure}: the kill switch latch may not survive"))
         for proposal in list(self.proposals.values()):
             self._resolve_proposal(proposal, "dropped", "kill switch")
         for position in self.positions.values():

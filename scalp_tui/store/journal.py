@@ -321,7 +321,10 @@ class Journal:
         """Whether the last kill-switch event journaled (any earlier run) engaged it."""
         with self._lock:
             row = self._conn.execute(
-                "SELECT body FROM events WHERE kind = 'KillSwitchChanged' ORDER BY id DESC LIMIT 1"
+                "SELECT body FROM events WHERE kind = 'KillSwitchChanged' "
+                # seq, not id: the engaging row is committed at once, ahead of
+                # earlier events still in the writer's buffer
+                "ORDER BY coalesce(seq, 0) DESC, id DESC LIMIT 1"
             ).fetchone()
         return bool(row and json.loads(row[0]).get("engaged"))
 
@@ -364,6 +367,8 @@ class Journal:
         """An engine listener: only buffers (safe on any thread, never waits on disk)."""
         if isinstance(event, INTENTS) and self._records_intents:
             return  # written already, by `record`
+        if event is self._latched:
+            return  # written already, by `record`
         with self._cond:
             self._seq += 1
             self._buffer.append((self._seq, event))
@@ -371,13 +376,16 @@ class Journal:
         self._report_failure()
 
     _records_intents = False
+    _latched: KillSwitchChanged | None = None
 
-    def record(self, event: EntrySubmitted | ExitTriggered) -> str | None:
+    def record(self, event: EntrySubmitted | ExitTriggered | KillSwitchChanged) -> str | None:
         """The engine's recorder: commit the state an intent needs after a crash (its
         position as saved just before it, and its order) now, in one statement; an
         error line when it could not be (the engine then does not send an entry). The
         event rows follow with the writer thread, `seq` keeping each state row from
-        going back."""
+        going back. The kill switch engaging is committed as its own event row."""
+        if isinstance(event, KillSwitchChanged):
+            return self._record_latch(event)
         pid = event.position.id if isinstance(event, EntrySubmitted) else event.position_id
         with self._cond:
             saved = next(
@@ -411,6 +419,19 @@ class Journal:
                     return failure  # not sent: nothing of it is to be written
             self._buffer.append(intent)  # its event row (and, for an exit, a retry)
             self._cond.notify()
+        return failure
+
+    def _record_latch(self, event: KillSwitchChanged) -> str | None:
+        with self._cond:
+            self._seq += 1
+            seq = self._seq
+        failure = self._execute(self._statements(seq, event), transaction=False)
+        if failure is None:
+            self._latched = event
+        else:
+            with self._cond:  # the writer keeps trying, like any other event
+                self._buffer.append((seq, event))
+                self._cond.notify()
         return failure
 
     def bind(self, engine: Any) -> None:

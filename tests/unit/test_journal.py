@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from rig import BTC, make_rig
 
+from scalp_tui.engine.protocol import EngageKillSwitch
 from scalp_tui.store.journal import (
     SCHEMA_VERSION,
     Journal,
@@ -158,3 +159,39 @@ def test_a_journal_of_schema_1_is_migrated_and_keeps_its_trades(tmp_path: Path) 
     (trade,) = read_trades(path)
     assert trade.pnl == 1.2 and trade.exit_reason == "short_scalp_profit_target"
     assert read_open_positions(path) == []
+
+
+def test_the_kill_switch_latch_is_on_disk_before_the_first_close_leaves(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    journal = Journal(path, session="s")
+    rig = make_rig((BTC,))
+    rig.engine.subscribe(journal)
+    journal.bind(rig.engine)
+    rig.ask_heavy(BTC)
+    assert rig.engine.positions
+    latched_when_sent: list[bool] = []
+    submit = rig.paper.submit
+
+    def submit_and_look(order) -> None:  # type: ignore[no-untyped-def]
+        # another connection, as a restart would read it, while the close is leaving
+        reader = sqlite3.connect(path)
+        row = reader.execute(
+            "SELECT body FROM events WHERE kind = 'KillSwitchChanged' ORDER BY seq DESC"
+        ).fetchone()
+        reader.close()
+        latched_when_sent.append(row is not None and '"engaged": true' in row[0])
+        submit(order)
+
+    rig.paper.submit = submit_and_look  # type: ignore[method-assign]
+    rig.engine.execute(EngageKillSwitch())
+    assert latched_when_sent == [True]
+    journal.close()
+    again = Journal(path, session="t")
+    assert again.kill_switch_latched()
+    assert (
+        sqlite3.connect(path)
+        .execute("SELECT count(*) FROM events WHERE body LIKE '%engaged by user%'")
+        .fetchone()[0]
+        == 1  # written once, not again by the writer thread
+    )
+    again.close()
