@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     kill_switch_backoff_s: float = Field(0.5, gt=0, le=10)
     # orders an earlier run left working on the exchange, found at the next start
     restart_open_orders: Literal["cancel", "reattach"] = "cancel"
+    # a reduce-only stop resting at the venue at the stop price after every live entry
+    # fill: it protects the short while this program is not running
+    stoploss_on_exchange: bool = True
     exchange: ExchangeSettings = Field(default_factory=ExchangeSettings)
     # console key overrides: action id -> key(s), e.g. {"toggle_mode": "m"}
     keys: dict[str, str] = Field(default_factory=dict)

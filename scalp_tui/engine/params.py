@@ -35,6 +35,7 @@ class EngineParams:
     entry_limit_timeout_s: float = 30.0
     kill_switch_max_attempts: int = 5
     kill_switch_backoff_s: float = 0.5
+    stoploss_on_exchange: bool = True
 
     @classmethod
     def from_settings(cls, s: Any) -> EngineParams:
@@ -68,4 +69,5 @@ class EngineParams:
             entry_limit_timeout_s=s.entry_limit_timeout_s,
             kill_switch_max_attempts=s.kill_switch_max_attempts,
             kill_switch_backoff_s=s.kill_switch_backoff_s,
+            stoploss_on_exchange=s.stoploss_on_exchange,
         )
