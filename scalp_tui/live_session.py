@@ -1,12 +1,14 @@
 """An engine on an exchange's live books (ccxt.pro), with paper fills by default.
 
 Same frontend surface as `Session` (subscribe, execute, snapshot, run, stop), but
-time is the wall clock and the engine timer is a wall-clock task.
+time is the wall clock and the engine timer is a wall-clock task. Every venue call,
+at start and after, goes through one retrier (execution/retry.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from dataclasses import replace
 from typing import Any
@@ -15,13 +17,16 @@ from scalp_tui.config import Settings
 from scalp_tui.engine.candles import TIMEFRAME_MS
 from scalp_tui.engine.clock import WallClock
 from scalp_tui.engine.engine import Engine
+from scalp_tui.engine.order_flow import STOP_PURPOSE
 from scalp_tui.engine.params import EngineParams
-from scalp_tui.engine.positions import Position
-from scalp_tui.engine.protocol import Candle
+from scalp_tui.engine.protocol import Candle, Event, OrderStatus, OrderUpdated
+from scalp_tui.execution import ccxt_account
 from scalp_tui.execution.ccxt_broker import CcxtBroker
 from scalp_tui.execution.paper import PaperBroker
+from scalp_tui.execution.retry import Retrier
 from scalp_tui.market.ccxt_feed import CcxtFeed
 from scalp_tui.pairlist import resolve
+from scalp_tui.position_check import PositionCheck
 from scalp_tui.session import EngineSession
 from scalp_tui.venue import VenueError, make_exchange
 
@@ -29,16 +34,25 @@ HISTORY_CANDLES = 24
 TIMER_S = 0.25
 ORDER_POLL_S = 2.0  # REST check of working orders, behind the order stream
 RECONCILE_EVERY = 15  # order polls between position checks (30 s)
-SAME_QTY = 1e-9  # contracts: closer than this, the exchange and the engine agree
+CHECK_INTERVAL_S = ORDER_POLL_S * RECONCILE_EVERY
+# start-up calls wait out a throttling storm this long (then the start is refused)
+START_ATTEMPTS = 10
+REJECTED = OrderStatus.REJECTED
 
 
 class ConnectError(Exception):
     """The exchange could not be reached or refused us: one line for the user."""
 
 
-async def fetch_history(exchange: Any, symbol: str, timeframe: str, now_ms: int) -> list[Candle]:
+async def fetch_history(
+    exchange: Any, symbol: str, timeframe: str, now_ms: int, retrier: Retrier | None = None
+) -> list[Candle]:
     """Recent *closed* candles, so the volume condition is known at once."""
-    rows = await exchange.fetch_ohlcv(symbol, timeframe, limit=HISTORY_CANDLES + 1)
+    retrier = retrier or Retrier()
+    rows = await retrier.call(
+        f"candles of {symbol}",
+        lambda: exchange.fetch_ohlcv(symbol, timeframe, limit=HISTORY_CANDLES + 1),
+    )
     tf = TIMEFRAME_MS[timeframe]
     return [
         Candle(int(t), float(o), float(h), float(lo), float(c), float(v))
@@ -64,6 +78,16 @@ class LiveSession(EngineSession):
         self.notes: list[str] = []  # how the symbols were chosen (pairlist steps)
         self.stop_event = asyncio.Event()
         self._started_ms = engine.clock.now_ms()
+        self.retrier = live.retrier if live is not None else Retrier()
+        self.check = (
+            PositionCheck(engine, live, self.retrier, CHECK_INTERVAL_S)
+            if live is not None
+            else None
+        )
+        # a reduce-only exit the venue refused: it may hold nothing any more, so the
+        # next position check comes at once instead of within 30 s
+        self._check_soon = asyncio.Event()
+        engine.subscribe(self._on_event)
 
     @classmethod
     async def connect(
@@ -75,8 +99,9 @@ class LiveSession(EngineSession):
         blacklist: list[re.Pattern[str]] | None = None,
         extra_symbols: list[str] | None = None,
     ) -> LiveSession:
-        """Markets, history and brokers. With credentials a live broker is ready (new
-        entries still go to paper unless `live_orders` or `paper: false`)."""
+        """Markets, history and brokers. With credentials a live broker is ready; new
+        entries go to it only with `live_orders` (the trader's --live): nothing in a
+        file or the environment sends real orders."""
         symbols = symbols or list(settings.symbols)
         ex = settings.exchange
         if live_orders and not settings.has_credentials:
@@ -120,10 +145,11 @@ class LiveSession(EngineSession):
             depth=max(50, settings.short_scalp_book_depth),
             stale_after_ms=settings.stale_after_ms,
         )
+        retrier = Retrier(attempts=START_ATTEMPTS)
         try:
-            markets = await feed.load_markets()
+            markets = await retrier.call("markets", feed.load_markets)
             history = {
-                s: await fetch_history(exchange, s, settings.timeframe, clock.now_ms())
+                s: await fetch_history(exchange, s, settings.timeframe, clock.now_ms(), retrier)
                 for s in symbols
             }
         except ValueError as exc:
@@ -139,20 +165,16 @@ class LiveSession(EngineSession):
         brokers: dict[str, Any] = {"paper": paper}
         live = None
         if settings.has_credentials:
-            live = CcxtBroker(exchange, settings.taker_fee, settings.maker_fee)
+            live = CcxtBroker(exchange, settings.taker_fee, settings.maker_fee, retrier)
             # isolated margin and the configured leverage before any live order can go
             # out, including a later switch to live from the console
-            problems = await live.prepare(symbols, settings.leverage)
+            problems = await ccxt_account.prepare(exchange, retrier, symbols, settings.leverage)
             if problems:
                 await exchange.close()
                 raise ConnectError("; ".join(problems))
             brokers["live"] = live
-        params = EngineParams.from_settings(settings)
-        if live_orders:
-            params = replace(params, paper=False)
-        elif not settings.paper and live is None:
-            await exchange.close()
-            raise ConnectError("paper is false but no API credentials are set")
+        # consent: only the trader's --live (or typed LIVE later) sends real orders
+        params = replace(EngineParams.from_settings(settings), paper=not live_orders)
         engine = Engine(params, clock, markets, brokers, history=history)
         session = cls(engine, feed, paper, live)
         session.notes = notes
@@ -189,36 +211,29 @@ class LiveSession(EngineSession):
                 await self.live.drain()
             await self.feed.close()
 
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, OrderUpdated):
+            order = event.order
+            if order.reduce_only and order.broker == "live" and order.status is REJECTED:
+                self._check_soon.set()
+
     async def _poll_orders(self) -> None:
         assert self.live is not None
         ticks = 0
         while True:
-            await asyncio.sleep(ORDER_POLL_S)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._check_soon.wait(), ORDER_POLL_S)
+            soon = self._check_soon.is_set()
+            self._check_soon.clear()
             await self.live.poll()
             ticks += 1
-            if ticks % RECONCILE_EVERY == 0:
+            if soon or ticks % RECONCILE_EVERY == 0:
                 await self.reconcile()
 
     async def reconcile(self) -> list[str]:
-        """Compare what the engine thinks it holds live with what the exchange says;
-        every difference is logged (as an error event) and left for the user."""
-        assert self.live is not None
-        try:
-            held = await self.live.held(self.feed.symbols)
-        except Exception as exc:  # ccxt's errors: network, auth
-            return [f"positions could not be checked: {type(exc).__name__}: {exc}"]
-        ours = {s: -sum(p.qty for p in ps) for s, ps in self._live_by_symbol().items()}
-        problems = []
-        for symbol in sorted(set(held) | set(ours)):
-            exchange_qty, engine_qty = held.get(symbol, 0.0), ours.get(symbol, 0.0)
-            if abs(exchange_qty - engine_qty) > SAME_QTY:
-                problems.append(
-                    f"{symbol}: the exchange holds {exchange_qty:+g}, this console "
-                    f"{engine_qty:+g}: check it on the exchange"
-                )
-        for problem in problems:
-            self.engine.report_error(problem)
-        return problems
+        """Agree with the venue on what is held (position_check.py)."""
+        assert self.check is not None
+        return await self.check.run(self.feed.symbols)
 
     async def recover(self, open_orders: str) -> list[str]:
         """After a restart, before trading: learn what became of the journaled orders
@@ -232,53 +247,16 @@ class LiveSession(EngineSession):
             await live.poll()
             for order in live.working():
                 what = f"order {order.id} ({order.purpose}) on {order.symbol}"
+                if order.purpose == STOP_PURPOSE:
+                    continue  # the position's protection stays (and is checked on)
                 if open_orders == "cancel":
                     engine.cancel_order(order.id)
                     notes.append(f"{what} was still working after the restart: cancelled")
                 else:
                     notes.append(f"{what} was still working after the restart: re-attached")
             await live.drain()
-        try:
-            held = await live.held(self.feed.symbols)
-        except Exception as exc:  # ccxt's errors: network, auth
-            problem = f"positions could not be checked: {type(exc).__name__}: {exc}"
-            engine.report_error(problem)
-            return [*notes, problem]
-        ours = self._live_by_symbol()
-        foreign = [s for s in held if s not in ours]
-        for symbol, positions in sorted(ours.items()):
-            mine = -sum(p.qty for p in positions)
-            theirs = held.get(symbol, 0.0)
-            if abs(theirs - mine) <= SAME_QTY:
-                continue
-            if abs(theirs) <= SAME_QTY:
-                for position in positions:
-                    note = (
-                        f"position #{position.id} on {symbol}: the exchange no longer holds "
-                        "it; closed as reconciled"
-                    )
-                    engine.close_reconciled(position.id, note)
-                    notes.append(note)
-            else:
-                problem = (
-                    f"{symbol}: the exchange holds {theirs:+g}, the journal {mine:+g}: "
-                    "check it on the exchange"
-                )
-                engine.report_error(problem, symbol)
-                notes.append(problem)
-        if foreign:
-            for line in await live.foreign_positions(foreign):
-                engine.report_error(line)
-                notes.append(line)
+        notes += await self.reconcile()
         return notes
-
-    def _live_by_symbol(self) -> dict[str, list[Position]]:
-        """The engine's live positions, by symbol."""
-        found: dict[str, list[Position]] = {}
-        for position in self.engine.positions.values():
-            if position.broker == "live":
-                found.setdefault(position.symbol, []).append(position)
-        return found
 
     async def _timer(self) -> None:
         while True:

@@ -13,11 +13,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from scalp_tui.engine.book import OrderBook
+from scalp_tui.engine.broker import Broker
 from scalp_tui.engine.candles import TIMEFRAME_MS, CandleBuilder
 from scalp_tui.engine.clock import Clock
+from scalp_tui.engine.order_flow import OrderFlow
+from scalp_tui.engine.orders import EPS_QTY, Order
 from scalp_tui.engine.params import EngineParams
 from scalp_tui.engine.pnl import floor_to_step
-from scalp_tui.engine.positions import EPS_QTY, ExitRule, Order, Position, countdown_text
+from scalp_tui.engine.positions import ExitRule, Position, countdown_text
 from scalp_tui.engine.protocol import (
     AcceptProposal,
     BookUpdate,
@@ -31,25 +34,18 @@ from scalp_tui.engine.protocol import (
     ErrorEvent,
     Event,
     ExitReason,
-    ExitTriggered,
     FeedChanged,
     FeedState,
     FeedStatus,
-    FillEvent,
     KillSwitchChanged,
     MarketEvent,
     MarketInfo,
     Mode,
     ModeChanged,
-    OrderStatus,
     OrderType,
-    OrderUpdated,
     OrderView,
-    PositionClosed,
-    PositionOpened,
     PositionRecord,
     PositionRestored,
-    PositionSaved,
     PositionState,
     ProposalCreated,
     ProposalResolved,
@@ -67,10 +63,6 @@ from scalp_tui.engine.protocol import (
 )
 from scalp_tui.engine.risk import DAY_MS, GateInputs, RiskLimits, blocking_gate
 from scalp_tui.engine.signal import EntryRule
-from scalp_tui.execution.broker import Broker
-
-# Backoff cap between attempts to exit a position whose exit order was rejected.
-MAX_EXIT_BACKOFF_MS = 30_000
 
 Listener = Callable[[Event], None]
 # Writes an intent event (an entry or exit about to be sent, the kill switch engaging)
@@ -78,7 +70,7 @@ Listener = Callable[[Event], None]
 Recorder = Callable[[Event], str | None]
 
 
-class Engine:
+class Engine(OrderFlow):
     def __init__(
         self,
         params: EngineParams,
@@ -125,6 +117,10 @@ class Engine:
         self.positions: dict[int, Position] = {}  # not yet closed
         self.closed: list[Position] = []
         self.orders: dict[int, Order] = {}  # not yet done
+        self._init_order_flow()
+        # what needs the trader's eye until it clears, by topic (see `set_alert`)
+        self.alerts: dict[str, str] = {}
+        self._divergent: dict[str, str] = {}  # symbol -> what the venue and we hold
         self.proposals: dict[int, ProposalView] = {}
         self._busy: dict[str, str] = {}  # symbol -> "position" | "proposal"
         self._order_entry_deadline: dict[int, int] = {}
@@ -163,9 +159,6 @@ class Engine:
     def _emit(self, event: Event) -> None:
         for listener in self._listeners:
             listener(event)
-
-    def _save(self, position: Position) -> None:
-        self._emit(PositionSaved(self.clock.now_ms(), position.record()))
 
     def _record(self, event: Event) -> str | None:
         """Durably record an intent; the journal skips it when it reaches listeners."""
@@ -244,6 +237,9 @@ class Engine:
                 self.brokers[self.orders[order_id].broker].cancel(order_id)
         for symbol in {p.symbol for p in self.positions.values()}:
             self._check_exits(symbol)
+        for position in list(self.positions.values()):
+            if position.stop_order_id is None:
+                self._protect(position)  # restored, or a placement that failed
 
     # ------------------------------------------------------------------ entries
 
@@ -260,6 +256,7 @@ class Engine:
                 book_age_ms=book.age_ms(self.clock.now_ms()),
                 realised_pnl_today=self._pnl_today,
                 feed_live=self.feed_live,
+                divergence=self._divergent.get(symbol),
             ),
         )
 
@@ -337,6 +334,7 @@ class Engine:
             # Never send an order the journal does not know about: a crash would
             # leave a position nobody restores.
             del self.orders[order.id]
+            del self._every_order[order.id]
             self._order_entry_deadline.pop(order.id, None)
             position.state = PositionState.CLOSED
             self._save(position)
@@ -348,247 +346,62 @@ class Engine:
         self._emit(submitted)
         self.brokers[broker_name].submit(order)
 
-    def _new_order(
-        self,
-        symbol: str,
-        side: Side,
-        type_: OrderType,
-        qty: float,
-        price: float | None,
-        reduce_only: bool,
-        position: Position,
-        purpose: str,
-    ) -> Order:
-        order = Order(
-            self._new_id(),
-            symbol,
-            side,
-            type_,
-            qty,
-            price,
-            reduce_only,
-            position.broker,
-            position.id,
-            purpose,
-        )
-        self.orders[order.id] = order
-        return order
-
-    # -------------------------------------------------------------------- exits
-
-    def _check_exits(self, symbol: str) -> None:
-        book = self.books[symbol]
-        now = self.clock.now_ms()
-        candles = self.candles[symbol]
-        for position in list(self.positions.values()):
-            if position.symbol != symbol:
-                continue
-            if position.state is PositionState.CLOSING:
-                self._supersede_resting_exit(position, book, candles, now)
-                continue
-            if position.state is not PositionState.OPEN:
-                continue
-            if now < position.next_exit_ms or position.given_up:
-                continue
-            reason = position.due_exit(book, candles, self.exit_rule, now)
-            if reason is not None:
-                self._submit_exit(position, reason)
-
-    def _supersede_resting_exit(
-        self, position: Position, book: OrderBook, candles: CandleBuilder, now: int
-    ) -> None:
-        """A profit-target limit that has not filled yields to any later exit reason:
-        cancel it, and the cancel confirmation re-opens the position for that exit."""
-        order_id = position.exit_order_id
-        if position.exit_reason is not ExitReason.PROFIT_TARGET or order_id is None:
-            return
-        if order_id in self._cancel_requested:
-            return
-        reason = position.due_exit(book, candles, self.exit_rule, now)
-        if reason is not None and reason is not ExitReason.PROFIT_TARGET:
-            self._cancel_requested.add(order_id)
-            self.brokers[position.broker].cancel(order_id)
-
-    def _submit_exit(self, position: Position, reason: ExitReason) -> None:
-        book = self.books[position.symbol]
-        _, ratio = position.mark(book, self.exit_rule)
-        position.exit_reason = reason
-        position.state = PositionState.CLOSING
-        position.exit_attempts += 1
-        if reason is ExitReason.PROFIT_TARGET:
-            # A marketable limit at the last ask level the close needs: it takes the
-            # target now and never pays more if the book moves before it lands.
-            _, _, worst = book.asks.walk(position.qty)
-            order = self._new_order(
-                position.symbol,
-                Side.BUY,
-                OrderType.LIMIT,
-                position.qty,
-                worst,
-                True,
-                position,
-                reason.value,
-            )
-        else:
-            order = self._new_order(
-                position.symbol,
-                Side.BUY,
-                OrderType.MARKET,
-                position.qty,
-                None,
-                True,
-                position,
-                reason.value,
-            )
-        position.exit_order_id = order.id
-        self._save(position)
-        triggered = ExitTriggered(
-            self.clock.now_ms(), position.id, position.symbol, reason, ratio, order.view()
-        )
-        failure = self._record(triggered)
-        self._emit(triggered)
-        if failure is not None:
-            # The exit goes out anyway: holding risk is worse than a journal gap, and a
-            # restart reconciles a live position with the exchange.
-            self.pause_entries(f"{failure}: exit of position {position.id} sent unjournaled")
-        self.brokers[position.broker].submit(order)
-
-    def _exit_failed(self, position: Position, why: str, cancelled_by_us: bool) -> None:
-        """An exit order ended without flattening: back off, then try again."""
-        position.state = PositionState.OPEN
-        position.exit_order_id = None
-        self._save(position)
-        now = self.clock.now_ms()
-        if cancelled_by_us:
-            # We withdrew it to exit another way (kill switch, a later reason): no
-            # failure, no backoff; the next check sends the new exit.
-            position.next_exit_ms = 0
-            return
-        if position.forced_exit is ExitReason.KILL_SWITCH:
-            if position.exit_attempts >= self.params.kill_switch_max_attempts:
-                position.given_up = True
-                self._emit(
-                    ErrorEvent(
-                        now,
-                        f"kill switch gave up on position {position.id} after "
-                        f"{position.exit_attempts} attempts ({why}); still open "
-                        f"{position.qty:g}",
-                        position.symbol,
-                    )
-                )
-                self._report_kill("gave up")
-                return
-            delay = int(
-                self.params.kill_switch_backoff_s * 1000 * 2 ** (position.exit_attempts - 1)
-            )
-        else:
-            delay = min(MAX_EXIT_BACKOFF_MS, 500 * 2 ** (position.exit_attempts - 1))
-        position.next_exit_ms = now + delay
-        self._emit(
-            ErrorEvent(
-                now,
-                f"exit of position {position.id} failed ({why}); retrying in {delay} ms",
-                position.symbol,
-            )
-        )
-
-    # ---------------------------------------------------------- broker callbacks
-
-    def on_order_status(self, order_id: int, status: OrderStatus, reason: str = "") -> None:
-        order = self.orders.get(order_id)
-        if order is None:
-            return
-        order.status = status
-        order.reason = reason
-        now = self.clock.now_ms()
-        self._emit(OrderUpdated(now, order.view()))
-        if status is OrderStatus.REJECTED:
-            self._emit(
-                ErrorEvent(
-                    now, f"order {order_id} ({order.purpose}) rejected: {reason}", order.symbol
-                )
-            )
-        if not order.done:
-            return
-        del self.orders[order_id]
-        self._order_entry_deadline.pop(order_id, None)
-        cancelled_by_us = order_id in self._cancel_requested or (
-            self.killed and status is OrderStatus.CANCELED
-        )
-        self._cancel_requested.discard(order_id)
-        position = self.positions.get(order.position_id) if order.position_id else None
-        if position is None:
-            return
-        if order.purpose == "entry":
-            if position.qty <= EPS_QTY:
-                self._discard(position)
-            elif self.killed and position.state is PositionState.OPEN:
-                self._kill_position(position)
-        elif position.state is PositionState.CLOSING and position.exit_order_id == order_id:
-            self._exit_failed(position, reason or status.value, cancelled_by_us)
-
-    def on_fill(
-        self, order_id: int, price: float, qty: float, fee: float, liquidity: str, ts_ms: int
-    ) -> None:
-        order = self.orders.get(order_id)
-        if order is None:
-            return
-        order.add_fill(price, qty)
-        self._emit(
-            FillEvent(
-                ts_ms, order_id, order.symbol, order.side, price, qty, fee, liquidity, order.broker
-            )
-        )
-        position = self.positions.get(order.position_id) if order.position_id else None
-        if position is None:
-            return
-        if order.purpose == "entry":
-            opened = position.add_entry_fill(price, qty, fee, ts_ms)
-            self._save(position)
-            if opened:
-                self._emit(
-                    PositionOpened(ts_ms, position.view(self.books[order.symbol], self.exit_rule))
-                )
-        elif position.add_exit_fill(price, qty, fee):
-            self._close(position, ts_ms)
-        else:
-            self._save(position)
-
-    def _discard(self, position: Position) -> None:
-        """An entry that never filled: no position ever existed."""
-        del self.positions[position.id]
-        position.state = PositionState.CLOSED
-        self._save(position)
-        self.entries -= 1
-        if self._busy.get(position.symbol) == "position":
-            del self._busy[position.symbol]
-
-    def _close(self, position: Position, ts_ms: int) -> None:
-        del self.positions[position.id]
-        if self._busy.get(position.symbol) == "position" and not any(
-            p.symbol == position.symbol for p in self.positions.values()
-        ):
-            del self._busy[position.symbol]
-        self.closed.append(position)
-        pnl = position.realised_pnl or 0.0
-        self._roll_day()
-        self._pnl_today += pnl
-        self._fees_today += position.entry_fee + position.exit_fee
-        self.pnl_total += pnl
-        self.fees_total += position.entry_fee + position.exit_fee
-        self.wins += pnl > 0.0
-        reason = position.exit_reason or ExitReason.MANUAL
-        self.exits[reason.value] += 1
-        self._emit(PositionClosed(ts_ms, position.view(None, self.exit_rule)))
-        if self.killed and position.forced_exit is ExitReason.KILL_SWITCH:
-            self._report_kill("flattening")
-
     def _roll_day(self) -> None:
         day = self.clock.now_ms() // DAY_MS
         if day != self._day:
             self._day = day
             self._pnl_today = 0.0
             self._fees_today = 0.0
+
+    def _book_close(self, position: Position) -> None:
+        """Add a closed trade to the totals (and remember what it added)."""
+        pnl = position.realised_pnl or 0.0
+        fees = position.entry_fee + position.exit_fee
+        self._roll_day()
+        position.booked = (pnl, fees, self._day)
+        self._pnl_today += pnl
+        self._fees_today += fees
+        self.pnl_total += pnl
+        self.fees_total += fees
+        self.wins += pnl > 0.0
+        self.exits[(position.exit_reason or ExitReason.MANUAL).value] += 1
+
+    def _unbook(self, position: Position) -> None:
+        """Take a trade back out of the totals: a late fill showed it still open."""
+        if position.booked is None:
+            return
+        pnl, fees, day = position.booked
+        position.booked = None
+        if day == self._day:
+            self._pnl_today -= pnl
+            self._fees_today -= fees
+        self.pnl_total -= pnl
+        self.fees_total -= fees
+        self.wins -= pnl > 0.0
+        self.exits[(position.exit_reason or ExitReason.MANUAL).value] -= 1
+
+    def set_divergence(self, symbol: str, text: str | None) -> None:
+        """The venue and the journal disagree on `symbol` (text) or agree again
+        (None): entries there wait until they agree, and the alert says why."""
+        if text is None:
+            self._divergent.pop(symbol, None)
+        else:
+            self._divergent[symbol] = text
+        joined = "; ".join(self._divergent[s] for s in sorted(self._divergent))
+        self.set_alert("divergence", f"venue and journal disagree: {joined}" if joined else None)
+
+    def set_alert(self, topic: str, text: str | None) -> None:
+        """Raise (text) or clear (None) a standing alert shown until it clears, e.g.
+        "position check" when positions cannot be checked. Said once in the log when
+        raised, changed or cleared."""
+        if self.alerts.get(topic) == text:
+            return
+        if text is None:
+            del self.alerts[topic]
+            self._emit(ErrorEvent(self.clock.now_ms(), f"cleared: {topic}"))
+        else:
+            self.alerts[topic] = text
+            self._emit(ErrorEvent(self.clock.now_ms(), text))
 
     def pause_entries(self, why: str) -> None:
         """Stop new entries (the user re-enables them) and say why."""
@@ -619,12 +432,14 @@ class Engine:
                 position.symbol, -position.qty, [Order.from_view(o) for o in mine]
             )
             for order in working:
-                self.orders[order.id] = order
+                self._track(order)
                 if order.purpose == "entry" and order.type is OrderType.LIMIT:
                     # its first deadline is unknown here: a full timeout from now
                     timeout_ms = int(self.params.entry_limit_timeout_s * 1000)
                     self._order_entry_deadline[order.id] = now + timeout_ms
             kept = {o.id for o in working}
+            if position.stop_order_id not in kept:
+                position.stop_order_id = None
             if position.exit_order_id is not None and position.exit_order_id not in kept:
                 position.exit_order_id = None
                 position.state = PositionState.OPEN if position.qty > EPS_QTY else position.state
@@ -645,7 +460,7 @@ class Engine:
             self._busy[position.symbol] = "position"
             self.restored += 1
             self._save(position)
-            view = position.view(self.books[position.symbol], self.exit_rule)
+            view = self._view(position)
             restored.append(PositionRestored(now, view, countdown_text(view, now)))
             self._emit(restored[-1])
         return restored
@@ -656,22 +471,19 @@ class Engine:
         position = self.positions.get(position_id)
         if position is None:
             return
-        for order_id in (position.entry_order_id, position.exit_order_id):
+        for order_id in (position.entry_order_id, position.exit_order_id, position.stop_order_id):
             if order_id is not None:
                 self.orders.pop(order_id, None)
         position.exit_reason = ExitReason.RECONCILED
-        position.state = PositionState.CLOSED
-        position.exit_qty += position.qty
         position.qty = 0.0
+        position.settle()
+        position.exit_price = position.realised_pnl = None  # nobody here saw how
         self._emit(ErrorEvent(self.clock.now_ms(), detail, position.symbol))
         self._close(position, self.clock.now_ms())
 
     def cancel_order(self, order_id: int) -> None:
         """Withdraw a working order without treating its end as a failure."""
-        order = self.orders.get(order_id)
-        if order is not None:
-            self._cancel_requested.add(order_id)
-            self.brokers[order.broker].cancel(order_id)
+        self._cancel(order_id)
 
     def report_error(self, message: str, symbol: str | None = None) -> None:
         """Errors found outside the engine (reconciliation, brokers) reach the same
@@ -876,14 +688,13 @@ class Engine:
             fees_today=self._fees_today,
             feed=self.feed,
             symbols=tuple(symbols),
-            positions=tuple(
-                p.view(self.books[p.symbol], self.exit_rule) for p in self.positions.values()
-            ),
+            positions=tuple(self._view(p) for p in self.positions.values()),
             orders=tuple(o.view() for o in self.orders.values()),
             proposals=tuple(self.proposals.values()),
             book_updates=self.book_updates,
             updates_per_s=self.updates_per_s,
             stats=self.summary(),
+            alerts=tuple(self.alerts.values()),
         )
 
     def summary(self) -> dict[str, object]:

@@ -1,4 +1,10 @@
-"""Orders and positions as the engine tracks them, and the exit rule."""
+"""Positions as the engine tracks them, and the exit rule.
+
+A position follows its fills (`add_entry_fill`, `add_exit_fill`): the quantity held,
+its cost basis as the venue keeps it (an increase averages in, a reduction leaves it
+unchanged), and the profit realised by each exit fill against that basis, so the
+result equals the venue's whatever the order in which entry and exit fills arrive.
+"""
 
 from __future__ import annotations
 
@@ -7,113 +13,14 @@ from dataclasses import dataclass
 
 from scalp_tui.engine.book import OrderBook
 from scalp_tui.engine.candles import CandleBuilder
+from scalp_tui.engine.orders import EPS_QTY
 from scalp_tui.engine.pnl import close_price_for_ratio, profit_ratio, short_pnl
 from scalp_tui.engine.protocol import (
     ExitReason,
-    OrderStatus,
-    OrderType,
-    OrderView,
     PositionRecord,
     PositionState,
     PositionView,
-    Side,
 )
-
-EPS_QTY = 1e-12
-
-
-class Order:
-    """An order the engine asked a broker to work."""
-
-    __slots__ = (
-        "avg_price",
-        "broker",
-        "filled",
-        "id",
-        "position_id",
-        "price",
-        "purpose",
-        "qty",
-        "reason",
-        "reduce_only",
-        "side",
-        "status",
-        "symbol",
-        "type",
-    )
-
-    def __init__(
-        self,
-        id: int,
-        symbol: str,
-        side: Side,
-        type: OrderType,
-        qty: float,
-        price: float | None,
-        reduce_only: bool,
-        broker: str,
-        position_id: int | None,
-        purpose: str,
-    ) -> None:
-        self.id = id
-        self.symbol = symbol
-        self.side = side
-        self.type = type
-        self.qty = qty
-        self.price = price
-        self.reduce_only = reduce_only
-        self.broker = broker
-        self.position_id = position_id
-        self.purpose = purpose
-        self.status = OrderStatus.SUBMITTING
-        self.filled = 0.0
-        self.avg_price = 0.0
-        self.reason = ""
-
-    @classmethod
-    def from_view(cls, view: OrderView) -> Order:
-        """An order journaled by an earlier run, as it stood then."""
-        order = cls(
-            view.id,
-            view.symbol,
-            view.side,
-            view.type,
-            view.qty,
-            view.price,
-            view.reduce_only,
-            view.broker,
-            view.position_id,
-            view.purpose,
-        )
-        order.status, order.filled, order.avg_price = view.status, view.filled, view.avg_price
-        return order
-
-    @property
-    def done(self) -> bool:
-        return self.status.done
-
-    def add_fill(self, price: float, qty: float) -> None:
-        total = self.filled + qty
-        self.avg_price = (self.avg_price * self.filled + price * qty) / total
-        self.filled = total
-
-    def view(self) -> OrderView:
-        return OrderView(
-            self.id,
-            self.symbol,
-            self.side,
-            self.type,
-            self.qty,
-            self.price,
-            self.reduce_only,
-            self.broker,
-            self.status,
-            self.filled,
-            self.avg_price,
-            self.position_id,
-            self.purpose,
-            self.reason,
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,10 +40,13 @@ class Position:
         "_rule",
         "_stop_px",
         "_target_px",
+        "basis",
+        "booked",
         "broker",
+        "entered_qty",
         "entry_fee",
+        "entry_notional",
         "entry_order_id",
-        "entry_price",
         "exit_attempts",
         "exit_fee",
         "exit_notional",
@@ -150,8 +60,11 @@ class Position:
         "next_exit_ms",
         "opened_ms",
         "qty",
+        "realised_gross",
         "realised_pnl",
         "state",
+        "stop_order_id",
+        "stop_refused",
         "symbol",
     )
 
@@ -161,11 +74,15 @@ class Position:
         self.broker = broker
         self.state = PositionState.OPENING
         self.qty = 0.0  # currently held
-        self.entry_price = 0.0
+        self.basis = 0.0  # cost basis of what is held (the venue's entry price)
+        self.entered_qty = 0.0  # every entry fill
+        self.entry_notional = 0.0
         self.entry_fee = 0.0
         self.opened_ms: int | None = None
         self.entry_order_id: int | None = None
         self.exit_order_id: int | None = None
+        self.stop_order_id: int | None = None  # the venue's resting stop
+        self.stop_refused = False  # the venue would not take one: the software stop only
         self.exit_reason: ExitReason | None = None
         self.forced_exit: ExitReason | None = None  # manual or kill: overrides the rule
         self.exit_attempts = 0
@@ -174,11 +91,22 @@ class Position:
         self.exit_qty = 0.0
         self.exit_notional = 0.0
         self.exit_fee = 0.0
+        self.realised_gross = 0.0  # before fees
         self.exit_price: float | None = None
         self.realised_pnl: float | None = None
+        self.booked: tuple[float, float, int] | None = None  # (pnl, fees, day) in totals
         self._rule = rule
         self._stop_px = math.inf
         self._target_px = -math.inf
+
+    @property
+    def entry_price(self) -> float:
+        """The average of every entry fill (the trade's open rate)."""
+        return self.entry_notional / self.entered_qty if self.entered_qty > 0.0 else 0.0
+
+    @property
+    def flat(self) -> bool:
+        return abs(self.qty) <= EPS_QTY
 
     def record(self) -> PositionRecord:
         return PositionRecord(
@@ -197,6 +125,10 @@ class Position:
             self.exit_qty,
             self.exit_notional,
             self.exit_fee,
+            entered_qty=self.entered_qty,
+            basis=self.basis,
+            realised_gross=self.realised_gross,
+            stop_order_id=self.stop_order_id,
         )
 
     @classmethod
@@ -204,56 +136,66 @@ class Position:
         position = cls(record.id, record.symbol, record.broker, rule)
         position.state = record.state
         position.qty = record.qty
-        position.entry_price = record.entry_price
         position.entry_fee = record.entry_fee
         position.opened_ms = record.opened_ms
         position.entry_order_id = record.entry_order_id
         position.exit_order_id = record.exit_order_id
+        position.stop_order_id = record.stop_order_id
         position.exit_reason = record.exit_reason
         position.forced_exit = record.forced_exit
         position.exit_qty = record.exit_qty
         position.exit_notional = record.exit_notional
         position.exit_fee = record.exit_fee
-        if position.entry_price > 0.0:
-            position._stop_px = position.stop_price(rule)
-            position._target_px = position.target_price(rule)
+        # journals from before cost-basis accounting: one basis for every fill
+        entered = record.entered_qty
+        position.entered_qty = record.qty + record.exit_qty if entered is None else entered
+        position.entry_notional = record.entry_price * position.entered_qty
+        position.basis = record.entry_price if record.basis is None else record.basis
+        gross = record.realised_gross
+        position.realised_gross = (
+            record.exit_qty * record.entry_price - record.exit_notional if gross is None else gross
+        )
+        position._reprice()
         return position
-
-    @property
-    def entered_qty(self) -> float:
-        return self.qty + self.exit_qty
 
     def add_entry_fill(self, price: float, qty: float, fee: float, ts_ms: int) -> bool:
         """Returns True on the first fill (the position just opened)."""
-        first = self.qty <= EPS_QTY and self.opened_ms is None
-        self.entry_price = (self.entry_price * self.qty + price * qty) / (self.qty + qty)
+        first = self.opened_ms is None
+        held = self.qty
+        self.basis = (self.basis * held + price * qty) / (held + qty) if held > EPS_QTY else price
         self.qty += qty
+        self.entered_qty += qty
+        self.entry_notional += price * qty
         self.entry_fee += fee
         if first:
             self.opened_ms = ts_ms
+        if self.state is PositionState.OPENING:
             self.state = PositionState.OPEN
-        self._stop_px = self.stop_price(self._rule)
-        self._target_px = self.target_price(self._rule)
+        self._reprice()
         return first
 
     def add_exit_fill(self, price: float, qty: float, fee: float) -> bool:
         """Returns True when this fill made the position flat."""
-        qty = min(qty, self.qty)
+        self.realised_gross += (self.basis - price) * qty
         self.qty -= qty
         self.exit_qty += qty
         self.exit_notional += price * qty
         self.exit_fee += fee
-        if self.qty <= EPS_QTY:
+        if self.flat:
             self.qty = 0.0
-            self.exit_price = self.exit_notional / self.exit_qty
-            self.realised_pnl = (
-                self.exit_qty * (self.entry_price - self.exit_price)
-                - self.entry_fee
-                - self.exit_fee
-            )
-            self.state = PositionState.CLOSED
             return True
         return False
+
+    def settle(self) -> None:
+        """Flat and no order can add to it: the trade's result is final."""
+        self.state = PositionState.CLOSED
+        self.exit_price = self.exit_notional / self.exit_qty if self.exit_qty > 0.0 else None
+        self.realised_pnl = self.realised_gross - self.entry_fee - self.exit_fee
+
+    def _reprice(self) -> None:
+        if self.basis > 0.0:
+            self._stop_px = self.stop_price(self._rule)
+            self._target_px = self.target_price(self._rule)
 
     def mark(self, book: OrderBook, rule: ExitRule) -> tuple[float | None, float | None]:
         """(close price, profit ratio) if bought back now by walking the asks."""
@@ -263,7 +205,7 @@ class Position:
         if filled <= 0.0:
             return None, None
         ratio = profit_ratio(
-            self.qty, self.entry_price, avg, rule.leverage, self._fee_in(), rule.taker_fee
+            self.qty, self.basis, avg, rule.leverage, self._fee_in(), rule.taker_fee
         )
         return avg, ratio
 
@@ -292,26 +234,28 @@ class Position:
 
     def target_price(self, rule: ExitRule) -> float:
         return close_price_for_ratio(
-            self.entry_price, rule.profit_target, rule.leverage, self._fee_in(), rule.taker_fee
+            self.basis, rule.profit_target, rule.leverage, self._fee_in(), rule.taker_fee
         )
 
     def stop_price(self, rule: ExitRule) -> float:
         return close_price_for_ratio(
-            self.entry_price, -rule.stop_loss, rule.leverage, self._fee_in(), rule.taker_fee
+            self.basis, -rule.stop_loss, rule.leverage, self._fee_in(), rule.taker_fee
         )
 
     def _fee_in(self) -> float:
-        if self.entry_price <= 0.0 or self.entered_qty <= 0.0:
+        if self.entry_notional <= 0.0:
             return 0.0
-        return self.entry_fee / (self.entered_qty * self.entry_price)
+        return self.entry_fee / self.entry_notional
 
-    def view(self, book: OrderBook | None, rule: ExitRule) -> PositionView:
+    def view(
+        self, book: OrderBook | None, rule: ExitRule, exchange_stop: float | None = None
+    ) -> PositionView:
         close = ratio = pnl = None
         if book is not None and self.state is not PositionState.CLOSED:
             close, ratio = self.mark(book, rule)
             if close is not None:
-                pnl = short_pnl(self.qty, self.entry_price, close, self._fee_in(), rule.taker_fee)
-        priced = self.entry_price > 0.0
+                pnl = short_pnl(self.qty, self.basis, close, self._fee_in(), rule.taker_fee)
+        priced = self.basis > 0.0
         return PositionView(
             id=self.id,
             symbol=self.symbol,
@@ -332,6 +276,7 @@ class Position:
             exit_price=self.exit_price,
             realised_pnl=self.realised_pnl,
             fees=self.entry_fee + self.exit_fee,
+            exchange_stop_price=exchange_stop,
         )
 
 

@@ -29,6 +29,7 @@ class Side(StrEnum):
 class OrderType(StrEnum):
     MARKET = "market"
     LIMIT = "limit"
+    STOP_MARKET = "stop_market"  # rests at the venue; a market order once `price` trades
 
 
 class OrderStatus(StrEnum):
@@ -341,6 +342,17 @@ class ExitTriggered:
 
 
 @dataclass(frozen=True, slots=True)
+class StopPlaced:
+    """An exchange-side stop about to be sent for a position (journaled first)."""
+
+    ts_ms: int
+    position_id: int
+    symbol: str
+    order: OrderView  # price is the trigger
+    replaces: int | None = None  # the stop it takes over from, cancelled once sent
+
+
+@dataclass(frozen=True, slots=True)
 class PositionRecord:
     """Everything about a position that must survive a restart (journaled on each
     change of it, never shown): a restarted engine rebuilds the position from it."""
@@ -360,6 +372,11 @@ class PositionRecord:
     exit_qty: float
     exit_notional: float
     exit_fee: float
+    # None in journals written before cost-basis accounting and exchange-side stops
+    entered_qty: float | None = None
+    basis: float | None = None  # cost basis of what is held
+    realised_gross: float | None = None
+    stop_order_id: int | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PositionRecord:
@@ -468,6 +485,7 @@ Event = (
     | CandleClosed
     | PositionSaved
     | PositionRestored
+    | StopPlaced
 )
 
 # ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ class GateInputs:
     book_age_ms: int | None
     realised_pnl_today: float
     feed_live: bool
+    divergence: str | None = None  # the venue and the journal disagree on what is held
 
 
 def blocking_gate(limits: RiskLimits, g: GateInputs) -> tuple[str, str] | None:
@@ -31,6 +32,8 @@ def blocking_gate(limits: RiskLimits, g: GateInputs) -> tuple[str, str] | None:
         return "kill_switch", "kill switch engaged: reset it to trade again"
     if not g.entries_enabled:
         return "paused", "entries paused"
+    if g.divergence is not None:
+        return "divergence", g.divergence
     if not g.feed_live:
         return "feed", "market feed is not live"
     if g.symbol_busy is not None:

@@ -1,137 +1,134 @@
 """Live orders through ccxt: the engine's Broker on a real exchange.
 
 `submit` and `cancel` return at once; the work runs as asyncio tasks and answers
-through the listener. Fills are derived from the order's cumulative filled
-quantity, whichever source reports it first (the REST answer, the order stream or
-a REST lookup), so a fill is never counted twice. Every order carries our client
-id (`scalp<engine id>`), which makes retries safe and lets us look an order up
-when a request timed out without an answer.
+through the listener. Every order carries our client id (`scalp<engine id>`), so an
+order whose request ended without an answer is looked up instead of sent twice.
+
+An order is never declared dead while it may still land: a look-up is not even
+made while its create request is unanswered, and "not found" ends it only after
+several look-ups over a grace window. Fills are derived from the order's cumulative
+filled quantity, whichever source reports it first (the REST answer, the order
+stream or a look-up), so a fill is never counted twice, and one that arrives after
+we gave the order up is still reported: the venue is right.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import random
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from scalp_tui.engine.book import OrderBook
-from scalp_tui.engine.positions import EPS_QTY, Order
+from scalp_tui.engine.broker import ExecutionListener
+from scalp_tui.engine.orders import EPS_QTY, Order
 from scalp_tui.engine.protocol import OrderStatus, OrderType, TradeTick
-from scalp_tui.execution.broker import ExecutionListener
+from scalp_tui.execution.retry import Retrier, RetriesExhausted, backoff_s, throttled_errors
 
-RATE_LIMIT_RETRIES = 6
-RATE_LIMIT_BACKOFF_S = 0.2
+NOT_FOUND_LOOKUPS = 3  # consecutive "not found" answers …
+NOT_FOUND_GRACE_S = 10.0  # … spread over at least this long after the request ended
+RECHECK_S = 60.0  # an order given up as never placed is still looked up this long
 STATUS = {
     "open": OrderStatus.ACCEPTED,
     "closed": OrderStatus.FILLED,
     "canceled": OrderStatus.CANCELED,
+    "cancelled": OrderStatus.CANCELED,
     "expired": OrderStatus.EXPIRED,
     "rejected": OrderStatus.REJECTED,
 }
+CLIENT_PREFIX = "scalp"
 
 
 def client_id(order_id: int) -> str:
-    return f"scalp{order_id}"
+    return f"{CLIENT_PREFIX}{order_id}"
+
+
+@dataclass(slots=True)
+class _Tracked:
+    """What the broker knows of one order beyond the engine's model."""
+
+    order: Order
+    cid: str
+    creating: bool = True  # the create request has not been answered
+    ended_at: float = 0.0  # monotonic time the create request ended
+    reported: float = 0.0  # cumulative filled already reported
+    avg: float = 0.0  # average price of that cumulative fill
+    not_found: int = 0  # consecutive "not found" look-ups
+    final: bool = False  # its end was reported to the engine
+    recheck_until: float = 0.0
+    cancel_wanted: bool = False  # asked while the create was still unanswered
+
+    @property
+    def is_stop(self) -> bool:
+        return self.order.type is OrderType.STOP_MARKET
 
 
 class CcxtBroker:
     name = "live"
+    protective_stops = True  # until the venue refuses the order type
 
-    def __init__(self, exchange: Any, taker_fee: float, maker_fee: float) -> None:
+    def __init__(
+        self,
+        exchange: Any,
+        taker_fee: float,
+        maker_fee: float,
+        retrier: Retrier | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.exchange = exchange
         self.taker_fee = taker_fee
         self.maker_fee = maker_fee
+        self.retrier = retrier or Retrier()
+        self._now = monotonic
         self._listener: ExecutionListener | None = None
-        self._orders: dict[int, Order] = {}
-        self._filled: dict[int, float] = {}  # cumulative filled we already reported
-        self._avg: dict[int, float] = {}  # average price of that cumulative fill
-        self._done: set[int] = set()
+        self._tracked: dict[int, _Tracked] = {}
+        self._by_cid: dict[str, _Tracked] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._rng = random.Random()
-        self.rate_limited = 0
+        self.lookup_failures = 0
+
+    @property
+    def rate_limited(self) -> int:
+        return self.retrier.throttled
 
     def bind(self, listener: ExecutionListener, books: Mapping[str, OrderBook]) -> None:
         self._listener = listener
 
-    # -- setup -------------------------------------------------------------------
-
-    async def prepare(self, symbols: list[str], leverage: int) -> list[str]:
-        """Isolated margin and leverage on every symbol; returns problems, if any."""
-        import ccxt
-
-        problems = []
-        for symbol in symbols:
-            try:
-                await self.exchange.set_margin_mode("isolated", symbol)
-            except ccxt.MarginModeAlreadySet:
-                pass
-            except ccxt.BaseError as exc:
-                if "-4046" not in str(exc):  # "No need to change margin type"
-                    problems.append(f"{symbol}: cannot set isolated margin: {exc}")
-            try:
-                await self.exchange.set_leverage(leverage, symbol)
-            except ccxt.BaseError as exc:
-                problems.append(f"{symbol}: cannot set leverage {leverage}: {exc}")
-        return problems
-
-    async def foreign_positions(self, symbols: list[str]) -> list[str]:
-        """Positions the exchange holds on `symbols` that this console did not open.
-
-        They are reported, never adopted: closing or managing them is the user's call.
-        """
-        rows = await self.exchange.fetch_positions(symbols)
-        found = []
-        for row in rows:
-            contracts = float(row.get("contracts") or 0.0)
-            if contracts:
-                side = row.get("side") or ("short" if contracts < 0 else "long")
-                found.append(
-                    f"{row['symbol']}: the exchange holds a {side} of {abs(contracts):g} "
-                    f"at {row.get('entryPrice')} that this console did not open; "
-                    "left alone, not adopted"
-                )
-        return found
-
-    async def held(self, symbols: list[str]) -> dict[str, float]:
-        """Signed contracts the exchange holds per symbol (short < 0)."""
-        held: dict[str, float] = {}
-        for row in await self.exchange.fetch_positions(symbols):
-            contracts = float(row.get("contracts") or 0.0)
-            if contracts:
-                sign = -1.0 if (row.get("side") == "short" or contracts < 0) else 1.0
-                held[row["symbol"]] = sign * abs(contracts)
-        return held
-
     # -- the Broker protocol -------------------------------------------------------
 
     def submit(self, order: Order) -> None:
-        self._orders[order.id] = order
-        self._filled[order.id] = 0.0
-        self._spawn(self._submit(order))
+        tracked = self._track(order, creating=True)
+        self._listener_or_fail().on_order_status(order.id, OrderStatus.IN_FLIGHT)
+        self._spawn(self._create(tracked))
 
     def cancel(self, order_id: int) -> None:
-        order = self._orders.get(order_id)
-        if order is not None and order_id not in self._done:
-            self._spawn(self._cancel(order))
+        tracked = self._tracked.get(order_id)
+        if tracked is not None and not tracked.final:
+            self._spawn(self._cancel(tracked))
 
     def cancel_all(self) -> None:
-        for symbol in {o.symbol for o in self.working()}:
+        for symbol in {t.order.symbol for t in self._tracked.values() if not t.final}:
             self._spawn(self._cancel_all(symbol))
 
     def resume(self, symbol: str, signed_qty: float, orders: list[Order]) -> list[Order]:
         """Track journaled orders again: `poll` then learns from the exchange what
         became of them while this console was down (fills, cancels)."""
         for order in orders:
-            self._orders[order.id] = order
-            self._filled[order.id] = order.filled
-            self._avg[order.id] = order.avg_price
+            tracked = self._track(order, creating=False)
+            tracked.reported, tracked.avg = order.filled, order.avg_price
+            tracked.ended_at = self._now()
         return list(orders)
 
     def working(self) -> list[Order]:
         """Orders not yet known to be done (a copy: answers may end them meanwhile)."""
-        return [o for i, o in self._orders.items() if i not in self._done]
+        return [t.order for t in self._tracked.values() if not t.final]
+
+    def in_flight(self, symbol: str | None = None) -> bool:
+        """Whether any order (on `symbol`) may still change what the venue holds."""
+        return any(
+            not t.final and not t.is_stop and (symbol is None or t.order.symbol == symbol)
+            for t in self._tracked.values()
+        )
 
     def has_resting(self, symbol: str) -> bool:
         return False  # the exchange matches; no book callbacks needed
@@ -149,131 +146,220 @@ class CcxtBroker:
 
     # -- requests ------------------------------------------------------------------
 
+    def _track(self, order: Order, creating: bool) -> _Tracked:
+        tracked = _Tracked(order, client_id(order.id), creating=creating)
+        self._tracked[order.id] = tracked
+        self._by_cid[tracked.cid] = tracked
+        return tracked
+
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _submit(self, order: Order) -> None:
+    def _ids(self, tracked: _Tracked) -> dict[str, Any]:
+        """Parameters naming an order by our client id (a stop lives among the
+        venue's trigger orders)."""
+        params: dict[str, Any] = {"clientOrderId": tracked.cid}
+        if tracked.is_stop:
+            params["trigger"] = True
+        return params
+
+    async def _create(self, tracked: _Tracked) -> None:
         import ccxt
 
-        params: dict[str, Any] = {"newClientOrderId": client_id(order.id)}
+        order = tracked.order
+        params: dict[str, Any] = {"clientOrderId": tracked.cid}
         if order.reduce_only:
             params["reduceOnly"] = True
-        kind = "limit" if order.type is OrderType.LIMIT else "market"
-        for attempt in range(RATE_LIMIT_RETRIES + 1):
-            try:
-                response = await self.exchange.create_order(
-                    order.symbol, kind, order.side.value, order.qty, order.price, params
-                )
-            except (ccxt.DDoSProtection, ccxt.RateLimitExceeded) as exc:
-                self.rate_limited += 1
-                if attempt == RATE_LIMIT_RETRIES:
-                    self._report(order.id, OrderStatus.REJECTED, f"rate limited: {exc}")
-                    return
-                await asyncio.sleep(self._backoff(attempt))
-                continue
-            except ccxt.InvalidOrder as exc:
-                if "-4015" in str(exc):  # our client id exists: an earlier try got through
-                    await self._look_up(order)
-                else:
-                    self._report(order.id, OrderStatus.REJECTED, _reason(exc))
-                return
-            except ccxt.NetworkError:
-                # No answer: the order may or may not exist. Ask by client id.
-                await self._look_up(order)
-                return
-            except ccxt.BaseError as exc:
-                self._report(order.id, OrderStatus.REJECTED, _reason(exc))
-                return
-            self.apply(response)
-            return
+        kind, price = ("limit", order.price) if order.type is OrderType.LIMIT else ("market", None)
+        if tracked.is_stop:
+            params["stopLossPrice"] = order.price
 
-    async def _look_up(self, order: Order) -> None:
-        import ccxt
+        def create() -> Any:
+            return self.exchange.create_order(
+                order.symbol, kind, order.side.value, order.qty, price, params
+            )
 
         try:
-            response = await self.exchange.fetch_order(
-                None, order.symbol, {"origClientOrderId": client_id(order.id)}
+            # only throttling is retried here: after a timeout the order may exist
+            response = await self.retrier.call(
+                f"order {order.id}", create, retry_on=throttled_errors()
             )
-        except ccxt.OrderNotFound:
-            self._report(order.id, OrderStatus.REJECTED, "not accepted by the exchange")
-            return
+        except RetriesExhausted as exc:  # refused every time, so never placed
+            self._ended_request(tracked)
+            self._end(tracked, OrderStatus.REJECTED, f"rate limited: {_reason(exc.last)}")
+        except ccxt.NetworkError:
+            self._ended_request(tracked)  # no answer: it may exist; look-ups decide
+            await self._look_up(tracked)
         except ccxt.BaseError as exc:
-            self._report(order.id, OrderStatus.REJECTED, f"state unknown: {_reason(exc)}")
-            return
-        self.apply(response)
+            self._ended_request(tracked)
+            if _duplicate_id(exc):  # an earlier attempt got through after all
+                await self._look_up(tracked)
+            else:
+                self._refused(tracked, exc)
+        else:
+            self._ended_request(tracked)
+            self._apply_to(tracked, response, answered=True)
+        if tracked.cancel_wanted and not tracked.final:
+            await self._cancel(tracked)
 
-    async def _cancel(self, order: Order) -> None:
+    def _ended_request(self, tracked: _Tracked) -> None:
+        tracked.creating = False
+        tracked.ended_at = self._now()
+
+    def _refused(self, tracked: _Tracked, exc: BaseException) -> None:
         import ccxt
 
+        if tracked.is_stop and not isinstance(exc, ccxt.InvalidOrder | ccxt.InsufficientFunds):
+            # the venue does not take this order type here (unknown endpoint, not
+            # supported): no exchange-side stops from now on, the software stop stays
+            self.protective_stops = False
+        self._end(tracked, OrderStatus.REJECTED, _reason(exc))
+
+    async def _look_up(self, tracked: _Tracked) -> None:
+        import ccxt
+
+        if tracked.creating:
+            return  # the create request's own answer decides
+        order = tracked.order
+
+        def fetch() -> Any:
+            return self.exchange.fetch_order(None, order.symbol, self._ids(tracked))
+
         try:
-            response = await self.exchange.cancel_order(
-                None, order.symbol, {"origClientOrderId": client_id(order.id)}
-            )
+            response = await self.retrier.call(f"look-up of order {order.id}", fetch, attempts=3)
         except ccxt.OrderNotFound:
-            await self._look_up(order)  # filled or gone already: learn which
+            self._not_found(tracked)
+        except (RetriesExhausted, ccxt.BaseError):
+            self.lookup_failures += 1  # not an answer about the order: the next poll asks
+        else:
+            tracked.not_found = 0
+            self._apply_to(tracked, response)
+
+    def _not_found(self, tracked: _Tracked) -> None:
+        tracked.not_found += 1
+        waited = self._now() - tracked.ended_at
+        if tracked.final or tracked.not_found < NOT_FOUND_LOOKUPS or waited < NOT_FOUND_GRACE_S:
             return
-        except ccxt.BaseError:
-            await self._look_up(order)
+        why = f"not found at the exchange in {tracked.not_found} look-ups over {waited:.0f} s"
+        self._end(tracked, OrderStatus.EXPIRED, why)
+
+    async def _cancel(self, tracked: _Tracked) -> None:
+        import ccxt
+
+        if tracked.final:
             return
-        self.apply(response)
+        if tracked.creating:
+            tracked.cancel_wanted = True  # sent once the create is answered
+            return
+        order = tracked.order
+
+        def cancel() -> Any:
+            return self.exchange.cancel_order(None, order.symbol, self._ids(tracked))
+
+        try:
+            response = await self.retrier.call(f"cancel of order {order.id}", cancel)
+        except (RetriesExhausted, ccxt.BaseError) as exc:
+            if not isinstance(exc, ccxt.OrderNotFound):
+                self._warn(f"cancel of order {order.id} failed: {_reason(exc)}", order.symbol)
+            await self._look_up(tracked)  # filled, gone, or not yet there: learn which
+        else:
+            self._apply_to(tracked, response)
 
     async def _cancel_all(self, symbol: str) -> None:
         import ccxt
 
-        open_orders = [o for o in self.working() if o.symbol == symbol]
-        if not self.exchange.has.get("cancelAllOrders"):  # e.g. okx: one by one
-            await asyncio.gather(*(self._cancel(order) for order in open_orders))
-            return
-        with contextlib.suppress(ccxt.BaseError):  # each order is looked up below anyway
-            await self.exchange.cancel_all_orders(symbol)
-        for order in open_orders:
-            await self._look_up(order)
+        working = [t for t in self._tracked.values() if not t.final and t.order.symbol == symbol]
+        plain = [t for t in working if not t.is_stop]
+        if plain and self.exchange.has.get("cancelAllOrders"):
+            try:
+                await self.retrier.call(
+                    f"cancel-all on {symbol}", lambda: self.exchange.cancel_all_orders(symbol)
+                )
+            except (RetriesExhausted, ccxt.BaseError) as exc:
+                self._warn(f"cancel-all on {symbol} failed: {_reason(exc)}", symbol)
+            for tracked in plain:
+                if tracked.creating:
+                    tracked.cancel_wanted = True
+                else:
+                    await self._look_up(tracked)
+            plain = []
+        # without a cancel-all (e.g. okx), and always for trigger orders: one by one
+        await asyncio.gather(*(self._cancel(t) for t in plain + [t for t in working if t.is_stop]))
 
     # -- answers ---------------------------------------------------------------------
 
     def apply(self, response: Mapping[str, Any]) -> None:
+        """An order update from the stream (or any answer naming our client id)."""
+        tracked = self._by_cid.get(str(response.get("clientOrderId") or ""))
+        if tracked is not None:
+            self._apply_to(tracked, response)
+
+    def _apply_to(
+        self, tracked: _Tracked, response: Mapping[str, Any], answered: bool = False
+    ) -> None:
         """Fold an order's state (REST answer or stream update) into fills and status."""
-        cid = str(response.get("clientOrderId") or "")
-        if not cid.startswith("scalp"):
-            return
-        order_id = int(cid[5:])
-        order = self._orders.get(order_id)
-        if order is None or order_id in self._done:
-            return
-        listener = self._require_listener()
+        listener = self._listener_or_fail()
+        order = tracked.order
         filled = float(response.get("filled") or 0.0)
-        new = filled - self._filled[order_id]
+        new = filled - tracked.reported
         if new > EPS_QTY:
             average = float(response.get("average") or response.get("price") or 0.0)
-            # the average of this increment from the cumulative averages
-            known = self._filled[order_id]
-            previous = self._avg.get(order_id, 0.0)
+            known, previous = tracked.reported, tracked.avg
+            # the price of this increment, from the cumulative averages
             price = (average * filled - previous * known) / new if known else average
-            liquidity = "taker" if order.type is OrderType.MARKET else "maker"
+            liquidity = "maker" if order.type is OrderType.LIMIT else "taker"
             fee_rate = self.taker_fee if liquidity == "taker" else self.maker_fee
-            self._filled[order_id] = filled
-            self._avg[order_id] = average
-            ts = int(response.get("lastTradeTimestamp") or response.get("timestamp") or 0)
-            listener.on_order_status(order_id, OrderStatus.ACCEPTED)
-            listener.on_fill(order_id, price, new, new * price * fee_rate, liquidity, ts)
-        status = STATUS.get(str(response.get("status")), OrderStatus.ACCEPTED)
-        if status is OrderStatus.ACCEPTED:
-            listener.on_order_status(order_id, OrderStatus.ACCEPTED)
+            tracked.reported, tracked.avg = filled, average
+            ts = response.get("lastTradeTimestamp") or response.get("timestamp")
+            ts_ms = int(ts) if ts else time.time_ns() // 1_000_000
+            listener.on_fill(order.id, price, new, new * price * fee_rate, liquidity, ts_ms)
+        status = STATUS.get(str(response.get("status")))
+        if status is None:
+            if not answered:
+                return
+            status = OrderStatus.ACCEPTED  # venues that answer a create with ids only
+        if status is OrderStatus.ACCEPTED and filled > EPS_QTY:
+            status = OrderStatus.PARTIALLY_FILLED
+        if tracked.final and not status.done:
+            # given up as never placed, yet working at the venue: nothing here
+            # expects it any more, so it is withdrawn (its fills are still applied)
+            self._spawn(self._cancel_found(tracked))
             return
         reason = ""
         if status is OrderStatus.CANCELED and filled > EPS_QTY:
             reason = f"partially filled {filled:g} of {order.qty:g}"
-        self._done.add(order_id)
-        listener.on_order_status(order_id, status, reason)
+        if status.done:
+            self._end(tracked, status, reason)
+        else:
+            listener.on_order_status(order.id, status, reason)
+
+    async def _cancel_found(self, tracked: _Tracked) -> None:
+        tracked.final = False
+        self._warn(
+            f"order {tracked.order.id} ({tracked.order.purpose}), given up as never placed, "
+            "is working at the exchange: cancelling it",
+            tracked.order.symbol,
+        )
+        await self._cancel(tracked)
+
+    def _end(self, tracked: _Tracked, status: OrderStatus, reason: str) -> None:
+        tracked.final = True
+        tracked.recheck_until = self._now() + RECHECK_S
+        self._listener_or_fail().on_order_status(tracked.order.id, status, reason)
 
     async def poll(self) -> None:
         """REST fallback: look up every order still working (a stream update can be
-        lost, e.g. while the private socket reconnects)."""
-        for order_id, order in list(self._orders.items()):
-            if order_id not in self._done:  # checked as it goes: a look-up may end one
-                await self._look_up(order)
+        lost, e.g. while the private socket reconnects), and for a while those given
+        up as never placed (a late fill is still the venue's fact)."""
+        now = self._now()
+        for tracked in list(self._tracked.values()):
+            if tracked.creating:
+                continue
+            if tracked.final and (tracked.recheck_until < now or tracked.not_found == 0):
+                continue
+            await self._look_up(tracked)
 
     async def watch(self, stop: asyncio.Event) -> None:
         """Order updates from the private stream; REST answers cover what it misses."""
@@ -286,24 +372,28 @@ class CcxtBroker:
                     self.apply(update)
                 attempt = 0
             except ccxt.BaseError:
-                await asyncio.sleep(self._backoff(attempt))
+                await asyncio.sleep(backoff_s(attempt, self.retrier.rng))
                 attempt += 1
 
     # -- helpers ---------------------------------------------------------------------
 
-    def _report(self, order_id: int, status: OrderStatus, reason: str) -> None:
-        self._done.add(order_id)
-        self._require_listener().on_order_status(order_id, status, reason)
+    def _warn(self, message: str, symbol: str | None = None) -> None:
+        self._listener_or_fail().report_error(message, symbol)
 
-    def _backoff(self, attempt: int) -> float:
-        return self._rng.uniform(0.5, 1.0) * min(5.0, RATE_LIMIT_BACKOFF_S * 2**attempt)
-
-    def _require_listener(self) -> ExecutionListener:
+    def _listener_or_fail(self) -> ExecutionListener:
         if self._listener is None:
             raise RuntimeError("CcxtBroker used before bind()")
         return self._listener
 
 
-def _reason(exc: Exception) -> str:
+def _duplicate_id(exc: BaseException) -> bool:
+    """The venue already has an order with this client id."""
+    import ccxt
+
+    duplicate = getattr(ccxt, "DuplicateOrderId", None)
+    return (duplicate is not None and isinstance(exc, duplicate)) or "-4015" in str(exc)
+
+
+def _reason(exc: BaseException) -> str:
     """The error class and the exchange's own message (code and text)."""
     return f"{type(exc).__name__}: {exc}"

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from scalp_tui.engine.book import OrderBook
-from scalp_tui.engine.positions import EPS_QTY, Order
+from scalp_tui.engine.broker import ExecutionListener
+from scalp_tui.engine.orders import EPS_QTY, Order
 from scalp_tui.engine.protocol import OrderStatus, OrderType, Side, TradeTick
-from scalp_tui.execution.broker import ExecutionListener
 
 
 @dataclass(slots=True)
@@ -28,6 +28,7 @@ class _Resting:
 
 class PaperBroker:
     name = "paper"
+    protective_stops = False  # nothing rests anywhere while the program is down
 
     def __init__(self, taker_fee: float, maker_fee: float) -> None:
         self.taker_fee = taker_fee

@@ -32,6 +32,7 @@ from scalp_tui.engine.protocol import (
     PositionRecord,
     PositionSaved,
     PositionState,
+    StopPlaced,
 )
 
 SCHEMA_VERSION = 2
@@ -40,7 +41,8 @@ GATHER_S = 0.02
 SWITCH_INTERVAL_S = 0.001
 CHECKPOINT_S = 2.0  # how often the writer thread folds the WAL back into the database
 MAX_UNWRITTEN = 100_000  # events kept in memory while the disk refuses them
-INTENTS = (EntrySubmitted, ExitTriggered)
+INTENTS = (EntrySubmitted, ExitTriggered, StopPlaced)
+ORDER_STATES = (EntrySubmitted, ExitTriggered, StopPlaced, OrderUpdated)
 INSERT_INTENT = "INSERT INTO intents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 DONE = tuple(s for s in OrderStatus if s.done)
 APPLICATION_ID = 0x5C4170  # "scalp" marker in the SQLite header
@@ -378,12 +380,17 @@ class Journal:
     _records_intents = False
     _latched: KillSwitchChanged | None = None
 
-    def record(self, event: EntrySubmitted | ExitTriggered | KillSwitchChanged) -> str | None:
+    def record(
+        self, event: EntrySubmitted | ExitTriggered | StopPlaced | KillSwitchChanged
+    ) -> str | None:
         """The engine's recorder: commit the state an intent needs after a crash (its
-        position as saved just before it, and its order) now, in one statement; an
-        error line when it could not be (the engine then does not send an entry). The
-        event rows follow with the writer thread, `seq` keeping each state row from
-        going back. The kill switch engaging is committed as its own event row."""
+        position as saved just before it, its order, and the latest state of the
+        position's other orders still in the buffer, so a restart never reads a
+        position ahead of its orders' fills) now, in one statement when there is
+        nothing else (an entry); an error line when it could not be (the engine then
+        does not send an entry). The event rows follow with the writer thread, `seq`
+        keeping each state row from going back. The kill switch engaging is
+        committed as its own event row."""
         if isinstance(event, KillSwitchChanged):
             return self._record_latch(event)
         pid = event.position.id if isinstance(event, EntrySubmitted) else event.position_id
@@ -396,6 +403,14 @@ class Journal:
                 ),
                 None,
             )
+            siblings = {
+                e.order.id: (seq, e)
+                for seq, e in self._buffer
+                if isinstance(e, ORDER_STATES)
+                and e.order is not None
+                and e.order.position_id == pid
+                and e.order.id != event.order.id  # type: ignore[union-attr]
+            }
             self._seq += 1
             intent = (self._seq, event)
         order = event.order
@@ -411,7 +426,10 @@ class Journal:
             *position,
             *(order.id, order_open, json.dumps(plain(order))),
         )
-        failure = self._execute([(INSERT_INTENT, params)], transaction=False)
+        statements = [(INSERT_INTENT, params)]
+        for seq, sibling in siblings.values():
+            statements += self._state_statements(seq, sibling)
+        failure = self._execute(statements, transaction=len(statements) > 1)
         with self._cond:
             if failure is not None:
                 self._reported = failure  # the engine reports this one itself
@@ -530,7 +548,7 @@ class Journal:
             record = event.record
             is_open = record.state is not PositionState.CLOSED
             return [self._upsert("positions", record.id, is_open, record, event.ts_ms, seq)]
-        if isinstance(event, EntrySubmitted | ExitTriggered | OrderUpdated):
+        if isinstance(event, ORDER_STATES):
             order = event.order
             if order is None:
                 return []

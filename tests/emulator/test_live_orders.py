@@ -18,6 +18,7 @@ from scalp_tui.engine.protocol import (
     PositionClosed,
     SetBroker,
 )
+from scalp_tui.execution import ccxt_account
 from scalp_tui.execution.ccxt_broker import CcxtBroker
 from scalp_tui.execution.paper import PaperBroker
 from scalp_tui.market.ccxt_feed import CcxtFeed
@@ -45,7 +46,7 @@ class Live:
         feed = CcxtFeed(self.exchange, [BTC], clock)
         markets = await feed.load_markets()
         self.broker = CcxtBroker(self.exchange, taker_fee=0.0005, maker_fee=0.0002)
-        assert await self.broker.prepare([BTC], 3) == []
+        assert await ccxt_account.prepare(self.exchange, self.broker.retrier, [BTC], 3) == []
         now = clock.now_ms()
         history = [Candle(now - now % 300_000 - 300_000, 1, 1, 1, 1, 5000.0)]
         self.engine = Engine(
@@ -232,7 +233,15 @@ async def test_reconcile_reports_differences_with_the_exchange(emulator) -> None
             "BTC/USDT:USDT: the exchange holds -0.008, this console -0.005: check it on the "
             "exchange"
         ]
-        assert any(isinstance(e, ErrorEvent) and e.message == problems[0] for e in live.events)
+        said = [e.message for e in live.events if isinstance(e, ErrorEvent)]
+        assert "venue and journal disagree: " + problems[0] in said
+        # shown until resolved, and no entry meanwhile
+        assert live.engine.snapshot().alerts == ("venue and journal disagree: " + problems[0],)
+        assert live.engine.signal_state(BTC).blocked_by == "divergence"
+        emulator.positions["BTCUSDT"] = (-0.005, 60_000.0)  # put right by hand
+        assert await session.reconcile() == []
+        assert live.engine.snapshot().alerts == ()
+        assert live.engine.signal_state(BTC).blocked_by != "divergence"
 
 
 async def test_a_slow_exchange_never_blocks_the_engine(emulator) -> None:

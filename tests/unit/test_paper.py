@@ -6,7 +6,7 @@ import pytest
 from rig import BTC, T0
 
 from scalp_tui.engine.book import OrderBook
-from scalp_tui.engine.positions import Order
+from scalp_tui.engine.orders import Order
 from scalp_tui.engine.protocol import OrderStatus, OrderType, Side, TradeTick
 from scalp_tui.execution.paper import PaperBroker
 

@@ -1,4 +1,9 @@
-"""What the engine needs from a broker, and what a broker reports back."""
+"""What the engine needs from a broker (the port), and what a broker reports back.
+
+A broker reports each step of an order's life (`on_order_status`) and each fill
+(`on_fill`, reported before the status it leads to); the engine's orders decide
+which steps they take (engine/orders.py).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from scalp_tui.engine.book import OrderBook
-from scalp_tui.engine.positions import Order
+from scalp_tui.engine.orders import Order
 from scalp_tui.engine.protocol import OrderStatus, TradeTick
 
 
@@ -19,12 +24,19 @@ class ExecutionListener(Protocol):
         self, order_id: int, price: float, qty: float, fee: float, liquidity: str, ts_ms: int
     ) -> None: ...
 
+    def report_error(self, message: str, symbol: str | None = None) -> None:
+        """Something the trader must hear about that is no order's status (a cancel
+        that failed on every retry, an order found working after it was given up)."""
+        ...
+
 
 class Broker(Protocol):
     """Works orders for the engine. `submit` and `cancel` never block: a broker
     answers through the listener, at once (paper) or when the venue replies (live)."""
 
     name: str
+    # whether it can rest a reduce-only stop at the venue (the exchange-side stop)
+    protective_stops: bool
 
     def bind(self, listener: ExecutionListener, books: Mapping[str, OrderBook]) -> None: ...
 
