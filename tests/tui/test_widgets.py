@@ -61,3 +61,23 @@ def test_imbalance_gauge_marks_the_value() -> None:
     assert text.startswith("ask-heavy ●") and text.endswith("-1.000")
     text = "".join(t for t, _ in imbalance_gauge(1.0, 21))
     assert "─┼━" in text and "● bid-heavy" in text
+
+
+def test_a_standing_alert_shows_on_the_status_line_until_it_clears() -> None:
+    from dataclasses import replace
+
+    from rig import BTC, make_rig
+
+    from scalp_tui.tui.widgets.status_bar import status_text
+
+    rig = make_rig()
+    rig.ask_heavy(BTC)
+    quiet = status_text(rig.engine.snapshot(), "binanceusdm", BTC).plain
+    assert "⚠" not in quiet
+    rig.engine.set_divergence(BTC, f"{BTC}: the exchange holds -0.008, this console -0.005")
+    line = status_text(rig.engine.snapshot(), "binanceusdm", BTC).plain
+    assert "⚠ venue and journal disagree" in line and "PnL today" in line
+    two = replace(rig.engine.snapshot(), alerts=("a", "b"))
+    assert "⚠ a +1" in status_text(two, "binanceusdm", BTC).plain
+    rig.engine.set_divergence(BTC, None)
+    assert "⚠" not in status_text(rig.engine.snapshot(), "binanceusdm", BTC).plain

@@ -112,3 +112,24 @@ def test_cancel_removes_a_resting_order() -> None:
     broker.cancel(1)
     assert rec.statuses[-1][:2] == (1, OrderStatus.CANCELED)
     assert not broker.has_resting(BTC)
+
+
+def test_a_partly_filled_paper_entry_exits_what_filled_and_its_rest_is_cancelled() -> None:
+    from rig import BTC, make_rig
+
+    from scalp_tui.engine.protocol import ClosePosition, ExitReason, PositionClosed
+
+    rig = make_rig(entry_order_type="limit")
+    rig.ask_heavy(BTC)  # a limit sell rests at the ask, 60000.1
+    assert rig.paper.has_resting(BTC)
+    rig.trade(BTC, 60_000.2, 0.002)  # a trade through it fills part of it
+    (position,) = rig.engine.positions.values()
+    assert position.qty == 0.002
+    assert rig.engine.execute(ClosePosition(position.id)).ok  # an exit on the filled part
+    (closed,) = rig.of(PositionClosed)
+    assert closed.position.exit_reason is ExitReason.MANUAL
+    assert closed.position.qty == 0.002
+    assert not rig.paper.has_resting(BTC)  # the rest was withdrawn, nothing fills later
+    assert rig.paper.net_position(BTC) == 0.0
+    rig.trade(BTC, 60_400.0, 1.0)
+    assert rig.paper.net_position(BTC) == 0.0 and not rig.engine.positions

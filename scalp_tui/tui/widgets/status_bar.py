@@ -12,6 +12,7 @@ from scalp_tui.eventlog import clock_text
 # must never be confused.
 PAPER_BLUE = "#1c5fd4"
 LIVE_RED = "#d70000"
+ALERT_CHARS = 48
 
 FEED_STYLE = {
     FeedState.LIVE: "green",
@@ -51,6 +52,12 @@ def status_text(snap: Snapshot, exchange: str, symbol: str) -> Text:
     else:
         text.append("  ")
         text.append(" ENTRIES PAUSED ", style="bold black on yellow")
+    if snap.alerts:
+        # what needs the trader's eye until it clears (the full text is in the log)
+        first = snap.alerts[0]
+        more = f" +{len(snap.alerts) - 1}" if len(snap.alerts) > 1 else ""
+        text.append("  ")
+        text.append(f" ⚠ {first[:ALERT_CHARS]}{more} ", style="bold #ffffff on #af5f00")
     pnl = snap.realised_pnl_today
     text.append("  PnL today ")
     text.append(f"{pnl:+.2f}", style="bold green" if pnl >= 0 else "bold red")
