@@ -36,7 +36,8 @@ ORDER_POLL_S = 2.0  # REST check of working orders, behind the order stream
 RECONCILE_EVERY = 15  # order polls between position checks (30 s)
 CHECK_INTERVAL_S = ORDER_POLL_S * RECONCILE_EVERY
 # start-up calls wait out a throttling storm this long (then the start is refused)
-START_ATTEMPTS = 10
+START_ATTEMPTS = 6  # about 4 to 8 s in all for an unreachable venue
+START_THROTTLED_ATTEMPTS = 16  # about 30 to 60 s for a throttling storm
 REJECTED = OrderStatus.REJECTED
 
 
@@ -145,7 +146,7 @@ class LiveSession(EngineSession):
             depth=max(50, settings.short_scalp_book_depth),
             stale_after_ms=settings.stale_after_ms,
         )
-        retrier = Retrier(attempts=START_ATTEMPTS)
+        retrier = Retrier(attempts=START_ATTEMPTS, throttled_attempts=START_THROTTLED_ATTEMPTS)
         try:
             markets = await retrier.call("markets", feed.load_markets)
             history = {
@@ -165,7 +166,8 @@ class LiveSession(EngineSession):
         brokers: dict[str, Any] = {"paper": paper}
         live = None
         if settings.has_credentials:
-            live = CcxtBroker(exchange, settings.taker_fee, settings.maker_fee, retrier)
+            # its own retrier: an order waits out throttling less long than a start
+            live = CcxtBroker(exchange, settings.taker_fee, settings.maker_fee, Retrier())
             # isolated margin and the configured leverage before any live order can go
             # out, including a later switch to live from the console
             problems = await ccxt_account.prepare(exchange, retrier, symbols, settings.leverage)

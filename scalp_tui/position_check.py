@@ -66,10 +66,17 @@ class PositionCheck:
                 engine.set_divergence(symbol, None)
                 continue
             if positions:
-                text = f"{symbol}: the exchange holds {theirs:+g}, this console {mine:+g}"
+                text = (
+                    f"{symbol}: the exchange holds {theirs:+g}, this console {mine:+g}: "
+                    "check it on the exchange"
+                )
             else:
-                text = f"{symbol}: the exchange holds {theirs:+g} that this console did not open"
-            text += ": check it on the exchange"
+                side = "short" if theirs < 0 else "long"
+                text = (
+                    f"{symbol}: the exchange holds a {side} of {abs(theirs):g} that this "
+                    f"console did not open; left alone, not adopted (no entries on {symbol} "
+                    "while it is there)"
+                )
             engine.set_divergence(symbol, text)
             notes.append(text)
         return notes

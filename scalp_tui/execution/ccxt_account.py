@@ -47,22 +47,3 @@ async def held(exchange: Any, retrier: Retrier, symbols: list[str]) -> dict[str,
             sign = -1.0 if (row.get("side") == "short" or contracts < 0) else 1.0
             found[row["symbol"]] = sign * abs(contracts)
     return found
-
-
-async def foreign_positions(exchange: Any, retrier: Retrier, symbols: list[str]) -> list[str]:
-    """Positions the exchange holds on `symbols` that this console did not open.
-
-    They are reported, never adopted: closing or managing them is the user's call.
-    """
-    rows = await retrier.call("position check", lambda: exchange.fetch_positions(symbols))
-    found = []
-    for row in rows:
-        contracts = float(row.get("contracts") or 0.0)
-        if contracts:
-            side = row.get("side") or ("short" if contracts < 0 else "long")
-            found.append(
-                f"{row['symbol']}: the exchange holds a {side} of {abs(contracts):g} "
-                f"at {row.get('entryPrice')} that this console did not open; "
-                "left alone, not adopted"
-            )
-    return found

@@ -56,6 +56,8 @@ class Retrier:
     """Shared by a venue's calls, so the figures are the venue's."""
 
     attempts: int = ATTEMPTS
+    # throttling may be waited out longer than an unreachable venue (None: the same)
+    throttled_attempts: int | None = None
     base_s: float = BASE_S
     cap_s: float = CAP_S
     rng: random.Random = field(default_factory=random.Random)
@@ -75,16 +77,18 @@ class Retrier:
         transient error), at most `attempts` times; then `RetriesExhausted`."""
         retry_on = transient_errors() if retry_on is None else retry_on
         limit = attempts or self.attempts
+        throttled_limit = max(limit, self.throttled_attempts or limit)
         throttled = throttled_errors()
-        for attempt in range(limit):
+        attempt = 0
+        while True:
             try:
                 return await fn()
             except retry_on as exc:
-                if isinstance(exc, throttled):
-                    self.throttled += 1
-                if attempt == limit - 1:
+                is_throttled = isinstance(exc, throttled)
+                self.throttled += is_throttled
+                attempt += 1
+                if attempt >= (throttled_limit if is_throttled else limit):
                     self.exhausted += 1
-                    raise RetriesExhausted(what, limit, exc) from exc
+                    raise RetriesExhausted(what, attempt, exc) from exc
                 self.retried += 1
-                await self.sleep(backoff_s(attempt, self.rng, self.base_s, self.cap_s))
-        raise AssertionError("unreachable")  # the loop returns or raises
+                await self.sleep(backoff_s(attempt - 1, self.rng, self.base_s, self.cap_s))

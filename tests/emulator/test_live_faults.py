@@ -3,6 +3,7 @@ order lands, 429s on look-ups, a partial fill whose rest fills later, an exit th
 overlaps a partly filled entry. Real ccxt.pro client, emulator on 127.0.0.1."""
 
 import asyncio
+import json
 from dataclasses import replace
 
 import pytest
@@ -136,3 +137,33 @@ def record_venue_pnl(emulator) -> list[float]:
 
     emulator._fill = booked
     return total
+
+
+async def test_a_429_storm_from_the_first_request_only_delays_the_start(
+    emulator, tmp_path
+) -> None:
+    from emulator.test_headless_exchange import CREDENTIALS, drive_market, endpoints, headless
+
+    emulator.storm_429(seconds=4.0)  # every REST request, from the very first, is refused
+    stop = asyncio.Event()
+    driver = asyncio.create_task(drive_market(emulator, stop))
+    try:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        code, out, err = await headless(
+            tmp_path,
+            "--live",
+            "--symbol",
+            BTC,
+            "--duration",
+            "2",
+            "--json",
+            env={**endpoints(emulator), **CREDENTIALS},
+        )
+    finally:
+        stop.set()
+        await driver
+    assert code == 0, err
+    assert loop.time() - started > 4.0  # it waited the storm out
+    assert emulator.stats.throttled > 0
+    assert json.loads(out.strip().splitlines()[-1])["entries"] >= 1
