@@ -49,6 +49,7 @@ class Tmux:
 
     def __init__(self) -> None:
         self.socket = f"scalp-latch-{uuid.uuid4().hex[:8]}"
+        self.socket_path: Path | None = None
 
     def __call__(self, *args: str) -> str:
         return subprocess.run(
@@ -62,9 +63,13 @@ class Tmux:
         # remain-on-exit: a console that dies on its own leaves its last screen to read
         self("start-server", ";", "set", "-g", "exit-empty", "off", ";",
              "set", "-g", "remain-on-exit", "on")  # fmt: skip
+        self.socket_path = Path(self("display", "-p", "#{socket_path}").strip())
 
     def stop(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+        # a killed server leaves its socket file behind
+        if self.socket_path is not None:
+            self.socket_path.unlink(missing_ok=True)
 
 
 @pytest.fixture
