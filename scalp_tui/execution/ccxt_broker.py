@@ -29,6 +29,7 @@ from scalp_tui.execution.retry import Retrier, RetriesExhausted, backoff_s, thro
 NOT_FOUND_LOOKUPS = 3  # consecutive "not found" answers …
 NOT_FOUND_GRACE_S = 10.0  # … spread over at least this long after the request ended
 RECHECK_S = 60.0  # an order given up as never placed is still looked up this long
+LOOKUP_ERRORS_SAID = 5  # consecutive failed look-ups before the trader is told
 STATUS = {
     "open": OrderStatus.ACCEPTED,
     "closed": OrderStatus.FILLED,
@@ -55,6 +56,7 @@ class _Tracked:
     reported: float = 0.0  # cumulative filled already reported
     avg: float = 0.0  # average price of that cumulative fill
     not_found: int = 0  # consecutive "not found" look-ups
+    lookup_errors: int = 0  # consecutive look-ups that got no answer about the order
     final: bool = False  # its end was reported to the engine
     recheck_until: float = 0.0
     cancel_wanted: bool = False  # asked while the create was still unanswered
@@ -189,9 +191,12 @@ class CcxtBroker:
         except RetriesExhausted as exc:  # refused every time, so never placed
             self._ended_request(tracked)
             self._end(tracked, OrderStatus.REJECTED, f"rate limited: {_reason(exc.last)}")
-        except ccxt.NetworkError:
-            self._ended_request(tracked)  # no answer: it may exist; look-ups decide
-            await self._look_up(tracked)
+        except ccxt.NetworkError as exc:
+            self._ended_request(tracked)
+            if _endpoint_missing(exc):  # a definite answer: the venue has no such call
+                self._refused(tracked, exc)
+            else:
+                await self._look_up(tracked)  # no answer: it may exist; look-ups decide
         except ccxt.BaseError as exc:
             self._ended_request(tracked)
             if _duplicate_id(exc):  # an earlier attempt got through after all
@@ -231,10 +236,18 @@ class CcxtBroker:
             response = await self.retrier.call(f"look-up of order {order.id}", fetch, attempts=3)
         except ccxt.OrderNotFound:
             self._not_found(tracked)
-        except (RetriesExhausted, ccxt.BaseError):
-            self.lookup_failures += 1  # not an answer about the order: the next poll asks
+        except (RetriesExhausted, ccxt.BaseError) as exc:
+            # not an answer about the order: the next poll asks again
+            self.lookup_failures += 1
+            tracked.lookup_errors += 1
+            if tracked.lookup_errors == LOOKUP_ERRORS_SAID:
+                self._warn(
+                    f"order {order.id} ({order.purpose}): its state is unknown, look-ups "
+                    f"keep failing ({_reason(exc)}); still asking",
+                    order.symbol,
+                )
         else:
-            tracked.not_found = 0
+            tracked.not_found = tracked.lookup_errors = 0
             self._apply_to(tracked, response)
 
     def _not_found(self, tracked: _Tracked) -> None:
@@ -303,6 +316,12 @@ class CcxtBroker:
         listener = self._listener_or_fail()
         order = tracked.order
         filled = float(response.get("filled") or 0.0)
+        if tracked.is_stop and filled <= EPS_QTY and _child_id(response):
+            # A triggered stop reports its end, not its fills: those belong to the
+            # order the trigger placed, looked up by its id.
+            if not tracked.final:
+                self._spawn(self._follow_child(tracked, _child_id(response)))
+            return
         new = filled - tracked.reported
         if new > EPS_QTY:
             average = float(response.get("average") or response.get("price") or 0.0)
@@ -334,6 +353,20 @@ class CcxtBroker:
             self._end(tracked, status, reason)
         else:
             listener.on_order_status(order.id, status, reason)
+
+    async def _follow_child(self, tracked: _Tracked, child_id: str) -> None:
+        import ccxt
+
+        symbol = tracked.order.symbol
+        try:
+            child = await self.retrier.call(
+                f"look-up of the order stop {tracked.order.id} placed",
+                lambda: self.exchange.fetch_order(child_id, symbol),
+            )
+        except (RetriesExhausted, ccxt.BaseError):
+            self.lookup_failures += 1  # the next poll finds the stop ended again
+            return
+        self._apply_to(tracked, {**child, "info": {}})
 
     async def _cancel_found(self, tracked: _Tracked) -> None:
         tracked.final = False
@@ -384,6 +417,20 @@ class CcxtBroker:
         if self._listener is None:
             raise RuntimeError("CcxtBroker used before bind()")
         return self._listener
+
+
+def _child_id(response: Mapping[str, Any]) -> str:
+    """The id of the order a triggered stop placed (Binance: actualOrderId)."""
+    if str(response.get("status")) not in ("closed", "expired"):
+        return ""
+    info = response.get("info") or {}
+    return str(info.get("actualOrderId") or info.get("ai") or "") if isinstance(info, dict) else ""
+
+
+def _endpoint_missing(exc: BaseException) -> bool:
+    """ccxt reports an HTTP 404 as ExchangeNotAvailable; for a request that reached
+    the venue it means the call does not exist there."""
+    return " 404 " in str(exc)
 
 
 def _duplicate_id(exc: BaseException) -> bool:

@@ -164,7 +164,9 @@ async def test_kill_9_with_live_positions_open_agrees_with_the_exchange(
     for part in tmp_path.glob("journal.sqlite*"):
         assert b"test-secret-5521" not in part.read_bytes()
     reasons = {r for (r,) in read(journal, "SELECT exit_reason FROM trades")}
-    assert {"short_scalp_stop_loss", "short_scalp_profit_target", "reconciled"} <= reasons
+    assert {"short_scalp_profit_target", "reconciled"} <= reasons
+    # a jump through the stop price meets the venue's resting stop first
+    assert reasons & {"short_scalp_stop_loss", "stop_loss_on_exchange"}
 
 
 async def test_an_exit_filled_while_the_console_was_dead_is_applied(
@@ -172,8 +174,11 @@ async def test_an_exit_filled_while_the_console_was_dead_is_applied(
 ) -> None:
     """The exit reaches the exchange and fills; the process dies before it hears."""
     journal = tmp_path / "journal.sqlite"
+    config = tmp_path / "config.json"
+    # the software stop's own exit is the subject here, not the venue's resting stop
+    config.write_text(json.dumps({"stoploss_on_exchange": False}))
     await move_to(emulator, 60_000.0)
-    proc = await start(emulator, tmp_path, journal)
+    proc = await start(emulator, tmp_path, journal, "--config", str(config))
     await until(lambda: held(emulator) < 0, 30, "the entry")
     (position_id,) = await until(lambda: open_positions(journal), 30, "the journaled entry")
     emulator.silence_next = 1
@@ -187,7 +192,7 @@ async def test_an_exit_filled_while_the_console_was_dead_is_applied(
     assert position_id in open_positions(journal)  # the journal never heard of the fill
 
     mark = last_event_id(journal)
-    proc = await start(emulator, tmp_path, journal, "--duration", "1")
+    proc = await start(emulator, tmp_path, journal, "--duration", "1", "--config", str(config))
     _, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, err.decode()
     (closed,) = [
