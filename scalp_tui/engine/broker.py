@@ -14,6 +14,10 @@ from scalp_tui.engine.book import OrderBook
 from scalp_tui.engine.orders import Order
 from scalp_tui.engine.protocol import OrderStatus, TradeTick
 
+# How a broker starts the reason of an order the venue refused only for now (it
+# throttled every attempt): the same order may be tried again later.
+RATE_LIMITED = "rate limited"
+
 
 class ExecutionListener(Protocol):
     """The engine side of a broker: order updates and fills come back here."""

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from scalp_tui.engine.book import OrderBook
+from scalp_tui.engine.broker import RATE_LIMITED
 from scalp_tui.engine.candles import CandleBuilder
 from scalp_tui.engine.clock import Clock
 from scalp_tui.engine.orders import EPS_QTY, Order
@@ -480,6 +481,8 @@ class OrderFlow:
             self._save(position)
         if cancelled_by_us or order.status is OrderStatus.FILLED or position.flat:
             return
+        if order.reason.startswith(RATE_LIMITED):
+            return  # refused for now: the next timer tick places it again
         # refused, or ended by the venue without closing us: not tried again for this
         # position, so a venue that will not take it is not asked on every fill
         position.stop_refused = True

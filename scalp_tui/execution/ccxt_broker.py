@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scalp_tui.engine.book import OrderBook
-from scalp_tui.engine.broker import ExecutionListener
+from scalp_tui.engine.broker import RATE_LIMITED, ExecutionListener
 from scalp_tui.engine.orders import EPS_QTY, Order
 from scalp_tui.engine.protocol import OrderStatus, OrderType, TradeTick
 from scalp_tui.execution.retry import Retrier, RetriesExhausted, backoff_s, throttled_errors
@@ -190,7 +190,7 @@ class CcxtBroker:
             )
         except RetriesExhausted as exc:  # refused every time, so never placed
             self._ended_request(tracked)
-            self._end(tracked, OrderStatus.REJECTED, f"rate limited: {_reason(exc.last)}")
+            self._end(tracked, OrderStatus.REJECTED, f"{RATE_LIMITED}: {_reason(exc.last)}")
         except ccxt.NetworkError as exc:
             self._ended_request(tracked)
             if _endpoint_missing(exc):  # a definite answer: the venue has no such call

@@ -111,3 +111,13 @@ def test_no_stop_is_configured_off_or_on_paper() -> None:
     paper = make_rig()
     paper.ask_heavy(BTC)
     assert paper.engine.positions and not paper.of(StopPlaced)
+
+
+def test_a_stop_refused_only_for_now_is_placed_again() -> None:
+    rig, venue, entry = opened()
+    venue.fill(entry, 60_000.1, 0.005)
+    (stop,) = venue.of(STOP)
+    venue.status(stop, S.REJECTED, "rate limited: RateLimitExceeded: 429")
+    assert not any("exchange-side stop" in e.message for e in rig.of(ErrorEvent))
+    rig.advance(250)
+    assert len(venue.of(STOP)) == 2 and venue.of(STOP)[1].qty == pytest.approx(0.005)
