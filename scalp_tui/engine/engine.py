@@ -251,7 +251,7 @@ class Engine(OrderFlow):
             GateInputs(
                 killed=self.killed,
                 entries_enabled=self.entries_enabled,
-                symbol_busy=None if ignore_busy else self._busy.get(symbol),
+                symbol_busy=None if ignore_busy else self._symbol_busy(symbol),
                 open_positions=len(self.positions),
                 book_age_ms=book.age_ms(self.clock.now_ms()),
                 realised_pnl_today=self._pnl_today,
@@ -259,6 +259,15 @@ class Engine(OrderFlow):
                 divergence=self._divergent.get(symbol),
             ),
         )
+
+    def _symbol_busy(self, symbol: str) -> str | None:
+        """What holds the symbol: a position, a proposal, or an order of a closed
+        position still working (on a one-way venue a new short would share the
+        venue's position with it: a late exit or stop would close the new one)."""
+        busy = self._busy.get(symbol)
+        if busy is None and any(o.symbol == symbol for o in self.orders.values()):
+            return "order"
+        return busy
 
     def _on_signal(self, symbol: str) -> None:
         if self._gate(symbol) is not None:

@@ -316,11 +316,8 @@ class CcxtBroker:
         listener = self._listener_or_fail()
         order = tracked.order
         filled = float(response.get("filled") or 0.0)
-        if tracked.is_stop and filled <= EPS_QTY and _child_id(response):
-            # A triggered stop reports its end, not its fills: those belong to the
-            # order the trigger placed, looked up by its id.
-            if not tracked.final:
-                self._spawn(self._follow_child(tracked, _child_id(response)))
+        if tracked.is_stop and _is_trigger_record(response):
+            self._apply_trigger(tracked, response)
             return
         new = filled - tracked.reported
         if new > EPS_QTY:
@@ -331,7 +328,8 @@ class CcxtBroker:
             liquidity = "maker" if order.type is OrderType.LIMIT else "taker"
             fee_rate = self.taker_fee if liquidity == "taker" else self.maker_fee
             tracked.reported, tracked.avg = filled, average
-            ts = response.get("lastTradeTimestamp") or response.get("timestamp")
+            # when it traded; an order's own timestamp is when it was placed
+            ts = response.get("lastTradeTimestamp") or response.get("lastUpdateTimestamp")
             ts_ms = int(ts) if ts else time.time_ns() // 1_000_000
             listener.on_fill(order.id, price, new, new * price * fee_rate, liquidity, ts_ms)
         status = STATUS.get(str(response.get("status")))
@@ -353,6 +351,21 @@ class CcxtBroker:
             self._end(tracked, status, reason)
         else:
             listener.on_order_status(order.id, status, reason)
+
+    def _apply_trigger(self, tracked: _Tracked, response: Mapping[str, Any]) -> None:
+        """The record of a stop resting at the venue (not the order its trigger
+        placed): its fills, if any, are read from that order, never from here."""
+        status = STATUS.get(str(response.get("status")))
+        child = _child_id(response)
+        if tracked.final or status is None:
+            return
+        if child and status.done:
+            self._spawn(self._follow_child(tracked, child))
+        elif status is OrderStatus.ACCEPTED:
+            self._listener_or_fail().on_order_status(tracked.order.id, status)
+        elif status in (OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.REJECTED):
+            self._end(tracked, status, str(response.get("info", {}).get("reason") or ""))
+        # "closed" without the order it placed: that order's updates will tell
 
     async def _follow_child(self, tracked: _Tracked, child_id: str) -> None:
         import ccxt
@@ -419,10 +432,18 @@ class CcxtBroker:
         return self._listener
 
 
+TRIGGER_KEYS = ("algoId", "aid", "actualOrderId", "algoStatus")
+
+
+def _is_trigger_record(response: Mapping[str, Any]) -> bool:
+    """An answer about the resting stop itself (Binance's algo order), as opposed to
+    the order its trigger placed."""
+    info = response.get("info")
+    return isinstance(info, dict) and any(key in info for key in TRIGGER_KEYS)
+
+
 def _child_id(response: Mapping[str, Any]) -> str:
     """The id of the order a triggered stop placed (Binance: actualOrderId)."""
-    if str(response.get("status")) not in ("closed", "expired"):
-        return ""
     info = response.get("info") or {}
     return str(info.get("actualOrderId") or info.get("ai") or "") if isinstance(info, dict) else ""
 

@@ -121,3 +121,21 @@ def test_a_stop_refused_only_for_now_is_placed_again() -> None:
     assert not any("exchange-side stop" in e.message for e in rig.of(ErrorEvent))
     rig.advance(250)
     assert len(venue.of(STOP)) == 2 and venue.of(STOP)[1].qty == pytest.approx(0.005)
+
+
+def test_no_new_entry_while_an_order_of_the_closed_position_still_works() -> None:
+    rig, venue, entry = opened()
+    venue.fill(entry, 60_000.1, 0.005)
+    (stop,) = venue.of(STOP)
+    venue.status(stop, S.ACCEPTED)
+    rig.balanced(BTC, 60_300.0)  # the software stop sends its exit …
+    (exit_,) = venue.of(ExitReason.STOP_LOSS.value)
+    venue.fill(stop, 60_250.0, 0.005)  # … while the venue's stop closes the short
+    venue.status(stop, S.FILLED)
+    assert rig.of(PositionClosed) and exit_.id in venue.cancelled
+    rig.ask_heavy(BTC)  # a signal, but the exit may still reduce whatever is held next
+    assert len(venue.of("entry")) == 1
+    assert rig.engine.signal_state(BTC).blocked_by == "symbol_busy"
+    venue.status(exit_, S.REJECTED, "ReduceOnly Order is rejected.")
+    rig.ask_heavy(BTC)
+    assert len(venue.of("entry")) == 2
