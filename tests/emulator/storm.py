@@ -124,6 +124,7 @@ async def run_storm(emulator: Any, workdir: Path, seconds: float, seed: int = 1)
     stop = asyncio.Event()
     driver = asyncio.create_task(drive(emulator, stop, seed))
     emulator.chaos(seed=seed, **CHAOS)
+    emulator.lose_answer_next = 1  # at least one, whatever the draws
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
