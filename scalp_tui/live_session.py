@@ -17,7 +17,7 @@ from scalp_tui.config import Settings
 from scalp_tui.engine.candles import TIMEFRAME_MS
 from scalp_tui.engine.clock import WallClock
 from scalp_tui.engine.engine import Engine
-from scalp_tui.engine.order_flow import STOP_PURPOSE
+from scalp_tui.engine.order_desk import STOP_PURPOSE
 from scalp_tui.engine.params import EngineParams
 from scalp_tui.engine.protocol import Candle, Event, OrderStatus, OrderUpdated
 from scalp_tui.execution import ccxt_account
