@@ -63,6 +63,7 @@ class Position:
         "realised_gross",
         "realised_pnl",
         "state",
+        "stop_losses",
         "stop_order_id",
         "stop_refused",
         "symbol",
@@ -83,6 +84,7 @@ class Position:
         self.exit_order_id: int | None = None
         self.stop_order_id: int | None = None  # the venue's resting stop
         self.stop_refused = False  # the venue would not take one: the software stop only
+        self.stop_losses = 0  # stops that ended without a refusal, placed again
         self.exit_reason: ExitReason | None = None
         self.forced_exit: ExitReason | None = None  # manual or kill: overrides the rule
         self.exit_attempts = 0

@@ -19,6 +19,8 @@ from scalp_tui.engine.protocol import (
     StopPlaced,
 )
 
+STOP_LOSSES = 3  # stops lost without a refusal before the position goes without one
+
 
 class Protection(OrderDesk):
     def _protect(self, position: Position) -> None:
@@ -73,13 +75,27 @@ class Protection(OrderDesk):
             return
         if order.reason.startswith(RATE_LIMITED):
             return  # refused for now: the next timer tick places it again
-        # refused, or ended by the venue without closing us: not tried again for this
-        # position, so a venue that will not take it is not asked on every fill
-        position.stop_refused = True
         why = order.reason or order.status.value
+        now = self.clock.now_ms()
+        if order.status is not OrderStatus.REJECTED and position.stop_losses < STOP_LOSSES:
+            # gone without a refusal (never seen after a crash, ended by the venue):
+            # placed again on the next tick, a few times at most
+            position.stop_losses += 1
+            self._emit(
+                ErrorEvent(
+                    now,
+                    f"exchange-side stop of position {position.id} {order.status.value} "
+                    f"({why}): placing it again",
+                    position.symbol,
+                )
+            )
+            return
+        # refused: not asked again for this position, so a venue that will not take
+        # it is not asked on every fill
+        position.stop_refused = True
         self._emit(
             ErrorEvent(
-                self.clock.now_ms(),
+                now,
                 f"exchange-side stop of position {position.id} {order.status.value} ({why}): "
                 "the software stop still applies",
                 position.symbol,

@@ -139,3 +139,17 @@ def test_no_new_entry_while_an_order_of_the_closed_position_still_works() -> Non
     venue.status(exit_, S.REJECTED, "ReduceOnly Order is rejected.")
     rig.ask_heavy(BTC)
     assert len(venue.of("entry")) == 2
+
+
+def test_a_stop_lost_without_a_refusal_is_placed_again_a_few_times() -> None:
+    rig, venue, entry = opened()
+    venue.fill(entry, 60_000.1, 0.005)
+    for lost in range(3):  # e.g. never seen at the venue after a crash
+        stop = venue.of(STOP)[-1]
+        venue.status(stop, S.EXPIRED, "not found at the exchange")
+        rig.advance(250)
+        assert len(venue.of(STOP)) == lost + 2
+    venue.status(venue.of(STOP)[-1], S.EXPIRED, "not found at the exchange")
+    rig.advance(250)
+    assert len(venue.of(STOP)) == 4  # then it goes without, and says so
+    assert any("software stop still applies" in e.message for e in rig.of(ErrorEvent))
