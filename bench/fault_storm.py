@@ -3,7 +3,7 @@ emulator with every fault at once (tests/emulator/storm.py), then the figures: o
 requests, 429s, rejections, partial fills, entries, exits by reason, and the seconds
 in which the venue and the journal disagreed with no order in flight (goal 0).
 
-Run:  python bench/fault_storm.py [--seconds 600] [--seed 1]
+Run:  python bench/fault_storm.py [--seconds 600] [--seed 1] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from emulator.binance_usdm import BinanceUsdmEmulator
 from emulator.storm import run_storm
 
 
-async def main(seconds: float, seed: int) -> int:
+async def main(seconds: float, seed: int, keep: Path | None) -> int:
     emulator = BinanceUsdmEmulator()
     emulator.seed_book(
         "BTCUSDT",
@@ -29,8 +29,12 @@ async def main(seconds: float, seed: int) -> int:
     )
     await emulator.start()
     try:
-        with tempfile.TemporaryDirectory() as workdir:
-            report = await run_storm(emulator, Path(workdir), seconds, seed)
+        if keep is not None:  # the journal stays there to be read afterwards
+            keep.mkdir(parents=True, exist_ok=True)
+            report = await run_storm(emulator, keep, seconds, seed)
+        else:
+            with tempfile.TemporaryDirectory() as workdir:
+                report = await run_storm(emulator, Path(workdir), seconds, seed)
     finally:
         await emulator.stop()
     print("\n".join(report.lines()))
@@ -43,5 +47,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=600.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", type=Path, help="run in this directory and keep its journal")
     args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.seconds, args.seed)))
+    sys.exit(asyncio.run(main(args.seconds, args.seed, args.keep)))

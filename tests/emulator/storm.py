@@ -159,10 +159,12 @@ async def run_storm(emulator: Any, workdir: Path, seconds: float, seed: int = 1)
     try:
         loop = asyncio.get_running_loop()
         calm_at = loop.time() + seconds
+        next_sample = loop.time()
         while proc.returncode is None:
             if loop.time() >= calm_at:
                 emulator.calm()
-            await asyncio.sleep(1.0)
+            next_sample += 1.0  # once a second of wall time, however long a look takes
+            await asyncio.sleep(max(0.0, next_sample - loop.time()))
             report.seconds += 1
             if in_flight(emulator, journal):
                 continue
