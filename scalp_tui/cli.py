@@ -8,9 +8,26 @@ from typing import Annotated, Any
 
 import typer
 
-from scalp_tui.config import ConfigError, LoadedConfig, describe_config, load_config
-
-EXIT_CONFIG = 2
+from scalp_tui.cli_common import (
+    BlacklistOpt,
+    ConfigOpt,
+    JournalOpt,
+    ModeOpt,
+    PairlistOpt,
+    SecretsOpt,
+    SeedOpt,
+    SpeedOpt,
+    SymbolOpt,
+    check_mode,
+    fail,
+    journal_path,
+    load_or_exit,
+    open_journal,
+    read_pairlists,
+    resume_command,
+    simulated_session,
+)
+from scalp_tui.config import CONSENT_CONSOLE, CONSENT_HEADLESS, describe_config
 
 app = typer.Typer(
     name="scalp-tui",
@@ -22,69 +39,6 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Inspect and validate configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
-
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="JSON configuration file [default: configs/default.json]"),
-]
-SecretsOpt = Annotated[
-    Path | None,
-    typer.Option("--secrets", help="JSON file with api_key / api_secret / api_password."),
-]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the simulated market.")]
-SpeedOpt = Annotated[
-    float,
-    typer.Option(
-        "--speed", help="Simulated seconds per wall-clock second (0: as fast as possible).", min=0.0
-    ),
-]
-ModeOpt = Annotated[
-    str | None, typer.Option("--mode", help="auto: trade at once; confirm: ask first.")
-]
-JournalOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--journal",
-        help="SQLite journal [default: $SCALP_TUI_JOURNAL or the user data directory].",
-    ),
-]
-PairlistOpt = Annotated[
-    Path | None,
-    typer.Option("--pairlist", help="freqtrade pairlist file: choose symbols by it (exchanges)."),
-]
-BlacklistOpt = Annotated[
-    Path | None,
-    typer.Option("--blacklist", help="freqtrade blacklist file (exchange.pair_blacklist)."),
-]
-SymbolOpt = Annotated[
-    list[str] | None,
-    typer.Option("--symbol", "-s", help="Symbol to trade, e.g. BTC/USDT:USDT (repeatable)."),
-]
-
-
-def fail(lines: list[str]) -> typer.Exit:
-    for line in lines:
-        typer.echo(f"error: {line}", err=True)
-    return typer.Exit(EXIT_CONFIG)
-
-
-def load_or_exit(
-    config: Path | None, secrets: Path | None = None, **overrides: Any
-) -> LoadedConfig:
-    clean = {k: v for k, v in overrides.items() if v is not None}
-    try:
-        loaded = load_config(config, overrides=clean, secrets_file=secrets)
-    except ConfigError as exc:
-        raise fail(exc.problems) from None
-    for warning in loaded.warnings:
-        typer.echo(f"warning: {warning}", err=True)
-    return loaded
-
-
-def _check_mode(mode: str | None) -> str | None:
-    if mode is not None and mode not in ("auto", "confirm"):
-        raise fail([f"--mode {mode!r}: must be 'auto' or 'confirm'"])
-    return mode
 
 
 @app.callback()
@@ -132,7 +86,9 @@ def run(
     from scalp_tui.tui.app import ScalpApp
     from scalp_tui.tui.keymap import action_ids, unknown_actions
 
-    loaded = load_or_exit(config, secrets, mode=_check_mode(mode), symbols=symbol or None)
+    loaded = load_or_exit(
+        config, secrets, CONSENT_CONSOLE, mode=check_mode(mode), symbols=symbol or None
+    )
     unknown = unknown_actions(loaded.settings.keys)
     if unknown:
         known = ", ".join(action_ids())
@@ -148,14 +104,14 @@ def run(
         # The simulated market runs on the market's own clock: sharing the console's
         # loop costs it nothing but pacing jitter, and keeps drawing cheapest.
         journal_writer = open_journal(journal, "simulated")
-        session = _simulated_session(loaded, seed, speed, journal_writer)
+        session = simulated_session(loaded, seed, speed, journal_writer)
         try:
             session.notes = attach(session, journal_writer)
             ScalpApp(session, settings, keys=settings.keys).run()
         finally:
             journal_writer.close()
         return
-    steps, patterns = _read_pairlists(pairlist, blacklist)
+    steps, patterns = read_pairlists(pairlist, blacklist)
     journal_writer = open_journal(journal, settings.exchange.id)
 
     async def make_session() -> Any:
@@ -220,114 +176,74 @@ def headless(
         bool,
         typer.Option("--live", help="Send real orders (needs --exchange and API credentials)."),
     ] = False,
+    flatten_on_exit: Annotated[
+        bool,
+        typer.Option(
+            "--flatten-on-exit",
+            help="On SIGINT/SIGTERM and at the end of --duration, close every position "
+            "(kill switch) and wait up to 30 s for flat; exit code 3 if not flat.",
+        ),
+    ] = False,
     pairlist: PairlistOpt = None,
     blacklist: BlacklistOpt = None,
     journal: JournalOpt = None,
 ) -> None:
-    """Run the engine without the console: one log line per event, then a summary."""
-    from scalp_tui.headless import run_headless
+    """Run the engine without the console: one log line per event, then a summary.
+    SIGINT/SIGTERM stop it in order (entries off, summary, journal flushed, exit 0)."""
+    import asyncio
+
+    from scalp_tui.headless import run_headless, run_headless_live
+    from scalp_tui.live_session import ConnectError
+    from scalp_tui.recovery import RecoveryError, symbols_to_restore
+    from scalp_tui.stopping import Stopper
 
     # Nobody is there to confirm: headless trades automatically unless asked to
     # confirm, and then answers every proposal itself (reject, or accept with --accept).
-    overrides: dict[str, Any] = {"mode": _check_mode(mode) or "auto", "symbols": symbol or None}
+    overrides: dict[str, Any] = {"mode": check_mode(mode) or "auto", "symbols": symbol or None}
     if exchange is not None:
         overrides["exchange"] = {"id": exchange}
-    loaded = load_or_exit(config, secrets, **overrides)
-    if loaded.settings.exchange.id == "simulated":
+    loaded = load_or_exit(config, secrets, CONSENT_HEADLESS, **overrides)
+    venue = loaded.settings.exchange.id
+    if venue == "simulated":
         if live:
             raise fail(["--live needs --exchange: the simulated market has no real orders"])
         if pairlist or blacklist:
             raise fail(["--pairlist/--blacklist need --exchange: they choose among its pairs"])
-        journal_writer = open_journal(journal, "simulated")
-        session = _simulated_session(loaded, seed, speed, journal_writer)
-        try:
-            run_headless(session, duration, accept=accept, as_json=as_json, journal=journal_writer)
-        finally:
-            journal_writer.close()
-        return
-    import asyncio
-
-    from scalp_tui.headless import run_headless_live
-    from scalp_tui.live_session import ConnectError
-    from scalp_tui.recovery import RecoveryError, symbols_to_restore
-
-    steps, patterns = _read_pairlists(pairlist, blacklist)
-    journal_writer = open_journal(journal, loaded.settings.exchange.id)
+    steps, patterns = read_pairlists(pairlist, blacklist)
+    resume = resume_command(venue, config, journal_path(journal))
+    stopper = Stopper(sys.stdout, flatten_on_exit, resume)
+    # before the journal opens: a stop signal never cuts its last writes short
+    stopper.catch_signals()
+    journal_writer = open_journal(journal, venue)
     try:
-        asyncio.run(
-            run_headless_live(
-                loaded.settings,
-                duration,
-                accept,
-                as_json,
-                live_orders=live,
-                journal=journal_writer,
-                pairlist=steps,
-                blacklist=patterns,
-                extra_symbols=symbols_to_restore(journal_writer),
+        if venue == "simulated":
+            session = simulated_session(loaded, seed, speed, journal_writer)
+            code = run_headless(
+                session, duration, accept, as_json, journal=journal_writer, stopper=stopper
             )
-        )
+        else:
+            code = asyncio.run(
+                run_headless_live(
+                    loaded.settings,
+                    duration,
+                    accept,
+                    as_json,
+                    live_orders=live,
+                    journal=journal_writer,
+                    pairlist=steps,
+                    blacklist=patterns,
+                    extra_symbols=symbols_to_restore(journal_writer),
+                    stopper=stopper,
+                )
+            )
     except (ConnectError, RecoveryError) as exc:
         raise fail([str(exc)]) from None
     finally:
         journal_writer.close()
-
-
-def open_journal(path: Path | None, venue: str = "simulated") -> Any:
-    """The journal every run writes to; one line and exit 2 if it cannot be used."""
-    import uuid
-
-    from scalp_tui.store.journal import Journal, JournalError
-
-    try:
-        return Journal(journal_path(path), session=uuid.uuid4().hex[:12], venue=venue)
-    except JournalError as exc:
-        raise fail([str(exc)]) from None
-
-
-def journal_path(path: Path | None) -> Path:
-    import os
-
-    from scalp_tui.store.journal import default_path
-
-    return path or Path(os.environ.get("SCALP_TUI_JOURNAL") or default_path())
-
-
-def _read_pairlists(pairlist: Path | None, blacklist: Path | None) -> tuple[Any, Any]:
-    from scalp_tui.pairlist import PairlistError, read_blacklist, read_pairlist
-
-    try:
-        steps = read_pairlist(pairlist) if pairlist else None
-        if blacklist and steps is None:
-            steps = [{"method": "StaticPairList"}]
-        patterns = read_blacklist(blacklist) if blacklist else None
-    except PairlistError as exc:
-        raise fail([str(exc)]) from None
-    return steps, patterns
-
-
-def _simulated_session(loaded: LoadedConfig, seed: int, speed: float, journal: Any) -> Any:
-    """The simulated market on today's clock, never earlier than the journal's last
-    event (a fast run may have got ahead of the wall clock), with the symbols of any
-    position to restore."""
-    import time
-
-    from scalp_tui.recovery import symbols_to_restore
-    from scalp_tui.session import Session
-
-    settings = loaded.settings
-    restored = [s for s in symbols_to_restore(journal) if s not in settings.symbols]
-    symbols = settings.symbols + restored
-    start_ms = max(time.time_ns() // 1_000_000, (journal.last_ts_ms() or 0) + 1)
-    try:
-        return Session.simulated(
-            settings.model_copy(update={"symbols": symbols}),
-            seed=seed,
-            speed=speed,
-            start_ms=start_ms // 1000 * 1000 + 1000,
-        )
-    except ValueError as exc:  # e.g. a symbol the simulated market does not list
-        raise fail([str(exc)]) from None
+        sys.stdout.flush()
+        stopper.ignore_signals()
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -399,7 +315,7 @@ def config_check(
     secrets: SecretsOpt = None,
 ) -> None:
     """Validate a configuration and print the effective values (secrets masked)."""
-    loaded = load_or_exit(file, secrets)
+    loaded = load_or_exit(file, secrets)  # names both ways to real orders
     typer.echo(describe_config(loaded))
 
 

@@ -16,9 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from scalp_tui.config_errors import describe_errors
 from scalp_tui.engine.candles import TIMEFRAME_MS
 
 DEFAULT_CONFIG = Path("configs/default.json")
@@ -27,6 +36,15 @@ ENV_PREFIX = "SCALP_TUI_"
 # variables with our prefix that name files rather than settings
 NOT_SETTINGS = {f"{ENV_PREFIX}SECRETS_FILE", f"{ENV_PREFIX}JOURNAL"}
 SECRET_KEYS = ("api_key", "api_secret", "api_password")
+# Real orders need the trader's consent at the moment of starting: `--live` on the
+# headless command line, or LIVE typed in the console. A `paper: false` read from a
+# file or the environment is not that (it may have been written long ago, or be
+# inherited from a shell), so it is refused with the way that is, for the command run.
+CONSENT_HEADLESS = "real orders go out only with `scalp-tui headless --live`"
+CONSENT_CONSOLE = "real orders go out only after pressing p in the console and typing LIVE"
+CONSENT_ANY = (
+    "real orders go out only with `scalp-tui headless --live` or by typing LIVE in the console"
+)
 
 
 class ConfigError(Exception):
@@ -93,6 +111,7 @@ class Settings(BaseSettings):
         min_length=1,
     )
     mode: Literal["auto", "confirm"] = "confirm"
+    # false is refused when read from a file or the environment: see CONSENT_*
     paper: bool = True
     entry_order_type: Literal["market", "limit"] = "market"
     entry_limit_timeout_s: float = Field(30, gt=0, le=3600)
@@ -228,7 +247,10 @@ def load_config(
     overrides: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
     secrets_file: Path | None = None,
+    consent: str = CONSENT_ANY,
 ) -> LoadedConfig:
+    """The merged configuration; `consent` says how real orders are asked for, in
+    the refusal of a `paper: false` (it differs between the console and headless)."""
     env = os.environ if env is None else env
     problems: list[str] = []
 
@@ -279,10 +301,13 @@ def load_config(
         origin[path] = "command line"
 
     merged = _merge(_merge(_merge(file_data, secret_data), env_data), cli_data)
+    refusal = _paper_refusal(merged, origin, file_label, consent)
+    if refusal is not None:
+        problems.append(refusal)
     try:
         settings = Settings(**merged)
     except ValidationError as exc:
-        problems.extend(_describe_errors(exc, origin, file_label))
+        problems.extend(describe_errors(exc, origin, file_label, _suggest))
         settings = None
     if problems:
         raise ConfigError(problems)
@@ -297,24 +322,17 @@ def load_config(
     return LoadedConfig(settings, source, warnings)
 
 
-def _describe_errors(
-    exc: ValidationError, origin: Mapping[tuple[str, ...], str], default_label: str
-) -> list[str]:
-    lines = []
-    for err in exc.errors():
-        loc = tuple(str(p) for p in err["loc"] if not isinstance(p, int))
-        key = ".".join(loc)
-        where = origin.get(loc) or origin.get(loc[:1]) or default_label
-        if err["type"] == "extra_forbidden":
-            lines.append(f"{where}: {key}: unknown key{_suggest(loc)}")
-            continue
-        value = err.get("input")
-        if where.startswith("environment "):  # the variable already names the key
-            lines.append(f"{where} = {value}: {_message(err)}")
-            continue
-        shown = json.dumps(value) if isinstance(value, (int, float, str, bool, list)) else value
-        lines.append(f"{where}: {key} = {shown}: {_message(err)}")
-    return lines
+def _paper_refusal(
+    merged: Mapping[str, Any], origin: Mapping[tuple[str, ...], str], label: str, consent: str
+) -> str | None:
+    """One line when the merged settings ask for real orders (`paper` false)."""
+    try:
+        paper = TypeAdapter(bool).validate_python(merged.get("paper", True))
+    except ValidationError:
+        return None  # not a boolean at all: reported with the other values
+    if paper:
+        return None
+    return f"{origin.get(('paper',), label)}: paper = false is refused: {consent}"
 
 
 def _suggest(loc: tuple[str, ...]) -> str:
@@ -328,34 +346,6 @@ def _suggest(loc: tuple[str, ...]) -> str:
         known = []
     match = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.6)
     return f" (did you mean {match[0]}?)" if match else ""
-
-
-def _message(err: Mapping[str, Any]) -> str:
-    ctx = err.get("ctx") or {}
-    kind = err["type"]
-    bounds = {
-        "greater_than": "must be greater than {gt}",
-        "greater_than_equal": "must be at least {ge}",
-        "less_than": "must be less than {lt}",
-        "less_than_equal": "must be at most {le}",
-    }
-    if kind in bounds:
-        return bounds[kind].format(**{k: f"{v:g}" for k, v in ctx.items()})
-    if kind in ("int_parsing", "int_type", "int_from_float"):
-        return "must be an integer"
-    if kind in ("float_parsing", "float_type"):
-        return "must be a number"
-    if kind in ("bool_parsing", "bool_type"):
-        return "must be true or false"
-    if kind == "literal_error":
-        return f"must be one of {ctx.get('expected')}"
-    if kind == "too_short":
-        return "must not be empty"
-    if kind in ("list_type", "model_type", "dict_type", "model_attributes_type"):
-        return "has the wrong type" + (" (expected a list)" if kind == "list_type" else "")
-    if kind == "value_error":
-        return str(ctx.get("error", err["msg"]))
-    return str(err["msg"])
 
 
 # ---------------------------------------------------------------------------- display

@@ -15,6 +15,7 @@ from scalp_tui.engine.protocol import (
 )
 from scalp_tui.eventlog import format_event
 from scalp_tui.recovery import attach, attach_live
+from scalp_tui.stopping import Stopper
 
 
 class HeadlessLogger:
@@ -43,17 +44,22 @@ def run_headless(
     as_json: bool = False,
     out: TextIO = sys.stdout,
     journal: Any = None,
-) -> dict[str, object]:
-    """Run a session (simulated or live) to its end; print the summary."""
+    stopper: Stopper | None = None,
+) -> int:
+    """Run a simulated session until the end of `duration_s` simulated seconds or a
+    stop signal; print the summary. The exit code."""
+    stopper = stopper or Stopper(out, flatten=False, resume=lambda _p: "scalp-tui headless")
     session.subscribe(HeadlessLogger(session, accept, out))
     if journal is not None:
         for note in attach(session, journal):
             print(f"start: {note}", file=out)
-    try:
-        asyncio.run(session.run(duration_s))
-    except KeyboardInterrupt:
-        print("interrupted: stopping", file=out)
-    return print_summary(session, as_json, out)
+
+    async def main() -> int:
+        code = await stopper.drive(session, duration_s, market_clock=True)
+        print_summary(session, as_json, out)
+        return code
+
+    return asyncio.run(main())
 
 
 async def run_headless_live(
@@ -67,34 +73,44 @@ async def run_headless_live(
     blacklist: Any = None,
     journal: Any = None,
     extra_symbols: list[str] | None = None,
-) -> dict[str, object]:
-    """Connect to the configured exchange, run, print the summary: one event loop,
-    since ccxt's client belongs to the loop it was created in."""
+    stopper: Stopper | None = None,
+) -> int:
+    """Connect to the configured exchange, run until the end of `duration_s` wall
+    seconds or a stop signal, print the summary: one event loop, since ccxt's client
+    belongs to the loop it was created in. The exit code."""
     from scalp_tui.live_session import LiveSession
 
-    session = await LiveSession.connect(
-        settings,
-        live_orders=live_orders,
-        pairlist=pairlist,
-        blacklist=blacklist,
-        extra_symbols=extra_symbols,
-    )
-    for note in session.notes:
-        print(f"start: {note}", file=out)
-    if session.notes:
-        print(
-            f"start: {len(session.feed.symbols)} symbols: {', '.join(session.feed.symbols)}",
-            file=out,
+    stopper = stopper or Stopper(out, flatten=False, resume=lambda _p: "scalp-tui headless")
+
+    async def start() -> LiveSession:
+        # `paper` is true in any configuration that loaded; real orders come from
+        # `live_orders` (the --live flag) alone
+        session = await LiveSession.connect(
+            settings.model_copy(update={"paper": True}),
+            live_orders=live_orders,
+            pairlist=pairlist,
+            blacklist=blacklist,
+            extra_symbols=extra_symbols,
         )
-    session.subscribe(HeadlessLogger(session, accept, out))
-    if journal is not None:
-        for note in await attach_live(session, journal, settings.restart_open_orders):
+        for note in session.notes:
             print(f"start: {note}", file=out)
-    try:
-        await session.run(duration_s)
-    except asyncio.CancelledError:
-        print("interrupted: stopping", file=out)
-    return print_summary(session, as_json, out)
+        if session.notes:
+            print(
+                f"start: {len(session.feed.symbols)} symbols: {', '.join(session.feed.symbols)}",
+                file=out,
+            )
+        session.subscribe(HeadlessLogger(session, accept, out))
+        if journal is not None:
+            for note in await attach_live(session, journal, settings.restart_open_orders):
+                print(f"start: {note}", file=out)
+        return session
+
+    session = await stopper.starting(start())
+    if session is None:
+        return stopper.signal_exit_code
+    code = await stopper.drive(session, duration_s, market_clock=False)
+    print_summary(session, as_json, out)
+    return code
 
 
 def print_summary(session: Any, as_json: bool, out: TextIO = sys.stdout) -> dict[str, object]:

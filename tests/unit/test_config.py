@@ -6,6 +6,9 @@ from pathlib import Path
 import pytest
 
 from scalp_tui.config import (
+    CONSENT_ANY,
+    CONSENT_CONSOLE,
+    CONSENT_HEADLESS,
     ConfigError,
     describe_config,
     implied_figures,
@@ -173,3 +176,37 @@ def test_implied_figures_for_the_defaults(tmp_path: Path) -> None:
     assert figures["target_price_drop"] == pytest.approx(0.0029985, abs=1e-7)
     # stop: (1 - 0.0005 + 0.015/3)/1.0005 - 1 = 1.0045/1.0005 - 1 = 0.0039980
     assert figures["stop_price_rise"] == pytest.approx(0.0039980, abs=1e-7)
+
+
+# Real orders need consent given at the moment (--live, or LIVE typed in the console):
+# `paper: false` read from a file or the environment is refused, naming that way.
+
+
+def test_paper_false_in_the_file_is_refused_naming_the_way_to_live(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, {"paper": False}), env={}, consent=CONSENT_HEADLESS)
+    assert info.value.problems == [
+        f"{tmp_path / 'c.json'}: paper = false is refused: "
+        "real orders go out only with `scalp-tui headless --live`"
+    ]
+
+
+@pytest.mark.parametrize("value", ["false", "0", "no", "off", "False"])
+def test_paper_false_in_the_environment_is_refused(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, {}), env={"SCALP_TUI_PAPER": value}, consent=CONSENT_CONSOLE)
+    assert info.value.problems == [
+        "environment SCALP_TUI_PAPER: paper = false is refused: "
+        "real orders go out only after pressing p in the console and typing LIVE"
+    ]
+
+
+def test_paper_false_is_one_line_among_the_other_problems(tmp_path: Path) -> None:
+    lines = problems(tmp_path, {"paper": False, "leverage": 500})
+    assert len(lines) == 2
+    assert any(line.endswith("paper = false is refused: " + CONSENT_ANY) for line in lines)
+    assert "--live" in CONSENT_ANY and "typing LIVE" in CONSENT_ANY
+    # true is fine wherever it is set; a value that is no boolean stays a type error
+    assert load_config(write(tmp_path, {"paper": True}), env={"SCALP_TUI_PAPER": "1"}).settings
+    (line,) = problems(tmp_path, {"paper": "sometimes"})
+    assert line == f'{tmp_path / "c.json"}: paper = "sometimes": must be true or false'

@@ -1,0 +1,155 @@
+"""What the commands of `scalp_tui.cli` share: their options, one-line failures
+(exit 2), loading the configuration, opening the journal, building sessions."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from scalp_tui.config import CONSENT_ANY, ConfigError, LoadedConfig, load_config
+
+EXIT_CONFIG = 2
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="JSON configuration file [default: configs/default.json]"),
+]
+SecretsOpt = Annotated[
+    Path | None,
+    typer.Option("--secrets", help="JSON file with api_key / api_secret / api_password."),
+]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the simulated market.")]
+SpeedOpt = Annotated[
+    float,
+    typer.Option(
+        "--speed", help="Simulated seconds per wall-clock second (0: as fast as possible).", min=0.0
+    ),
+]
+ModeOpt = Annotated[
+    str | None, typer.Option("--mode", help="auto: trade at once; confirm: ask first.")
+]
+JournalOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--journal",
+        help="SQLite journal [default: $SCALP_TUI_JOURNAL or the user data directory].",
+    ),
+]
+PairlistOpt = Annotated[
+    Path | None,
+    typer.Option("--pairlist", help="freqtrade pairlist file: choose symbols by it (exchanges)."),
+]
+BlacklistOpt = Annotated[
+    Path | None,
+    typer.Option("--blacklist", help="freqtrade blacklist file (exchange.pair_blacklist)."),
+]
+SymbolOpt = Annotated[
+    list[str] | None,
+    typer.Option("--symbol", "-s", help="Symbol to trade, e.g. BTC/USDT:USDT (repeatable)."),
+]
+
+
+def fail(lines: list[str]) -> typer.Exit:
+    for line in lines:
+        typer.echo(f"error: {line}", err=True)
+    return typer.Exit(EXIT_CONFIG)
+
+
+def load_or_exit(
+    config: Path | None,
+    secrets: Path | None = None,
+    consent: str = CONSENT_ANY,
+    **overrides: Any,
+) -> LoadedConfig:
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        loaded = load_config(config, overrides=clean, secrets_file=secrets, consent=consent)
+    except ConfigError as exc:
+        raise fail(exc.problems) from None
+    for warning in loaded.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    return loaded
+
+
+def check_mode(mode: str | None) -> str | None:
+    if mode is not None and mode not in ("auto", "confirm"):
+        raise fail([f"--mode {mode!r}: must be 'auto' or 'confirm'"])
+    return mode
+
+
+def open_journal(path: Path | None, venue: str = "simulated") -> Any:
+    """The journal every run writes to; one line and exit 2 if it cannot be used."""
+    import uuid
+
+    from scalp_tui.store.journal import Journal, JournalError
+
+    try:
+        return Journal(journal_path(path), session=uuid.uuid4().hex[:12], venue=venue)
+    except JournalError as exc:
+        raise fail([str(exc)]) from None
+
+
+def journal_path(path: Path | None) -> Path:
+    import os
+
+    from scalp_tui.store.journal import default_path
+
+    return path or Path(os.environ.get("SCALP_TUI_JOURNAL") or default_path())
+
+
+def resume_command(venue: str, config: Path | None, journal: Path) -> Callable[[Any], str]:
+    """The command line that manages a position again after this run: its venue, its
+    journal (absolute: it may be run from elsewhere), `--live` for a live one."""
+
+    def command(position: Any) -> str:
+        parts = ["scalp-tui", "headless"]
+        if venue != "simulated":
+            parts += ["--exchange", venue]
+        if config is not None:
+            parts += ["--config", str(config.resolve())]
+        if position.broker == "live":
+            parts.append("--live")
+        return shlex.join([*parts, "--journal", str(journal.resolve())])
+
+    return command
+
+
+def read_pairlists(pairlist: Path | None, blacklist: Path | None) -> tuple[Any, Any]:
+    from scalp_tui.pairlist import PairlistError, read_blacklist, read_pairlist
+
+    try:
+        steps = read_pairlist(pairlist) if pairlist else None
+        if blacklist and steps is None:
+            steps = [{"method": "StaticPairList"}]
+        patterns = read_blacklist(blacklist) if blacklist else None
+    except PairlistError as exc:
+        raise fail([str(exc)]) from None
+    return steps, patterns
+
+
+def simulated_session(loaded: LoadedConfig, seed: int, speed: float, journal: Any) -> Any:
+    """The simulated market on today's clock, never earlier than the journal's last
+    event (a fast run may have got ahead of the wall clock), with the symbols of any
+    position to restore."""
+    import time
+
+    from scalp_tui.recovery import symbols_to_restore
+    from scalp_tui.session import Session
+
+    settings = loaded.settings
+    restored = [s for s in symbols_to_restore(journal) if s not in settings.symbols]
+    symbols = settings.symbols + restored
+    start_ms = max(time.time_ns() // 1_000_000, (journal.last_ts_ms() or 0) + 1)
+    try:
+        return Session.simulated(
+            settings.model_copy(update={"symbols": symbols}),
+            seed=seed,
+            speed=speed,
+            start_ms=start_ms // 1000 * 1000 + 1000,
+        )
+    except ValueError as exc:  # e.g. a symbol the simulated market does not list
+        raise fail([str(exc)]) from None

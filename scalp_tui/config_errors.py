@@ -1,0 +1,63 @@
+"""Validation errors of the configuration as one line each, naming the key and the
+source of its value (the file, the environment variable, the command line)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+
+def describe_errors(
+    exc: ValidationError,
+    origin: Mapping[tuple[str, ...], str],
+    default_label: str,
+    suggest: Callable[[tuple[str, ...]], str],
+) -> list[str]:
+    """One line per pydantic error, naming the key and where its value came from."""
+    lines = []
+    for err in exc.errors():
+        loc = tuple(str(p) for p in err["loc"] if not isinstance(p, int))
+        key = ".".join(loc)
+        where = origin.get(loc) or origin.get(loc[:1]) or default_label
+        if err["type"] == "extra_forbidden":
+            lines.append(f"{where}: {key}: unknown key{suggest(loc)}")
+            continue
+        value = err.get("input")
+        if where.startswith("environment "):  # the variable already names the key
+            lines.append(f"{where} = {value}: {message(err)}")
+            continue
+        shown = json.dumps(value) if isinstance(value, (int, float, str, bool, list)) else value
+        lines.append(f"{where}: {key} = {shown}: {message(err)}")
+    return lines
+
+
+def message(err: Mapping[str, Any]) -> str:
+    """What is wrong with the value, in words (pydantic's own as the last resort)."""
+    ctx = err.get("ctx") or {}
+    kind = err["type"]
+    bounds = {
+        "greater_than": "must be greater than {gt}",
+        "greater_than_equal": "must be at least {ge}",
+        "less_than": "must be less than {lt}",
+        "less_than_equal": "must be at most {le}",
+    }
+    if kind in bounds:
+        return bounds[kind].format(**{k: f"{v:g}" for k, v in ctx.items()})
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "must be an integer"
+    if kind in ("float_parsing", "float_type"):
+        return "must be a number"
+    if kind in ("bool_parsing", "bool_type"):
+        return "must be true or false"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')}"
+    if kind == "too_short":
+        return "must not be empty"
+    if kind in ("list_type", "model_type", "dict_type", "model_attributes_type"):
+        return "has the wrong type" + (" (expected a list)" if kind == "list_type" else "")
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    return str(err["msg"])
