@@ -1,0 +1,237 @@
+"""Market data of the emulator: the book per symbol, diff-depth and trade streams over
+WebSocket with SUBSCRIBE/ack, and recordings played as this exchange's own market."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSMsgType, web
+from emulator.wire import fmt
+
+LISTEN_KEY = "emulator-listen-key"
+
+
+@dataclass
+class EmulatedMarket:
+    symbol: str  # exchange id, e.g. BTCUSDT
+    base: str
+    quote: str
+    tick: str
+    step: str
+    min_qty: str
+    bids: dict[float, float] = field(default_factory=dict)
+    asks: dict[float, float] = field(default_factory=dict)
+    update_id: int = 1_000
+
+
+MARKETS = {
+    "BTCUSDT": ("BTC", "USDT", "0.10", "0.001", "0.001"),
+    "ETHUSDT": ("ETH", "USDT", "0.01", "0.001", "0.001"),
+    "SOLUSDT": ("SOL", "USDT", "0.0100", "1", "1"),
+    "BNBUSDT": ("BNB", "USDT", "0.010", "0.01", "0.01"),
+    "PEPEUSDT": ("PEPE", "USDT", "0.0000001", "1", "1"),
+    "DOGEUSDT": ("DOGE", "USDT", "0.00001", "1", "1"),
+}
+
+
+class MarketData:
+    """The book and the public streams. Mixed into `BinanceUsdmEmulator`; the matching
+    of resting orders, stop triggers and frame faults come from the other mixins."""
+
+    # provided by the other mixins (declared for readers and type checkers)
+    _match_resting: Any
+    _check_stops: Any
+    _deliver: Any
+    _chaos_gap: Any
+
+    def _init_market_data(self) -> None:
+        self.markets = {sid: EmulatedMarket(sid, *spec) for sid, spec in MARKETS.items()}
+        self._sockets: set[web.WebSocketResponse] = set()
+        self._subscriptions: dict[web.WebSocketResponse, set[str]] = {}
+        self._user_sockets: set[web.WebSocketResponse] = set()
+        self._gap_next: set[str] = set()
+        self.snapshots_served = 0
+        self.subscribe_count = 0
+        self.quote_volume: dict[str, float] = {}  # 24 h quote volume per exchange id
+        # last trade price per symbol: what a CONTRACT_PRICE stop watches
+        self.last_price: dict[str, float] = {}
+
+    # -- the book ------------------------------------------------------------------
+
+    def seed_book(
+        self, symbol: str, bids: list[tuple[float, float]], asks: list[tuple[float, float]]
+    ) -> None:
+        market = self.markets[symbol]
+        market.bids = dict(bids)
+        market.asks = dict(asks)
+
+    def book(self, symbol: str, depth: int = 1000) -> tuple[list, list]:
+        market = self.markets[symbol]
+        bids = sorted(market.bids.items(), reverse=True)[:depth]
+        asks = sorted(market.asks.items())[:depth]
+        return bids, asks
+
+    async def set_levels(
+        self, symbol: str, bids: list[tuple[float, float]], asks: list[tuple[float, float]]
+    ) -> None:
+        """Change the book (qty 0 removes a level) and send the diff to subscribers.
+
+        Resting orders the new book reaches fill against it; the liquidity they take is
+        part of the same diff, so a client's book stays equal to the emulator's."""
+        market = self.markets[symbol]
+        for side, levels in ((market.bids, bids), (market.asks, asks)):
+            for price, qty in levels:
+                if qty > 0:
+                    side[price] = qty
+                else:
+                    side.pop(price, None)
+        taken_bids, taken_asks = await self._match_resting(symbol)
+        diff_bids = dict(bids)
+        diff_bids.update({p: market.bids.get(p, 0.0) for p in taken_bids})
+        diff_asks = dict(asks)
+        diff_asks.update({p: market.asks.get(p, 0.0) for p in taken_asks})
+        previous = market.update_id
+        if symbol in self._gap_next or self._chaos_gap():  # a lost diff: pu no longer matches
+            self._gap_next.discard(symbol)
+            previous += 7
+            market.update_id += 7
+        first = market.update_id + 1
+        market.update_id += 3
+        now = int(time.time() * 1000)
+        await self._broadcast(
+            f"{symbol.lower()}@depth",
+            {
+                "e": "depthUpdate",
+                "E": now,
+                "T": now,
+                "s": symbol,
+                "U": first,
+                "u": market.update_id,
+                "pu": previous,
+                "b": [[fmt(p), fmt(q)] for p, q in diff_bids.items()],
+                "a": [[fmt(p), fmt(q)] for p, q in diff_asks.items()],
+            },
+        )
+        await self._check_stops(symbol)
+
+    async def trade(self, symbol: str, price: float, qty: float, buyer_is_maker: bool) -> None:
+        """A trade printed by someone else: moves the last price (stops watch it)."""
+        now = int(time.time() * 1000)
+        self.last_price[symbol] = price
+        await self._broadcast(
+            f"{symbol.lower()}@trade",
+            {
+                "e": "trade",
+                "E": now,
+                "T": now,
+                "s": symbol,
+                "t": now,
+                "p": fmt(price),
+                "q": fmt(qty),
+                "X": "MARKET",
+                "m": buyer_is_maker,
+            },
+        )
+        await self._check_stops(symbol)
+
+    def subscribed(self, stream: str) -> bool:
+        return any(stream in streams for streams in self._subscriptions.values())
+
+    def seed_recording(self, path: Path, symbol: str = "BTCUSDT") -> None:
+        """Start from the recording's REST depth snapshot (1,000 levels a side)."""
+        from scalp_tui.engine.protocol import BookUpdate
+        from scalp_tui.market.recording import read_recording
+
+        for event in read_recording(path):
+            if isinstance(event, BookUpdate) and event.snapshot:
+                self.seed_book(symbol, list(event.bids), list(event.asks))
+                return
+
+    async def play_recording(
+        self, path: Path, symbol: str = "BTCUSDT", speed: float = 0.0, limit: int | None = None
+    ) -> int:
+        """Send the recorded depth diffs and trades on as this exchange's own market
+        (after `seed_recording`). `speed` 0 plays as fast as possible. Returns the
+        number of frames played."""
+        from scalp_tui.engine.protocol import BookUpdate
+        from scalp_tui.market.recording import read_recording
+
+        played = 0
+        first_ts: int | None = None
+        start = time.perf_counter()
+        for event in read_recording(path):
+            if limit is not None and played >= limit:
+                break
+            if isinstance(event, BookUpdate) and event.snapshot:
+                continue
+            if first_ts is None:
+                first_ts = event.ts_ms
+            if speed > 0:
+                delay = start + (event.ts_ms - first_ts) / 1000 / speed - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            if isinstance(event, BookUpdate):
+                await self.set_levels(symbol, list(event.bids), list(event.asks))
+            else:
+                await self.trade(symbol, event.price, event.qty, event.taker_side.value == "sell")
+            played += 1
+        return played
+
+    # -- stream faults -------------------------------------------------------------
+
+    def gap_next(self, symbol: str) -> None:
+        """The next depth diff of `symbol` skips ids (ccxt raises ChecksumError)."""
+        self._gap_next.add(symbol)
+
+    async def drop_connections(self) -> None:
+        """Close every WebSocket (public and private); REST keeps answering."""
+        for ws in list(self._sockets):
+            await ws.close()
+
+    # -- WebSocket -----------------------------------------------------------------
+
+    async def _ws(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.add(ws)
+        if (
+            "listenKey" in request.query
+            or LISTEN_KEY in request.path
+            or ("private" in request.path)
+        ):
+            self._user_sockets.add(ws)
+        self._subscriptions[ws] = set()
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                request_body = json.loads(msg.data)
+                if request_body.get("method") == "SUBSCRIBE":
+                    self.subscribe_count += 1
+                    for stream in request_body.get("params", []):
+                        # "btcusdt@depth@100ms" -> "btcusdt@depth"
+                        self._subscriptions[ws].add("@".join(stream.split("@")[:2]))
+                await ws.send_json({"result": None, "id": request_body.get("id")})
+        finally:
+            self._sockets.discard(ws)
+            self._user_sockets.discard(ws)
+            self._subscriptions.pop(ws, None)
+        return ws
+
+    async def _broadcast(self, stream: str, payload: dict) -> None:
+        text = json.dumps(payload)
+        for ws, streams in list(self._subscriptions.items()):
+            if stream in streams:
+                await self._deliver(ws, text)
+        await asyncio.sleep(0)
+
+    async def _push_user(self, payload: dict) -> None:
+        """A user-data event (ORDER_TRADE_UPDATE, ALGO_UPDATE) to every private socket."""
+        text = json.dumps(payload)
+        for ws in list(self._user_sockets):
+            await self._deliver(ws, text)
