@@ -108,6 +108,7 @@ class CcxtFeed:
         import ccxt
 
         attempt = 0
+        gaps = 0  # resyncs in a row
         while not stop.is_set():
             try:
                 book = await self.exchange.watch_order_book(symbol)
@@ -118,14 +119,19 @@ class CcxtFeed:
                     _levels(book["asks"], self.depth),
                     snapshot=True,
                 )
-                attempt = 0
+                attempt = gaps = 0
                 self._last_book[symbol] = update.ts_ms
                 if self.states[symbol] is not FeedState.LIVE:
                     self._set_state(symbol, FeedState.LIVE, sink)
                 sink.on_book(update)
             except ccxt.ChecksumError:
                 self.resyncs += 1
-                self._set_state(symbol, FeedState.RESYNCING, sink, "sequence gap: resyncing")
+                if gaps == 0:
+                    self._set_state(symbol, FeedState.RESYNCING, sink, "sequence gap: resyncing")
+                # ccxt raises the same gap again, at once, until the loop has had a turn:
+                # without one this loop would spin forever, holding up everything else
+                await asyncio.sleep(0 if gaps == 0 else backoff_delay(gaps - 1, self._rng))
+                gaps += 1
             except ccxt.NetworkError as exc:
                 self.reconnects += 1
                 self._set_state(symbol, FeedState.DOWN, sink, f"disconnected: {exc}".strip())

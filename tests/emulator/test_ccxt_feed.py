@@ -1,6 +1,7 @@
 """The real ccxt.pro client against the local Binance USD-M emulator: market data."""
 
 import asyncio
+import signal
 
 import pytest
 
@@ -98,6 +99,48 @@ async def test_a_sequence_gap_resyncs_from_a_new_snapshot(emulator) -> None:
         await until(lambda: run.last_book() == top(emulator))
         states = [s.state for s in run.sink.statuses]
         assert FeedState.RESYNCING in states and states[-1] is FeedState.LIVE
+
+
+async def test_a_gap_read_between_two_calls_does_not_freeze_the_program(emulator) -> None:
+    """ccxt then raises the gap again at once on every call until the loop has had a
+    turn: the feed must yield, or it spins forever (and floods its listeners)."""
+
+    def frozen(*_: object) -> None:  # a spinning loop still runs Python: this breaks it
+        raise AssertionError("the event loop froze")
+
+    previous = signal.signal(signal.SIGALRM, frozen)
+    signal.alarm(20)
+    try:
+        await _gap_between_two_calls(emulator)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+async def _gap_between_two_calls(emulator) -> None:
+    async with Running(emulator) as run:
+        ticks = 0
+
+        async def heartbeat() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        beat = asyncio.create_task(heartbeat())
+        await emulator.set_levels("BTCUSDT", [(59_999.0, 1.0)], [])
+        emulator.gap_next("BTCUSDT")
+        await emulator.set_levels("BTCUSDT", [(59_998.0, 1.0)], [])  # read in one go
+        for i in range(50):  # bounded: a diff every 20 ms until the feed is live again
+            await emulator.set_levels("BTCUSDT", [(59_997.0, 1.0 + i)], [])
+            await asyncio.sleep(0.02)
+            if run.feed.resyncs and run.sink.statuses[-1].state is FeedState.LIVE:
+                break
+        beat.cancel()
+        assert ticks >= 5  # the loop kept running other work meanwhile
+        await until(lambda: run.last_book() == top(emulator))
+        assert run.sink.statuses[-1].state is FeedState.LIVE
+        assert len(run.sink.statuses) < 20  # said once, not once per spin
 
 
 async def test_a_dropped_connection_reconnects_and_resyncs(emulator) -> None:
