@@ -161,8 +161,11 @@ async def run_storm(emulator: Any, workdir: Path, seconds: float, seed: int = 1)
         calm_at = loop.time() + seconds
         next_sample = loop.time()
         while proc.returncode is None:
-            if loop.time() >= calm_at:
+            if loop.time() >= calm_at and not stop.is_set():
+                # faults end and the market stands still: what is in flight lands,
+                # and nothing new happens at the venue once the program stops
                 emulator.calm()
+                stop.set()
             next_sample += 1.0  # once a second of wall time, however long a look takes
             await asyncio.sleep(max(0.0, next_sample - loop.time()))
             report.seconds += 1
