@@ -67,9 +67,9 @@ class OrderFlow(Exits, Protection):
             else:
                 self._exit_filled(position, order, price, qty, fee)
         if moved:
-            self._follow(order)
+            self._follow(order, ts_ms)
         if position is not None and position.flat:
-            self._settle(position)
+            self._settle(position, ts_ms)
 
     def _entry_filled(
         self, position: Position, price: float, qty: float, fee: float, ts_ms: int
@@ -102,7 +102,7 @@ class OrderFlow(Exits, Protection):
                 )
             )
 
-    def _follow(self, order: Order) -> None:
+    def _follow(self, order: Order, ts_ms: int | None = None) -> None:
         """Consequences of an order's new status for its position."""
         position = self._position_of(order)
         if not order.done:
@@ -125,7 +125,7 @@ class OrderFlow(Exits, Protection):
             if position.entered_qty <= EPS_QTY:
                 self._drop(position)
             elif position.flat:
-                self._settle(position)
+                self._settle(position, ts_ms)
             elif self.killed and position.state is PositionState.OPEN:
                 self._kill_position(position)
         elif order.id == position.exit_order_id:
@@ -134,7 +134,7 @@ class OrderFlow(Exits, Protection):
                 # closed unless the entry's rest is still being cancelled; a late
                 # fill of it is then exited like any other holding
                 position.state = PositionState.OPEN
-                self._settle(position)
+                self._settle(position, ts_ms)
             elif order.status is OrderStatus.FILLED:
                 # more was entered while it worked: exit the rest at once
                 position.state = PositionState.OPEN
@@ -145,7 +145,7 @@ class OrderFlow(Exits, Protection):
 
     # ------------------------------------------------------- closing, reviving
 
-    def _settle(self, position: Position) -> None:
+    def _settle(self, position: Position, ts_ms: int | None = None) -> None:
         """Close a flat position once its entry can add nothing more."""
         if position.state is PositionState.CLOSED or not position.flat:
             return
@@ -155,7 +155,8 @@ class OrderFlow(Exits, Protection):
         self._cancel(position.exit_order_id)  # e.g. the venue's stop closed it first
         self._cancel(position.stop_order_id)
         position.settle()
-        self._close(position, self.clock.now_ms())
+        # closed when its last fill traded (book time on paper, the venue's live)
+        self._close(position, self.clock.now_ms() if ts_ms is None else ts_ms)
 
     def _close(self, position: Position, ts_ms: int) -> None:
         del self.positions[position.id]
