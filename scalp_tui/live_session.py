@@ -124,15 +124,36 @@ class LiveSession(EngineSession):
             )
         except VenueError as exc:
             raise ConnectError(str(exc)) from None
+        try:
+            return await cls._connected(
+                exchange, settings, symbols, live_orders, pairlist, blacklist, extra_symbols
+            )
+        except BaseException:
+            # refused, failed or abandoned (a signal while connecting): the client's
+            # sockets are closed either way, and the first error is the one said
+            with contextlib.suppress(BaseException):
+                await asyncio.shield(exchange.close())
+            raise
+
+    @classmethod
+    async def _connected(
+        cls,
+        exchange: Any,
+        settings: Settings,
+        symbols: list[str],
+        live_orders: bool,
+        pairlist: list[dict[str, Any]] | None,
+        blacklist: list[re.Pattern[str]] | None,
+        extra_symbols: list[str] | None,
+    ) -> LiveSession:
+        ex = settings.exchange
         notes: list[str] = []
         if pairlist is not None:
             try:
                 resolution = await resolve(exchange, pairlist, blacklist)
             except Exception as exc:  # ccxt's errors: network, exchange
-                await exchange.close()
                 raise ConnectError(f"cannot resolve the pairlist: {exc}") from None
             if not resolution.pairs:
-                await exchange.close()
                 raise ConnectError("the pairlist selected no pairs: " + "; ".join(resolution.notes))
             symbols, notes = resolution.pairs, resolution.notes
         # symbols of positions restored from the journal are watched whatever the
@@ -154,10 +175,8 @@ class LiveSession(EngineSession):
                 for s in symbols
             }
         except ValueError as exc:
-            await exchange.close()
             raise ConnectError(str(exc)) from None
         except Exception as exc:  # ccxt's errors: network, auth, exchange
-            await exchange.close()
             where = ex.rest_url or ex.id
             raise ConnectError(
                 f"cannot load markets from {where}: {type(exc).__name__}: {exc}"
@@ -172,7 +191,6 @@ class LiveSession(EngineSession):
             # out, including a later switch to live from the console
             problems = await ccxt_account.prepare(exchange, retrier, symbols, settings.leverage)
             if problems:
-                await exchange.close()
                 raise ConnectError("; ".join(problems))
             brokers["live"] = live
         # consent: only the trader's --live (or typed LIVE later) sends real orders

@@ -3,6 +3,7 @@ restart restores the journal's positions and agrees with the exchange before it
 trades, whatever happened while it was down."""
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -17,8 +18,22 @@ ROUNDS = 10
 ENV = {"SCALP_TUI_API_KEY": "test-key", "SCALP_TUI_API_SECRET": "test-secret-5521"}
 
 
+_started: list[asyncio.subprocess.Process] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_process_outlives_its_test():
+    """A failed assertion must not leave a console trading against the next test."""
+    yield
+    while _started:
+        proc = _started.pop()
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+
+
 async def start(emulator, tmp_path: Path, journal: Path, *args: str):
-    return await asyncio.create_subprocess_exec(
+    proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "scalp_tui.cli",
@@ -47,6 +62,8 @@ async def start(emulator, tmp_path: Path, journal: Path, *args: str):
         },
         cwd=tmp_path,
     )
+    _started.append(proc)
+    return proc
 
 
 async def until(check, timeout: float, what: str):
