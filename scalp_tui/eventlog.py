@@ -21,6 +21,7 @@ from scalp_tui.engine.protocol import (
     PositionRestored,
     ProposalCreated,
     ProposalResolved,
+    StopPlaced,
 )
 
 # an order's routine steps: fills and position events say them better
@@ -51,7 +52,7 @@ def event_kind(event: Event) -> str:
             return "entry"
         case ExitTriggered() | PositionClosed():
             return "exit"
-        case OrderUpdated() | FillEvent():
+        case OrderUpdated() | FillEvent() | StopPlaced():
             return "order"
         case ProposalCreated() | ProposalResolved():
             return "proposal"
@@ -73,6 +74,12 @@ def format_event(event: Event) -> str | None:
 
 def _describe(event: Event) -> str | None:
     match event:
+        case StopPlaced(position_id=pid, symbol=symbol, order=o, replaces=old):
+            moved = f", replacing order {old}" if old is not None else ""
+            return (
+                f"{symbol} #{pid} exchange-side stop: buy {o.qty:g} reduce-only if the price "
+                f"reaches {_num(o.price)} (order {o.id}{moved})"
+            )
         case EntrySubmitted(position=p, order=o, mode=mode):
             return (
                 f"{p.symbol} short #{p.id} {o.type.value} sell {o.qty:g} ({mode.value}, {p.broker})"

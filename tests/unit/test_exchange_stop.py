@@ -153,3 +153,14 @@ def test_a_stop_lost_without_a_refusal_is_placed_again_a_few_times() -> None:
     rig.advance(250)
     assert len(venue.of(STOP)) == 4  # then it goes without, and says so
     assert any("software stop still applies" in e.message for e in rig.of(ErrorEvent))
+
+
+def test_the_stop_is_said_in_the_log() -> None:
+    from scalp_tui.eventlog import format_event
+
+    rig, venue, entry = opened()
+    venue.fill(entry, 60_000.1, 0.005)
+    (placed,) = rig.of(StopPlaced)
+    line = format_event(placed)
+    assert line is not None and "ORDER" in line
+    assert f"#{entry.position_id} exchange-side stop: buy 0.005 reduce-only if the price" in line
