@@ -182,3 +182,28 @@ async def test_a_slow_exchange_never_blocks_the_engine(emulator) -> None:
         assert position.qty == 0.0  # sent, not yet answered
         await live.settle()
         assert position.qty == pytest.approx(0.005)
+
+
+async def test_a_position_check_that_cannot_run_is_shown_until_one_succeeds(emulator) -> None:
+    from scalp_tui.execution.retry import Retrier
+    from scalp_tui.live_session import LiveSession
+
+    ask_heavy(emulator)
+    async with Live(emulator) as live:
+        session = LiveSession(
+            live.engine,
+            CcxtFeed(live.exchange, [BTC], live.engine.clock),
+            live.engine.brokers["paper"],
+            live.broker,
+        )
+        assert session.check is not None
+        session.check.retrier = Retrier(attempts=2, base_s=0.01)
+        session.check.interval_s = 0.0  # failing for longer than its interval at once
+        emulator.rate_limit("position_risk", 2)  # both attempts of one check
+        (problem,) = await session.reconcile()
+        assert problem.startswith("positions could not be checked: RetriesExhausted")
+        (alert,) = live.engine.snapshot().alerts
+        assert alert.startswith(problem) and "failing since" in alert
+        assert any(isinstance(e, ErrorEvent) and e.message == alert for e in live.events)
+        assert await session.reconcile() == []  # the venue answers again
+        assert live.engine.snapshot().alerts == ()
