@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from crash import read
+from emulator.cli_rig import start_live
 
-BTC = "BTC/USDT:USDT"
 STOP = "stop_loss_on_exchange"
 CHAOS = {
     "p_429": 0.08,
@@ -125,36 +123,17 @@ async def run_storm(emulator: Any, workdir: Path, seconds: float, seed: int = 1)
     driver = asyncio.create_task(drive(emulator, stop, seed))
     emulator.chaos(seed=seed, **CHAOS)
     emulator.lose_answer_next = 1  # at least one, whatever the draws
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "scalp_tui.cli",
-        "headless",
-        "--exchange",
-        "binanceusdm",
-        "--live",
-        "--symbol",
-        BTC,
-        "--mode",
-        "auto",
+    proc = await start_live(
+        emulator,
+        journal,
         "--config",
         str(config),
-        "--journal",
-        str(journal),
         "--duration",
         str(seconds + SETTLE_S),
         "--json",
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-        env={
-            **os.environ,
-            "SCALP_TUI_API_KEY": "storm-key",
-            "SCALP_TUI_API_SECRET": "storm-secret",
-            "SCALP_TUI_SHORT_SCALP_MIN_VOLUME": "0.001",
-            "SCALP_TUI_EXCHANGE__REST_URL": emulator.rest_url,
-            "SCALP_TUI_EXCHANGE__WS_URL": emulator.ws_url,
-        },
+        env={"SCALP_TUI_API_KEY": "storm-key", "SCALP_TUI_API_SECRET": "storm-secret"},
         cwd=workdir,
+        stdout=asyncio.subprocess.DEVNULL,
     )
     try:
         loop = asyncio.get_running_loop()

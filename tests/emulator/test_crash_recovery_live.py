@@ -5,17 +5,19 @@ trades, whatever happened while it was down."""
 import asyncio
 import contextlib
 import json
-import os
 import random
-import sys
 from pathlib import Path
 
 import pytest
 from crash import closed_ids, events_since, last_event_id, open_positions, read
+from emulator.cli_rig import held, start_live, until
 
-BTC = "BTC/USDT:USDT"
 ROUNDS = 10
-ENV = {"SCALP_TUI_API_KEY": "test-key", "SCALP_TUI_API_SECRET": "test-secret-5521"}
+ENV = {
+    "SCALP_TUI_API_KEY": "test-key",
+    "SCALP_TUI_API_SECRET": "test-secret-5521",
+    "PYTHONUNBUFFERED": "1",
+}
 
 
 _started: list[asyncio.subprocess.Process] = []
@@ -33,46 +35,9 @@ def _no_process_outlives_its_test():
 
 
 async def start(emulator, tmp_path: Path, journal: Path, *args: str):
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "scalp_tui.cli",
-        "headless",
-        "--exchange",
-        "binanceusdm",
-        "--live",
-        "--symbol",
-        BTC,
-        "--mode",
-        "auto",
-        "--journal",
-        str(journal),
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={
-            **os.environ,
-            **ENV,
-            "PYTHONUNBUFFERED": "1",
-            # the trades move_to prints keep the volume condition true when a candle
-            # closes mid-test (the emulator's history alone would leave it at 0)
-            "SCALP_TUI_SHORT_SCALP_MIN_VOLUME": "0.001",
-            "SCALP_TUI_EXCHANGE__REST_URL": emulator.rest_url,
-            "SCALP_TUI_EXCHANGE__WS_URL": emulator.ws_url,
-        },
-        cwd=tmp_path,
-    )
+    proc = await start_live(emulator, journal, *args, env=ENV, cwd=tmp_path)
     _started.append(proc)
     return proc
-
-
-async def until(check, timeout: float, what: str):
-    for _ in range(int(timeout / 0.05)):
-        value = check()
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 async def churn(emulator, stop: asyncio.Event, hold: asyncio.Event) -> None:
@@ -104,10 +69,6 @@ async def move_to(emulator, bid: float, bid_qty: float = 1.0) -> None:
     asks = [(p, 0.0) for p in market.asks if p != ask] + [(ask, 40.0)]
     await emulator.set_levels("BTCUSDT", bids, asks)
     await emulator.trade("BTCUSDT", bid, 0.01, buyer_is_maker=True)
-
-
-def held(emulator) -> float:
-    return emulator.positions.get("BTCUSDT", (0.0, 0.0))[0]
 
 
 def journal_short(journal: Path) -> float:

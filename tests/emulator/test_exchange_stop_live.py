@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from crash import events_since, last_event_id, open_positions
+from emulator.cli_rig import held, until
 from emulator.live_rig import Live
-from emulator.test_crash_recovery_live import held, move_to, start, until
+from emulator.test_crash_recovery_live import move_to, start
 from emulator.test_live_faults import stale_book, venue_book
 
 from scalp_tui.engine.protocol import ClosePosition, ErrorEvent, PositionClosed

@@ -2,59 +2,17 @@
 
 import asyncio
 import json
-import os
-import sys
 from pathlib import Path
 
 import pytest
+from emulator.cli_rig import BTC, CREDENTIALS, drive, endpoints, headless
 
-BTC = "BTC/USDT:USDT"
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "nfi-configs"
-CREDENTIALS = {"SCALP_TUI_API_KEY": "test-key", "SCALP_TUI_API_SECRET": "test-secret"}
-
-
-async def headless(tmp_path: Path, *args: str, env: dict[str, str]) -> tuple[int, str, str]:
-    """The real command in a subprocess, while the emulator keeps serving here."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "scalp_tui.cli",
-        "headless",
-        "--exchange",
-        "binanceusdm",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, **env},
-        cwd=tmp_path,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
-    return proc.returncode or 0, out.decode(), err.decode()
-
-
-def endpoints(emulator) -> dict[str, str]:
-    return {
-        "SCALP_TUI_EXCHANGE__REST_URL": emulator.rest_url,
-        "SCALP_TUI_EXCHANGE__WS_URL": emulator.ws_url,
-        # met by drive_market's trades: a 5 m candle closing mid-test would otherwise
-        # have no volume (the emulator prints no trades by itself)
-        "SCALP_TUI_SHORT_SCALP_MIN_VOLUME": "0.001",
-    }
-
-
-async def drive_market(emulator, stop: asyncio.Event) -> None:
-    """Keep the book moving and ask-heavy: the entry signal holds on every update."""
-    size = 1.0
-    while not stop.is_set():
-        size = 1.5 if size == 1.0 else 1.0
-        await emulator.set_levels("BTCUSDT", [(60_000.0, size)], [(60_000.1, 40.0)])
-        await emulator.trade("BTCUSDT", 60_000.0, 0.01, buyer_is_maker=True)
-        await asyncio.sleep(0.05)
 
 
 async def test_headless_trades_paper_on_the_emulators_books(emulator, tmp_path: Path) -> None:
     stop = asyncio.Event()
-    driver = asyncio.create_task(drive_market(emulator, stop))
+    driver = asyncio.create_task(drive(emulator, stop))
     code, out, err = await headless(
         tmp_path, "--symbol", BTC, "--duration", "3", "--json", env=endpoints(emulator)
     )

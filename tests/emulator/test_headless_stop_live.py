@@ -6,21 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from crash import open_positions
+from emulator.cli_rig import BTC, drive, held, start_live, until
 
-BTC = "BTC/USDT:USDT"
 CLI = [sys.executable, "-m", "scalp_tui.cli"]
 ENV = {
     "SCALP_TUI_API_KEY": "test-key",
     "SCALP_TUI_API_SECRET": "test-secret-8812",
-    # met by the driver's trades, so a candle closing mid-test keeps the signal true
-    "SCALP_TUI_SHORT_SCALP_MIN_VOLUME": "0.001",
     # a short, once open, stays open until the stop (or the flatten) closes it
     "SCALP_TUI_SHORT_SCALP_PROFIT_TARGET": "0.5",
     "SCALP_TUI_SHORT_SCALP_STOP_LOSS": "0.5",
@@ -29,53 +26,7 @@ ENV = {
 
 
 async def start(emulator, journal: Path, *args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        *CLI,
-        "headless",
-        "--exchange",
-        "binanceusdm",
-        "--live",
-        "--symbol",
-        BTC,
-        "--mode",
-        "auto",
-        "--journal",
-        str(journal),
-        "--json",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={
-            **os.environ,
-            **ENV,
-            "SCALP_TUI_EXCHANGE__REST_URL": emulator.rest_url,
-            "SCALP_TUI_EXCHANGE__WS_URL": emulator.ws_url,
-        },
-        cwd=journal.parent,
-    )
-
-
-async def drive(emulator, stop: asyncio.Event) -> None:
-    """An ask-heavy book that keeps moving: the entry signal holds on every update."""
-    size = 1.0
-    while not stop.is_set():
-        size = 1.5 if size == 1.0 else 1.0
-        await emulator.set_levels("BTCUSDT", [(60_000.0, size)], [(60_000.1, 40.0)])
-        await emulator.trade("BTCUSDT", 60_000.0, 0.01, buyer_is_maker=True)
-        await asyncio.sleep(0.05)
-
-
-async def until(check, timeout: float, what: str):
-    for _ in range(int(timeout / 0.05)):
-        value = check()
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
-def held(emulator) -> float:
-    return emulator.positions.get("BTCUSDT", (0.0, 0.0))[0]
+    return await start_live(emulator, journal, "--json", *args, env=ENV, cwd=journal.parent)
 
 
 def short_open(emulator, journal: Path) -> bool:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shlex
 import shutil
 import subprocess
@@ -16,40 +15,12 @@ from pathlib import Path
 
 import pytest
 from crash import open_positions
+from emulator.cli_rig import BTC, cli, drive, endpoints, until
 
-BTC = "BTC/USDT:USDT"
 CREDENTIALS = {"SCALP_TUI_API_KEY": "test-key", "SCALP_TUI_API_SECRET": "test-secret-3307"}
 SCALP_TUI = Path(sys.executable).with_name("scalp-tui")
 EXCHANGE_CONFIG = Path(__file__).resolve().parents[2] / "configs" / "binanceusdm.json"
-
-
-def endpoints(emulator) -> dict[str, str]:
-    return {
-        "SCALP_TUI_EXCHANGE__ID": "binanceusdm",
-        "SCALP_TUI_EXCHANGE__REST_URL": emulator.rest_url,
-        "SCALP_TUI_EXCHANGE__WS_URL": emulator.ws_url,
-        # met by the driver's trades, so a candle closing mid-test keeps the signal true
-        "SCALP_TUI_SHORT_SCALP_MIN_VOLUME": "0.001",
-    }
-
-
-async def drive(emulator, stop: asyncio.Event) -> None:
-    """An ask-heavy book that keeps moving: the entry signal holds on every update."""
-    size = 1.0
-    while not stop.is_set():
-        size = 1.5 if size == 1.0 else 1.0
-        await emulator.set_levels("BTCUSDT", [(60_000.0, size)], [(60_000.1, 40.0)])
-        await emulator.trade("BTCUSDT", 60_000.0, 0.01, buyer_is_maker=True)
-        await asyncio.sleep(0.05)
-
-
-async def until(check, timeout: float, what: str):
-    for _ in range(int(timeout / 0.05)):
-        value = check()
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+EXCHANGE_ID = {"SCALP_TUI_EXCHANGE__ID": "binanceusdm"}  # these command lines have no --exchange
 
 
 HEADLESS = ("headless", "--symbol", BTC, "--duration", "8", "--mode", "auto")
@@ -69,7 +40,7 @@ ONLY_AFTER = "real orders go out only after"
 async def test_paper_false_outside_the_command_line_is_refused_before_any_order(
     emulator, tmp_path: Path, command: tuple[str, ...], source: str, consent: str
 ) -> None:
-    env = {**os.environ, **CREDENTIALS, **endpoints(emulator)}
+    env = {**CREDENTIALS, **EXCHANGE_ID, **endpoints(emulator)}
     args = list(command)
     if source == "environment":
         env["SCALP_TUI_PAPER"] = "false"
@@ -81,17 +52,7 @@ async def test_paper_false_outside_the_command_line_is_refused_before_any_order(
         where = str(config)
     stop = asyncio.Event()
     driver = asyncio.create_task(drive(emulator, stop))
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "scalp_tui.cli",
-        *args,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-        cwd=tmp_path,
-    )
+    proc = await cli(*args, env=env, cwd=tmp_path, stdin=asyncio.subprocess.DEVNULL)
     try:
         _, err = await asyncio.wait_for(proc.communicate(), 20)
     finally:
@@ -118,7 +79,7 @@ async def test_the_console_opens_paper_and_sends_no_order_until_live_is_typed(
     start; otherwise it trades paper while the signal holds and the exchange sees no
     order, and after `p` and LIVE the next entry goes to the exchange."""
     journal = tmp_path / "journal.sqlite"
-    env = {**CREDENTIALS, **endpoints(emulator), "SCALP_TUI_JOURNAL": str(journal)}
+    env = {**CREDENTIALS, **EXCHANGE_ID, **endpoints(emulator), "SCALP_TUI_JOURNAL": str(journal)}
     console = [str(SCALP_TUI), "--config", str(EXCHANGE_CONFIG), *CONSOLE]
     session = f"consent-{uuid.uuid4().hex[:8]}"
 

@@ -7,6 +7,7 @@ import json
 from dataclasses import replace
 
 import pytest
+from emulator.cli_rig import CREDENTIALS, drive, endpoints, headless
 from emulator.live_rig import BTC, Live
 
 from scalp_tui.engine.protocol import (
@@ -142,11 +143,9 @@ def record_venue_pnl(emulator) -> list[float]:
 async def test_a_429_storm_from_the_first_request_only_delays_the_start(
     emulator, tmp_path
 ) -> None:
-    from emulator.test_headless_exchange import CREDENTIALS, drive_market, endpoints, headless
-
     emulator.storm_429(seconds=4.0)  # every REST request, from the very first, is refused
     stop = asyncio.Event()
-    driver = asyncio.create_task(drive_market(emulator, stop))
+    driver = asyncio.create_task(drive(emulator, stop))
     try:
         loop = asyncio.get_running_loop()
         started = loop.time()
