@@ -345,7 +345,7 @@ class Engine(OrderFlow):
             del self.orders[order.id]
             del self._every_order[order.id]
             self._order_entry_deadline.pop(order.id, None)
-            position.state = PositionState.CLOSED
+            position.drop()
             self._save(position)
             self.pause_entries(f"{failure}: entry on {symbol} not sent")
             return
@@ -450,11 +450,10 @@ class Engine(OrderFlow):
             if position.stop_order_id not in kept:
                 position.stop_order_id = None
             if position.exit_order_id is not None and position.exit_order_id not in kept:
-                position.exit_order_id = None
-                position.state = PositionState.OPEN if position.qty > EPS_QTY else position.state
+                position.exit_over()  # decided again on the next check
             if position.entry_order_id not in kept and position.state is PositionState.OPENING:
                 if position.qty <= EPS_QTY:
-                    position.state = PositionState.CLOSED
+                    position.drop()
                     self._save(position)
                     self._emit(
                         ErrorEvent(
@@ -464,7 +463,7 @@ class Engine(OrderFlow):
                         )
                     )
                     continue
-                position.state = PositionState.OPEN
+                position.exit_over()
             self.positions[position.id] = position
             self._busy[position.symbol] = "position"
             self.restored += 1
@@ -472,6 +471,8 @@ class Engine(OrderFlow):
             view = self._view(position)
             restored.append(PositionRestored(now, view, countdown_text(view, now)))
             self._emit(restored[-1])
+            if position.flat and position.entered_qty > EPS_QTY:
+                self._settle(position)  # exited in full before the restart: it closes
         return restored
 
     def close_reconciled(self, position_id: int, detail: str) -> None:

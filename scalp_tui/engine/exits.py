@@ -52,9 +52,6 @@ class Exits(OrderDesk):
             return  # nothing held yet: the entry's cancel settles it
         book = self.books[position.symbol]
         _, ratio = position.mark(book, self.exit_rule)
-        position.exit_reason = reason
-        position.state = PositionState.CLOSING
-        position.exit_attempts += 1
         # the exit closes what is held; the entry's unfilled rest must not add to it
         self._cancel(position.entry_order_id)
         if reason is ExitReason.PROFIT_TARGET:
@@ -67,7 +64,7 @@ class Exits(OrderDesk):
         order = self._new_order(
             position.symbol, Side.BUY, type_, position.qty, price, True, position, reason.value
         )
-        position.exit_order_id = order.id
+        position.begin_exit(reason, order.id)
         self._save(position)
         triggered = ExitTriggered(
             self.clock.now_ms(), position.id, position.symbol, reason, ratio, order.view()
@@ -82,7 +79,7 @@ class Exits(OrderDesk):
 
     def _exit_failed(self, position: Position, why: str, cancelled_by_us: bool) -> None:
         """An exit order ended without flattening: back off, then try again."""
-        position.state = PositionState.OPEN
+        position.exit_over()
         self._save(position)
         now = self.clock.now_ms()
         if cancelled_by_us:

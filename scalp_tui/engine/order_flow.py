@@ -129,15 +129,14 @@ class OrderFlow(Exits, Protection):
             elif self.killed and position.state is PositionState.OPEN:
                 self._kill_position(position)
         elif order.id == position.exit_order_id:
-            position.exit_order_id = None
             if position.flat:
                 # closed unless the entry's rest is still being cancelled; a late
                 # fill of it is then exited like any other holding
-                position.state = PositionState.OPEN
+                position.exit_over()
                 self._settle(position, ts_ms)
             elif order.status is OrderStatus.FILLED:
                 # more was entered while it worked: exit the rest at once
-                position.state = PositionState.OPEN
+                position.exit_over()
                 position.next_exit_ms = 0
                 self._save(position)
             else:
@@ -176,7 +175,7 @@ class OrderFlow(Exits, Protection):
         """An entry that never filled: no position ever existed."""
         del self.positions[position.id]
         self._ended[position.id] = position
-        position.state = PositionState.CLOSED
+        position.drop()
         self._save(position)
         self.entries -= 1
         if self._busy.get(position.symbol) == "position":
@@ -218,9 +217,7 @@ class OrderFlow(Exits, Protection):
             self.closed.remove(position)
             self._unbook(position)
         del self._ended[position.id]
-        position.state = PositionState.OPEN
-        position.exit_price = position.realised_pnl = None
-        position.next_exit_ms = 0
+        position.reopen()
         self.positions[position.id] = position
         self._busy[position.symbol] = "position"
         self._emit(

@@ -188,6 +188,29 @@ class Position:
             return True
         return False
 
+    # -- its life: OPENING -> OPEN -> CLOSING -> (OPEN ->) ... -> CLOSED ----------
+
+    def begin_exit(self, reason: ExitReason, order_id: int) -> None:
+        self.exit_reason = reason
+        self.exit_order_id = order_id
+        self.exit_attempts += 1
+        self.state = PositionState.CLOSING
+
+    def exit_over(self) -> None:
+        """Its exit order ended: what is still held is exited again, or it closes."""
+        self.exit_order_id = None
+        self.state = PositionState.OPEN
+
+    def drop(self) -> None:
+        """Its entry ended with nothing filled: no position ever existed."""
+        self.state = PositionState.CLOSED
+
+    def reopen(self) -> None:
+        """A fill showed it open after all (believed closed or never filled)."""
+        self.state = PositionState.OPEN
+        self.exit_price = self.realised_pnl = None
+        self.next_exit_ms = 0
+
     def settle(self) -> None:
         """Flat and no order can add to it: the trade's result is final."""
         self.state = PositionState.CLOSED
