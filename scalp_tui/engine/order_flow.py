@@ -33,9 +33,15 @@ class OrderFlow(Exits, Protection):
 
     def on_order_status(self, order_id: int, status: OrderStatus, reason: str = "") -> None:
         order = self._every_order.get(order_id)
-        if order is not None and order.apply(status, reason):
-            self._announce(order)
-            self._follow(order)
+        if order is None or not order.apply(status, reason):
+            return
+        if status is OrderStatus.IN_FLIGHT:
+            # the request left, as its intent said it would: nothing to decide, and
+            # not worth an event on the order path (a restart treats a journaled
+            # "submitting" order the same way)
+            return
+        self._announce(order)
+        self._follow(order)
 
     def on_fill(
         self, order_id: int, price: float, qty: float, fee: float, liquidity: str, ts_ms: int
