@@ -24,20 +24,20 @@ from scalp_tui.engine.book import OrderBook
 from scalp_tui.engine.broker import RATE_LIMITED, ExecutionListener
 from scalp_tui.engine.orders import EPS_QTY, Order
 from scalp_tui.engine.protocol import OrderStatus, OrderType, TradeTick
+from scalp_tui.execution.ccxt_answers import (
+    STATUS,
+    child_id,
+    duplicate_id,
+    endpoint_missing,
+    error_text,
+    is_trigger_record,
+)
 from scalp_tui.execution.retry import Retrier, RetriesExhausted, backoff_s, throttled_errors
 
 NOT_FOUND_LOOKUPS = 3  # consecutive "not found" answers …
 NOT_FOUND_GRACE_S = 10.0  # … spread over at least this long after the request ended
 RECHECK_S = 60.0  # an order given up as never placed is still looked up this long
 LOOKUP_ERRORS_SAID = 5  # consecutive failed look-ups before the trader is told
-STATUS = {
-    "open": OrderStatus.ACCEPTED,
-    "closed": OrderStatus.FILLED,
-    "canceled": OrderStatus.CANCELED,
-    "cancelled": OrderStatus.CANCELED,
-    "expired": OrderStatus.EXPIRED,
-    "rejected": OrderStatus.REJECTED,
-}
 CLIENT_PREFIX = "scalp"
 
 
@@ -190,16 +190,16 @@ class CcxtBroker:
             )
         except RetriesExhausted as exc:  # refused every time, so never placed
             self._ended_request(tracked)
-            self._end(tracked, OrderStatus.REJECTED, f"{RATE_LIMITED}: {_reason(exc.last)}")
+            self._end(tracked, OrderStatus.REJECTED, f"{RATE_LIMITED}: {error_text(exc.last)}")
         except ccxt.NetworkError as exc:
             self._ended_request(tracked)
-            if _endpoint_missing(exc):  # a definite answer: the venue has no such call
+            if endpoint_missing(exc):  # a definite answer: the venue has no such call
                 self._refused(tracked, exc)
             else:
                 await self._look_up(tracked)  # no answer: it may exist; look-ups decide
         except ccxt.BaseError as exc:
             self._ended_request(tracked)
-            if _duplicate_id(exc):  # an earlier attempt got through after all
+            if duplicate_id(exc):  # an earlier attempt got through after all
                 await self._look_up(tracked)
             else:
                 self._refused(tracked, exc)
@@ -220,7 +220,7 @@ class CcxtBroker:
             # the venue does not take this order type here (unknown endpoint, not
             # supported): no exchange-side stops from now on, the software stop stays
             self.protective_stops = False
-        self._end(tracked, OrderStatus.REJECTED, _reason(exc))
+        self._end(tracked, OrderStatus.REJECTED, error_text(exc))
 
     async def _look_up(self, tracked: _Tracked) -> None:
         import ccxt
@@ -243,7 +243,7 @@ class CcxtBroker:
             if tracked.lookup_errors == LOOKUP_ERRORS_SAID:
                 self._warn(
                     f"order {order.id} ({order.purpose}): its state is unknown, look-ups "
-                    f"keep failing ({_reason(exc)}); still asking",
+                    f"keep failing ({error_text(exc)}); still asking",
                     order.symbol,
                 )
         else:
@@ -275,7 +275,7 @@ class CcxtBroker:
             response = await self.retrier.call(f"cancel of order {order.id}", cancel)
         except (RetriesExhausted, ccxt.BaseError) as exc:
             if not isinstance(exc, ccxt.OrderNotFound):
-                self._warn(f"cancel of order {order.id} failed: {_reason(exc)}", order.symbol)
+                self._warn(f"cancel of order {order.id} failed: {error_text(exc)}", order.symbol)
             await self._look_up(tracked)  # filled, gone, or not yet there: learn which
         else:
             self._apply_to(tracked, response)
@@ -291,7 +291,7 @@ class CcxtBroker:
                     f"cancel-all on {symbol}", lambda: self.exchange.cancel_all_orders(symbol)
                 )
             except (RetriesExhausted, ccxt.BaseError) as exc:
-                self._warn(f"cancel-all on {symbol} failed: {_reason(exc)}", symbol)
+                self._warn(f"cancel-all on {symbol} failed: {error_text(exc)}", symbol)
             for tracked in plain:
                 if tracked.creating:
                     tracked.cancel_wanted = True
@@ -316,7 +316,7 @@ class CcxtBroker:
         listener = self._listener_or_fail()
         order = tracked.order
         filled = float(response.get("filled") or 0.0)
-        if tracked.is_stop and _is_trigger_record(response):
+        if tracked.is_stop and is_trigger_record(response):
             self._apply_trigger(tracked, response)
             return
         new = filled - tracked.reported
@@ -356,7 +356,7 @@ class CcxtBroker:
         """The record of a stop resting at the venue (not the order its trigger
         placed): its fills, if any, are read from that order, never from here."""
         status = STATUS.get(str(response.get("status")))
-        child = _child_id(response)
+        child = child_id(response)
         if tracked.final or status is None:
             return
         if child and status.done:
@@ -430,38 +430,3 @@ class CcxtBroker:
         if self._listener is None:
             raise RuntimeError("CcxtBroker used before bind()")
         return self._listener
-
-
-TRIGGER_KEYS = ("algoId", "aid", "actualOrderId", "algoStatus")
-
-
-def _is_trigger_record(response: Mapping[str, Any]) -> bool:
-    """An answer about the resting stop itself (Binance's algo order), as opposed to
-    the order its trigger placed."""
-    info = response.get("info")
-    return isinstance(info, dict) and any(key in info for key in TRIGGER_KEYS)
-
-
-def _child_id(response: Mapping[str, Any]) -> str:
-    """The id of the order a triggered stop placed (Binance: actualOrderId)."""
-    info = response.get("info") or {}
-    return str(info.get("actualOrderId") or info.get("ai") or "") if isinstance(info, dict) else ""
-
-
-def _endpoint_missing(exc: BaseException) -> bool:
-    """ccxt reports an HTTP 404 as ExchangeNotAvailable; for a request that reached
-    the venue it means the call does not exist there."""
-    return " 404 " in str(exc)
-
-
-def _duplicate_id(exc: BaseException) -> bool:
-    """The venue already has an order with this client id."""
-    import ccxt
-
-    duplicate = getattr(ccxt, "DuplicateOrderId", None)
-    return (duplicate is not None and isinstance(exc, duplicate)) or "-4015" in str(exc)
-
-
-def _reason(exc: BaseException) -> str:
-    """The error class and the exchange's own message (code and text)."""
-    return f"{type(exc).__name__}: {exc}"
