@@ -164,28 +164,34 @@ class OrderFlow(Exits, Protection):
         self._close(position, self.clock.now_ms() if ts_ms is None else ts_ms)
 
     def _close(self, position: Position, ts_ms: int) -> None:
+        self._end_position(position)
+        self._file_trade(position, ts_ms)
+        if self.killed and position.forced_exit is ExitReason.KILL_SWITCH:
+            self._report_kill("flattening")
+
+    def _drop(self, position: Position) -> None:
+        """An entry that never filled: no position ever existed."""
+        self._end_position(position)
+        position.drop()
+        self._save(position)
+        self.entries -= 1
+
+    def _end_position(self, position: Position) -> None:
+        """No longer managed (a late fill may still revive it); its symbol is free
+        once no other position holds it."""
         del self.positions[position.id]
         self._ended[position.id] = position
         if self._busy.get(position.symbol) == "position" and not any(
             p.symbol == position.symbol for p in self.positions.values()
         ):
             del self._busy[position.symbol]
+
+    def _file_trade(self, position: Position, ts_ms: int) -> None:
+        """The closed trade into the totals, the journal and the frontends."""
         self.closed.append(position)
         self._book_close(position)
         self._save(position)
         self._emit(PositionClosed(ts_ms, position.view(None, self.exit_rule)))
-        if self.killed and position.forced_exit is ExitReason.KILL_SWITCH:
-            self._report_kill("flattening")
-
-    def _drop(self, position: Position) -> None:
-        """An entry that never filled: no position ever existed."""
-        del self.positions[position.id]
-        self._ended[position.id] = position
-        position.drop()
-        self._save(position)
-        self.entries -= 1
-        if self._busy.get(position.symbol) == "position":
-            del self._busy[position.symbol]
 
     def _late_exit_fill(
         self, position: Position, order: Order, price: float, qty: float, fee: float, ts_ms: int
@@ -210,10 +216,7 @@ class OrderFlow(Exits, Protection):
             position.exit_reason = ExitReason(order.purpose)
         position.qty = 0.0
         position.settle()
-        self.closed.append(position)
-        self._book_close(position)
-        self._save(position)
-        self._emit(PositionClosed(ts_ms, position.view(None, self.exit_rule)))
+        self._file_trade(position, ts_ms)
 
     def _revive(self, position: Position, order: Order) -> None:
         """A fill for a position believed closed or never filled: it is open after all."""

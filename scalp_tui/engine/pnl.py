@@ -37,5 +37,13 @@ def floor_to_step(value: float, step: float) -> float:
     return round(units * step, 12)
 
 
+def ceil_to_step(value: float, step: float) -> float:
+    """Round up to a multiple of `step`, tolerating float noise just above it."""
+    if step <= 0.0:
+        return value
+    units = math.ceil(value / step - 1e-9)
+    return round(units * step, 12)
+
+
 def round_to_tick(price: float, tick: float) -> float:
     return round(round(price / tick) * tick, 12)

@@ -3,11 +3,10 @@ position holds, so the short is protected while this program is not running."""
 
 from __future__ import annotations
 
-import math
-
 from scalp_tui.engine.broker import RATE_LIMITED
 from scalp_tui.engine.order_desk import STOP_PURPOSE, OrderDesk
 from scalp_tui.engine.orders import EPS_QTY, Order
+from scalp_tui.engine.pnl import ceil_to_step
 from scalp_tui.engine.positions import Position
 from scalp_tui.engine.protocol import (
     ErrorEvent,
@@ -36,7 +35,8 @@ class Protection(OrderDesk):
         if position.state not in (PositionState.OPEN, PositionState.CLOSING):
             return
         tick = self.markets[position.symbol].tick_size
-        price = _ceil_to_tick(position.stop_price(self.exit_rule), tick)
+        # a buy stop rounds away from the market
+        price = ceil_to_step(position.stop_price(self.exit_rule), tick)
         current = self._every_order.get(position.stop_order_id or -1)
         if current is not None and not current.done:
             if current.status in (OrderStatus.SUBMITTING, OrderStatus.IN_FLIGHT):
@@ -114,10 +114,3 @@ class Protection(OrderDesk):
             self.books.get(position.symbol), self.exit_rule, self.exchange_stop(position)
         )
 
-
-def _ceil_to_tick(price: float, tick: float) -> float:
-    """A buy stop rounded away from the market (up) to the venue's tick."""
-    if tick <= 0.0:
-        return price
-    steps = math.ceil(price / tick - 1e-9)
-    return round(steps * tick, 12)

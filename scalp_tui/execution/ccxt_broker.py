@@ -58,7 +58,7 @@ class _Tracked:
     not_found: int = 0  # consecutive "not found" look-ups
     lookup_errors: int = 0  # consecutive look-ups that got no answer about the order
     final: bool = False  # its end was reported to the engine
-    recheck_until: float = 0.0
+    recheck_until: float = 0.0  # given up as never placed: still looked up until then
     cancel_wanted: bool = False  # asked while the create was still unanswered
 
     @property
@@ -87,7 +87,6 @@ class CcxtBroker:
         self._tracked: dict[int, _Tracked] = {}
         self._by_cid: dict[str, _Tracked] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self.lookup_failures = 0
 
     @property
     def rate_limited(self) -> int:
@@ -125,10 +124,10 @@ class CcxtBroker:
         """Orders not yet known to be done (a copy: answers may end them meanwhile)."""
         return [t.order for t in self._tracked.values() if not t.final]
 
-    def in_flight(self, symbol: str | None = None) -> bool:
-        """Whether any order (on `symbol`) may still change what the venue holds."""
+    def in_flight(self, symbol: str) -> bool:
+        """Whether an order on `symbol` may still change what the venue holds."""
         return any(
-            not t.final and not t.is_stop and (symbol is None or t.order.symbol == symbol)
+            not t.final and not t.is_stop and t.order.symbol == symbol
             for t in self._tracked.values()
         )
 
@@ -238,7 +237,6 @@ class CcxtBroker:
             self._not_found(tracked)
         except (RetriesExhausted, ccxt.BaseError) as exc:
             # not an answer about the order: the next poll asks again
-            self.lookup_failures += 1
             tracked.lookup_errors += 1
             if tracked.lookup_errors == LOOKUP_ERRORS_SAID:
                 self._warn(
@@ -248,6 +246,7 @@ class CcxtBroker:
                 )
         else:
             tracked.not_found = tracked.lookup_errors = 0
+            tracked.recheck_until = 0.0  # found: its answers now come as for any other
             self._apply_to(tracked, response)
 
     def _not_found(self, tracked: _Tracked) -> None:
@@ -256,6 +255,7 @@ class CcxtBroker:
         if tracked.final or tracked.not_found < NOT_FOUND_LOOKUPS or waited < NOT_FOUND_GRACE_S:
             return
         why = f"not found at the exchange in {tracked.not_found} look-ups over {waited:.0f} s"
+        tracked.recheck_until = self._now() + RECHECK_S
         self._end(tracked, OrderStatus.EXPIRED, why)
 
     async def _cancel(self, tracked: _Tracked) -> None:
@@ -285,6 +285,7 @@ class CcxtBroker:
 
         working = [t for t in self._tracked.values() if not t.final and t.order.symbol == symbol]
         plain = [t for t in working if not t.is_stop]
+        one_by_one = working  # without a cancel-all (e.g. okx), and for trigger orders
         if plain and self.exchange.has.get("cancelAllOrders"):
             try:
                 await self.retrier.call(
@@ -297,9 +298,8 @@ class CcxtBroker:
                     tracked.cancel_wanted = True
                 else:
                     await self._look_up(tracked)
-            plain = []
-        # without a cancel-all (e.g. okx), and always for trigger orders: one by one
-        await asyncio.gather(*(self._cancel(t) for t in plain + [t for t in working if t.is_stop]))
+            one_by_one = [t for t in working if t.is_stop]
+        await asyncio.gather(*(self._cancel(t) for t in one_by_one))
 
     # -- answers ---------------------------------------------------------------------
 
@@ -313,12 +313,12 @@ class CcxtBroker:
         self, tracked: _Tracked, response: Mapping[str, Any], answered: bool = False
     ) -> None:
         """Fold an order's state (REST answer or stream update) into fills and status."""
-        listener = self._listener_or_fail()
-        order = tracked.order
-        filled = float(response.get("filled") or 0.0)
         if tracked.is_stop and is_trigger_record(response):
             self._apply_trigger(tracked, response)
             return
+        listener = self._listener_or_fail()
+        order = tracked.order
+        filled = float(response.get("filled") or 0.0)
         new = filled - tracked.reported
         if new > EPS_QTY:
             average = float(response.get("average") or response.get("price") or 0.0)
@@ -377,8 +377,7 @@ class CcxtBroker:
                 lambda: self.exchange.fetch_order(child_id, symbol),
             )
         except (RetriesExhausted, ccxt.BaseError):
-            self.lookup_failures += 1  # the next poll finds the stop ended again
-            return
+            return  # the next poll finds the stop ended again and asks again
         self._apply_to(tracked, {**child, "info": {}})
 
     async def _cancel_found(self, tracked: _Tracked) -> None:
@@ -392,7 +391,6 @@ class CcxtBroker:
 
     def _end(self, tracked: _Tracked, status: OrderStatus, reason: str) -> None:
         tracked.final = True
-        tracked.recheck_until = self._now() + RECHECK_S
         self._listener_or_fail().on_order_status(tracked.order.id, status, reason)
 
     async def poll(self) -> None:
@@ -403,7 +401,7 @@ class CcxtBroker:
         for tracked in list(self._tracked.values()):
             if tracked.creating:
                 continue
-            if tracked.final and (tracked.recheck_until < now or tracked.not_found == 0):
+            if tracked.final and tracked.recheck_until < now:
                 continue
             await self._look_up(tracked)
 
