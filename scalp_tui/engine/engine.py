@@ -481,9 +481,12 @@ class Engine(OrderFlow):
         position = self.positions.get(position_id)
         if position is None:
             return
-        for order_id in (position.entry_order_id, position.exit_order_id, position.stop_order_id):
+        for order_id in (position.entry_order_id, position.exit_order_id):
             if order_id is not None:
                 self.orders.pop(order_id, None)
+        # a stop left resting would close part of the next short on this symbol: it is
+        # withdrawn (and its end, or a fill found meanwhile, still reaches the trade)
+        self._cancel(position.stop_order_id)
         position.exit_reason = ExitReason.RECONCILED
         position.qty = 0.0
         position.settle()

@@ -142,3 +142,22 @@ def test_a_late_fill_on_a_position_closed_as_reconciled_gives_it_price_and_reaso
     assert closed.exit_price == pytest.approx(60_250.0)
     assert rig.engine.summary()["exits"] == {"reconciled": 0, "stop_loss_on_exchange": 1}
     assert rig.engine.summary()["trades"] == 1 and not rig.engine.positions
+
+
+def test_a_position_closed_as_reconciled_withdraws_its_stop_at_the_venue() -> None:
+    rig, venue = live_rig()
+    rig.ask_heavy(BTC)
+    (entry,) = venue.of("entry")
+    venue.fill(entry, 60_000.0, 0.005)
+    venue.status(entry, S.FILLED)
+    (stop,) = venue.of(ExitReason.STOP_LOSS_ON_EXCHANGE.value)
+    venue.status(stop, S.ACCEPTED)
+    (position,) = rig.engine.positions.values()
+    rig.engine.close_reconciled(position.id, "the exchange no longer holds it")
+    # left resting, it would close part of the next short on this symbol
+    assert stop.id in venue.cancelled
+    rig.ask_heavy(BTC)
+    assert len(venue.of("entry")) == 1  # not before the venue confirms it is gone
+    venue.status(stop, S.CANCELED)
+    rig.ask_heavy(BTC)
+    assert len(venue.of("entry")) == 2
