@@ -83,10 +83,9 @@ async def run_headless_live(
     stopper = stopper or Stopper(out, flatten=False, resume=lambda _p: "scalp-tui headless")
 
     async def start() -> LiveSession:
-        # `paper` is true in any configuration that loaded; real orders come from
-        # `live_orders` (the --live flag) alone
+        # real orders come from `live_orders` (the --live flag) alone: connect decides
         session = await LiveSession.connect(
-            settings.model_copy(update={"paper": True}),
+            settings,
             live_orders=live_orders,
             pairlist=pairlist,
             blacklist=blacklist,
