@@ -2,9 +2,13 @@
 
 ccxt keeps one live order-book object per symbol and mutates it in place; the
 engine gets a copy of the top levels as a snapshot update, never ccxt's object.
-A sequence gap makes ccxt raise ChecksumError: counted, shown as "resyncing", and
-the next watch call resubscribes and re-fetches the snapshot. A dropped socket
-raises NetworkError: the loop backs off exponentially with jitter and reconnects.
+Sizes cross into the engine in base units: ccxt reports book and trade amounts of
+contract markets in contracts (OKX BTC-USDT-SWAP 0.01 BTC each, Gate 0.0001, ...),
+so they are multiplied by the market's contractSize here, and nowhere else.
+A broken book (ccxt's sequence checks raise InvalidNonce / ChecksumError; OKX's
+checksum and Bybit's `u` sequence are checked in book_integrity) is counted, shown
+as "resyncing", and the next watch call resubscribes and gets a fresh snapshot. A
+dropped socket raises NetworkError: the loop backs off with jitter and reconnects.
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from scalp_tui.engine.clock import Clock
 from scalp_tui.engine.protocol import BookUpdate, FeedState, FeedStatus, MarketInfo, Side, TradeTick
+from scalp_tui.market import book_integrity
 from scalp_tui.market.feed import MarketSink
 
 BACKOFF_FIRST_S = 0.25
@@ -35,26 +41,51 @@ def backoff_delay(attempt: int, rng: random.Random) -> float:
     return rng.uniform(0.5, 1.0) * min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2**attempt)
 
 
+def contract_size(market: dict[str, Any]) -> float:
+    """Base units per contract; 1 for markets that are not contracts."""
+    return float(market.get("contractSize") or 1.0)
+
+
+def _times(value: Any, factor: float) -> float:
+    # in decimal: 0.1 contract x 0.1 is 0.01 base, not 0.010000000000000002
+    return float(Decimal(str(value)) * Decimal(str(factor)))
+
+
 def market_info(market: dict[str, Any]) -> MarketInfo:
-    """Tick, lot and minimum size from a ccxt market (precision mode TICK_SIZE)."""
+    """Tick, lot and minimum size from a ccxt market (precision mode TICK_SIZE), the
+    sizes in base units: ccxt states them in contracts for contract markets."""
     precision = market.get("precision") or {}
     limits = (market.get("limits") or {}).get("amount") or {}
-    lot = float(precision.get("amount") or 1.0)
+    size = contract_size(market)
+    lot = precision.get("amount") or 1.0
     return MarketInfo(
         symbol=market["symbol"],
         tick_size=float(precision.get("price") or 0.01),
-        lot_size=lot,
-        min_qty=float(limits.get("min") or lot),
-        contract_size=float(market.get("contractSize") or 1.0),
+        lot_size=_times(lot, size),
+        min_qty=_times(limits.get("min") or lot, size),
+        contract_size=size,
     )
 
 
-def _levels(side: Iterable[Any], depth: int) -> tuple[tuple[float, float], ...]:
+def _base(amount: Any, size: float) -> float:
+    """A venue amount (contracts) in base units. Rounded, not Decimal: this runs for
+    every level of every update, and 12 places are far below any venue's lot while
+    they drop the float noise of the product (0.3 x 0.1)."""
+    return float(amount) if size == 1.0 else round(float(amount) * size, 12)
+
+
+def _levels(side: Iterable[Any], depth: int, size: float) -> tuple[tuple[float, float], ...]:
     out = []
-    for level in side:
-        if len(out) >= depth:
-            break
-        out.append((float(level[0]), float(level[1])))
+    if size == 1.0:  # Binance, Bybit: a contract is one base unit, no arithmetic
+        for level in side:
+            if len(out) >= depth:
+                break
+            out.append((float(level[0]), float(level[1])))
+    else:
+        for level in side:
+            if len(out) >= depth:
+                break
+            out.append((float(level[0]), round(float(level[1]) * size, 12)))
     return tuple(out)
 
 
@@ -79,13 +110,34 @@ class CcxtFeed:
         self._last_book: dict[str, int] = {}
         self._reported: FeedState | None = None
         self._rng = random.Random(seed)
+        self._sizes: dict[str, float] = {}  # contractSize per symbol, once markets are known
+        self.integrity = book_integrity.install(exchange)
+
+    @property
+    def checksum_mismatches(self) -> int:
+        return self.integrity.checksum_mismatches
+
+    @property
+    def sequence_gaps(self) -> int:
+        return self.integrity.sequence_gaps
 
     async def load_markets(self) -> dict[str, MarketInfo]:
         markets = await self.exchange.load_markets()
         missing = [s for s in self.symbols if s not in markets]
         if missing:
             raise ValueError(f"{self.exchange.id} does not list {', '.join(missing)}")
+        self._sizes.update({s: contract_size(markets[s]) for s in self.symbols})
         return {s: market_info(markets[s]) for s in self.symbols}
+
+    def _size(self, symbol: str) -> float:
+        size = self._sizes.get(symbol)
+        if size is None:
+            # run() without load_markets(): ccxt loads them on the first watch
+            market = (getattr(self.exchange, "markets", None) or {}).get(symbol)
+            if market is None:
+                raise ValueError(f"{symbol}: no market loaded, its contract size is unknown")
+            size = self._sizes[symbol] = contract_size(market)
+        return size
 
     async def run(self, sink: MarketSink, stop: asyncio.Event) -> None:
         self._report(sink, "connecting")
@@ -112,11 +164,12 @@ class CcxtFeed:
         while not stop.is_set():
             try:
                 book = await self.exchange.watch_order_book(symbol)
+                size = self._size(symbol)
                 update = BookUpdate(
                     symbol,
                     self.clock.now_ms(),
-                    _levels(book["bids"], self.depth),
-                    _levels(book["asks"], self.depth),
+                    _levels(book["bids"], self.depth, size),
+                    _levels(book["asks"], self.depth, size),
                     snapshot=True,
                 )
                 attempt = gaps = 0
@@ -124,10 +177,15 @@ class CcxtFeed:
                 if self.states[symbol] is not FeedState.LIVE:
                     self._set_state(symbol, FeedState.LIVE, sink)
                 sink.on_book(update)
-            except ccxt.ChecksumError:
+            except ccxt.InvalidNonce:
+                # ChecksumError (Binance's pu/u gap, our OKX checksum and Bybit u checks)
+                # and InvalidNonce (ccxt's OKX seqId gap): the book is wrong, the socket
+                # is fine. InvalidNonce is a NetworkError: caught first, not a drop.
                 self.resyncs += 1
+                reason = self.integrity.take_reason(symbol) or "sequence gap"
                 if gaps == 0:
-                    self._set_state(symbol, FeedState.RESYNCING, sink, "sequence gap: resyncing")
+                    self._set_state(symbol, FeedState.RESYNCING, sink, f"{reason}: resyncing")
+                await self.integrity.before_rewatch(symbol)
                 # ccxt raises the same gap again, at once, until the loop has had a turn:
                 # without one this loop would spin forever, holding up everything else
                 await asyncio.sleep(0 if gaps == 0 else backoff_delay(gaps - 1, self._rng))
@@ -150,6 +208,7 @@ class CcxtFeed:
         while not stop.is_set():
             try:
                 trades = await self.exchange.watch_trades(symbol)
+                size = self._size(symbol)
                 attempt = 0
                 for trade in trades:
                     key = str(trade.get("id"))
@@ -161,7 +220,7 @@ class CcxtFeed:
                             symbol,
                             int(trade.get("timestamp") or self.clock.now_ms()),
                             float(trade["price"]),
-                            float(trade["amount"]),
+                            _base(trade["amount"], size),
                             Side.SELL if trade.get("side") == "sell" else Side.BUY,
                         )
                     )
