@@ -21,7 +21,7 @@ from scalp_tui.execution import ccxt_account
 from scalp_tui.execution.ccxt_broker import CcxtBroker
 from scalp_tui.execution.retry import Retrier
 
-SAME_QTY = 1e-9  # contracts: closer than this, the exchange and the engine agree
+SAME_QTY = 1e-9  # base units: closer than this, the exchange and the engine agree
 
 
 class PositionCheck:

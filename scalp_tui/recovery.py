@@ -28,6 +28,11 @@ def restore(session: Any, journal: Journal) -> list[str]:
             "that this start cannot manage: set the API credentials so they can be "
             "reconciled with the exchange"
         )
+    live = getattr(session, "live", None)
+    if live is not None:
+        # the journal's client ids: a restart finds its orders at the venue by them,
+        # and another journal on the same account never uses them
+        live.use_client_tag(journal.client_tag)
     session.subscribe(journal)
     journal.bind(engine)
     journal.on_failure = engine.pause_entries

@@ -301,7 +301,8 @@ class Engine(OrderFlow):
             return None
         market = self.markets[symbol]
         notional = self.params.stake_amount * self.params.leverage
-        qty = floor_to_step(notional / (price * market.contract_size), market.lot_size)
+        # base units: contracts exist only at the venue boundary (the broker converts)
+        qty = floor_to_step(notional / price, market.lot_size)
         if qty < market.min_qty or qty <= 0.0:
             if symbol in self._sizing_reported:
                 return None

@@ -49,7 +49,7 @@ class OrderFlow(Exits, Protection):
         order = self._every_order.get(order_id)
         if order is None or qty <= 0.0:
             return
-        moved = order.apply_fill(price, qty)
+        moved = order.apply_fill(price, qty, fee)
         self._emit(
             FillEvent(
                 ts_ms, order_id, order.symbol, order.side, price, qty, fee, liquidity, order.broker

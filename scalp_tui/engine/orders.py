@@ -8,9 +8,21 @@ cancel or the rejection we believed in.
 
 from __future__ import annotations
 
+import secrets
+import string
+
 from scalp_tui.engine.protocol import OrderStatus, OrderType, OrderView, Side
 
 EPS_QTY = 1e-12
+CLIENT_TAG_LENGTH = 8
+
+
+def new_client_tag() -> str:
+    """A random tag for the client order ids of one journal: with it, two journals
+    trading one account never send the same id (order ids alone repeat across them)."""
+    alphabet = string.ascii_lowercase + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(CLIENT_TAG_LENGTH))
+
 
 _S = OrderStatus
 _WORKING = {_S.ACCEPTED, _S.PARTIALLY_FILLED, _S.FILLED, _S.CANCELED, _S.EXPIRED}
@@ -36,6 +48,7 @@ class Order:
     __slots__ = (
         "avg_price",
         "broker",
+        "fee",
         "filled",
         "id",
         "position_id",
@@ -76,6 +89,7 @@ class Order:
         self.status = OrderStatus.SUBMITTING
         self.filled = 0.0
         self.avg_price = 0.0
+        self.fee = 0.0  # fees of its fills so far, quote currency
         self.reason = ""
 
     @classmethod
@@ -94,6 +108,7 @@ class Order:
             view.purpose,
         )
         order.status, order.filled, order.avg_price = view.status, view.filled, view.avg_price
+        order.fee = view.fee
         return order
 
     @property
@@ -115,8 +130,9 @@ class Order:
             self.reason = reason
         return True
 
-    def apply_fill(self, price: float, qty: float) -> bool:
+    def apply_fill(self, price: float, qty: float, fee: float = 0.0) -> bool:
         """Add a fill; True when it changed the status (partially filled, filled)."""
+        self.fee += fee
         total = self.filled + qty
         self.avg_price = (self.avg_price * self.filled + price * qty) / total
         self.filled = total
@@ -142,4 +158,5 @@ class Order:
             self.position_id,
             self.purpose,
             self.reason,
+            self.fee,
         )

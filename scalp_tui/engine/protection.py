@@ -113,4 +113,3 @@ class Protection(OrderDesk):
         return position.view(
             self.books.get(position.symbol), self.exit_rule, self.exchange_stop(position)
         )
-

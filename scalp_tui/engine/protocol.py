@@ -101,9 +101,9 @@ class MarketInfo:
 
     symbol: str
     tick_size: float
-    lot_size: float  # quantity step, base units
-    min_qty: float
-    contract_size: float = 1.0
+    lot_size: float  # quantity step, base units (the venue's amount step x contract size)
+    min_qty: float  # base units
+    contract_size: float = 1.0  # base units per contract: for the venue boundary only
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +267,7 @@ class OrderView:
     position_id: int | None
     purpose: str  # "entry" or an ExitReason value
     reason: str = ""  # rejection or cancel reason
+    fee: float = 0.0  # fees of its fills so far, quote currency
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OrderView:

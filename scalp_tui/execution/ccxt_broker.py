@@ -1,8 +1,13 @@
 """Live orders through ccxt: the engine's Broker on a real exchange.
 
 `submit` and `cancel` return at once; the work runs as asyncio tasks and answers
-through the listener. Every order carries our client id (`scalp<engine id>`), so an
-order whose request ended without an answer is looked up instead of sent twice.
+through the listener. Every order carries our client id (this journal's tag and the
+engine's order id, shaped by the venue's traits), so an order whose request ended
+without an answer is looked up instead of sent twice, and two consoles on one
+account never take each other's orders for their own.
+
+Quantities are base units on the engine's side and contracts on the venue's: the
+conversion happens here and nowhere else in the order path (venues/base.py).
 
 An order is never declared dead while it may still land: a look-up is not even
 made while its create request is unanswered, and "not found" ends it only after
@@ -22,27 +27,16 @@ from typing import Any
 
 from scalp_tui.engine.book import OrderBook
 from scalp_tui.engine.broker import RATE_LIMITED, ExecutionListener
-from scalp_tui.engine.orders import EPS_QTY, Order
+from scalp_tui.engine.orders import EPS_QTY, Order, new_client_tag
 from scalp_tui.engine.protocol import OrderStatus, OrderType, TradeTick
-from scalp_tui.execution.ccxt_answers import (
-    STATUS,
-    child_id,
-    duplicate_id,
-    endpoint_missing,
-    error_text,
-    is_trigger_record,
-)
+from scalp_tui.execution.ccxt_answers import STATUS, endpoint_missing, error_text
 from scalp_tui.execution.retry import Retrier, RetriesExhausted, backoff_s, throttled_errors
+from scalp_tui.execution.venues import VenueTraits, to_base, to_contracts, traits_for
 
 NOT_FOUND_LOOKUPS = 3  # consecutive "not found" answers …
 NOT_FOUND_GRACE_S = 10.0  # … spread over at least this long after the request ended
 RECHECK_S = 60.0  # an order given up as never placed is still looked up this long
 LOOKUP_ERRORS_SAID = 5  # consecutive failed look-ups before the trader is told
-CLIENT_PREFIX = "scalp"
-
-
-def client_id(order_id: int) -> str:
-    return f"{CLIENT_PREFIX}{order_id}"
 
 
 @dataclass(slots=True)
@@ -53,8 +47,9 @@ class _Tracked:
     cid: str
     creating: bool = True  # the create request has not been answered
     ended_at: float = 0.0  # monotonic time the create request ended
-    reported: float = 0.0  # cumulative filled already reported
+    reported: float = 0.0  # cumulative filled already reported (base units)
     avg: float = 0.0  # average price of that cumulative fill
+    fee_reported: float = 0.0  # cumulative fee already reported (quote)
     not_found: int = 0  # consecutive "not found" look-ups
     lookup_errors: int = 0  # consecutive look-ups that got no answer about the order
     final: bool = False  # its end was reported to the engine
@@ -77,8 +72,13 @@ class CcxtBroker:
         maker_fee: float,
         retrier: Retrier | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        traits: VenueTraits | None = None,
+        client_tag: str | None = None,
     ) -> None:
         self.exchange = exchange
+        self.traits = traits or traits_for(str(getattr(exchange, "id", "")))
+        # the journal's own tag replaces this one before any order (use_client_tag)
+        self.client_tag = new_client_tag() if client_tag is None else client_tag
         self.taker_fee = taker_fee
         self.maker_fee = maker_fee
         self.retrier = retrier or Retrier()
@@ -94,6 +94,13 @@ class CcxtBroker:
 
     def bind(self, listener: ExecutionListener, books: Mapping[str, OrderBook]) -> None:
         self._listener = listener
+
+    def use_client_tag(self, tag: str) -> None:
+        """Client ids from now on carry `tag` (the journal's): set before any order is
+        sent or resumed, so that a restart finds its orders by the same ids."""
+        if self._tracked:
+            raise RuntimeError("the client tag must be set before any order is tracked")
+        self.client_tag = tag
 
     # -- the Broker protocol -------------------------------------------------------
 
@@ -117,6 +124,7 @@ class CcxtBroker:
         for order in orders:
             tracked = self._track(order, creating=False)
             tracked.reported, tracked.avg = order.filled, order.avg_price
+            tracked.fee_reported = order.fee
             tracked.ended_at = self._now()
         return list(orders)
 
@@ -148,7 +156,8 @@ class CcxtBroker:
     # -- requests ------------------------------------------------------------------
 
     def _track(self, order: Order, creating: bool) -> _Tracked:
-        tracked = _Tracked(order, client_id(order.id), creating=creating)
+        cid = self.traits.client_id(self.client_tag, order.id)
+        tracked = _Tracked(order, cid, creating=creating)
         self._tracked[order.id] = tracked
         self._by_cid[tracked.cid] = tracked
         return tracked
@@ -161,25 +170,32 @@ class CcxtBroker:
     def _ids(self, tracked: _Tracked) -> dict[str, Any]:
         """Parameters naming an order by our client id (a stop lives among the
         venue's trigger orders)."""
-        params: dict[str, Any] = {"clientOrderId": tracked.cid}
-        if tracked.is_stop:
-            params["trigger"] = True
-        return params
+        return self.traits.lookup_params(tracked.cid, tracked.is_stop)
 
     async def _create(self, tracked: _Tracked) -> None:
         import ccxt
 
         order = tracked.order
-        params: dict[str, Any] = {"clientOrderId": tracked.cid}
-        if order.reduce_only:
-            params["reduceOnly"] = True
-        kind, price = ("limit", order.price) if order.type is OrderType.LIMIT else ("market", None)
+        traits = self.traits
         if tracked.is_stop:
-            params["stopLossPrice"] = order.price
+            params = traits.stop_params(tracked.cid, float(order.price or 0.0))
+        else:
+            params = traits.order_params(tracked.cid, order.reduce_only)
+        kind, price = ("limit", order.price) if order.type is OrderType.LIMIT else ("market", None)
+        try:
+            amount = to_contracts(self.exchange, order.symbol, order.qty)
+        except Exception as exc:  # ccxt: below the amount precision, unknown market
+            amount, why = 0.0, error_text(exc)
+        else:
+            why = f"{order.qty:g} is less than one amount step of {order.symbol}"
+        if amount <= 0.0:
+            self._ended_request(tracked)
+            self._end(tracked, OrderStatus.REJECTED, why)
+            return
 
         def create() -> Any:
             return self.exchange.create_order(
-                order.symbol, kind, order.side.value, order.qty, price, params
+                order.symbol, kind, order.side.value, amount, price, params
             )
 
         try:
@@ -198,7 +214,7 @@ class CcxtBroker:
                 await self._look_up(tracked)  # no answer: it may exist; look-ups decide
         except ccxt.BaseError as exc:
             self._ended_request(tracked)
-            if duplicate_id(exc):  # an earlier attempt got through after all
+            if traits.duplicate_id(exc):  # an earlier attempt got through after all
                 await self._look_up(tracked)
             else:
                 self._refused(tracked, exc)
@@ -286,7 +302,7 @@ class CcxtBroker:
         working = [t for t in self._tracked.values() if not t.final and t.order.symbol == symbol]
         plain = [t for t in working if not t.is_stop]
         one_by_one = working  # without a cancel-all (e.g. okx), and for trigger orders
-        if plain and self.exchange.has.get("cancelAllOrders"):
+        if plain and self.traits.cancel_all and self.exchange.has.get("cancelAllOrders"):
             try:
                 await self.retrier.call(
                     f"cancel-all on {symbol}", lambda: self.exchange.cancel_all_orders(symbol)
@@ -305,7 +321,7 @@ class CcxtBroker:
 
     def apply(self, response: Mapping[str, Any]) -> None:
         """An order update from the stream (or any answer naming our client id)."""
-        tracked = self._by_cid.get(str(response.get("clientOrderId") or ""))
+        tracked = self._by_cid.get(self.traits.client_id_of(response))
         if tracked is not None:
             self._apply_to(tracked, response)
 
@@ -313,12 +329,12 @@ class CcxtBroker:
         self, tracked: _Tracked, response: Mapping[str, Any], answered: bool = False
     ) -> None:
         """Fold an order's state (REST answer or stream update) into fills and status."""
-        if tracked.is_stop and is_trigger_record(response):
+        if tracked.is_stop and self.traits.is_trigger_record(response):
             self._apply_trigger(tracked, response)
             return
         listener = self._listener_or_fail()
         order = tracked.order
-        filled = float(response.get("filled") or 0.0)
+        filled = to_base(self.exchange, order.symbol, float(response.get("filled") or 0.0))
         new = filled - tracked.reported
         if new > EPS_QTY:
             average = float(response.get("average") or response.get("price") or 0.0)
@@ -326,12 +342,12 @@ class CcxtBroker:
             # the price of this increment, from the cumulative averages
             price = (average * filled - previous * known) / new if known else average
             liquidity = "maker" if order.type is OrderType.LIMIT else "taker"
-            fee_rate = self.taker_fee if liquidity == "taker" else self.maker_fee
+            fee = self._fee(tracked, response, new * price, liquidity)
             tracked.reported, tracked.avg = filled, average
             # when it traded; an order's own timestamp is when it was placed
             ts = response.get("lastTradeTimestamp") or response.get("lastUpdateTimestamp")
             ts_ms = int(ts) if ts else time.time_ns() // 1_000_000
-            listener.on_fill(order.id, price, new, new * price * fee_rate, liquidity, ts_ms)
+            listener.on_fill(order.id, price, new, fee, liquidity, ts_ms)
         status = STATUS.get(str(response.get("status")))
         if status is None:
             if not answered:
@@ -356,7 +372,7 @@ class CcxtBroker:
         """The record of a stop resting at the venue (not the order its trigger
         placed): its fills, if any, are read from that order, never from here."""
         status = STATUS.get(str(response.get("status")))
-        child = child_id(response)
+        child = self.traits.child_id(response)
         if tracked.final or status is None:
             return
         if child and status.done:
@@ -374,7 +390,9 @@ class CcxtBroker:
         try:
             child = await self.retrier.call(
                 f"look-up of the order stop {tracked.order.id} placed",
-                lambda: self.exchange.fetch_order(child_id, symbol),
+                lambda: self.exchange.fetch_order(
+                    child_id, symbol, self.traits.child_lookup_params()
+                ),
             )
         except (RetriesExhausted, ccxt.BaseError):
             return  # the next poll finds the stop ended again and asks again
@@ -388,6 +406,17 @@ class CcxtBroker:
             tracked.order.symbol,
         )
         await self._cancel(tracked)
+
+    def _fee(
+        self, tracked: _Tracked, response: Mapping[str, Any], notional: float, liquidity: str
+    ) -> float:
+        """The fee of a fill: what the venue says it charged when it says so (the
+        order's cumulative fee), else the configured rate on the fill's value."""
+        paid = self.traits.fee_paid(response)
+        if paid is None:
+            return notional * (self.taker_fee if liquidity == "taker" else self.maker_fee)
+        fee, tracked.fee_reported = paid - tracked.fee_reported, paid
+        return fee
 
     def _end(self, tracked: _Tracked, status: OrderStatus, reason: str) -> None:
         tracked.final = True

@@ -20,6 +20,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
+from scalp_tui.engine.orders import new_client_tag
 from scalp_tui.engine.protocol import (
     EntrySubmitted,
     Event,
@@ -35,7 +36,7 @@ from scalp_tui.engine.protocol import (
     StopPlaced,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BATCH = 500
 GATHER_S = 0.02
 SWITCH_INTERVAL_S = 0.001
@@ -137,6 +138,13 @@ MIGRATIONS: dict[int, str] = {
     };
         DELETE FROM intents WHERE seq = NEW.seq;
     END;
+    """,
+    # The tag our client order ids carry on the venue: random per journal, so two
+    # journals on one account never share an id. Journals from before it keep the
+    # untagged ids their working orders were sent with.
+    3: """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO meta SELECT 'client_tag', '' WHERE EXISTS (SELECT 1 FROM orders);
     """,
 }
 
@@ -318,6 +326,17 @@ class Journal:
         self._thread.start()
 
     # -- reading -------------------------------------------------------------------
+
+    @property
+    def client_tag(self) -> str:
+        """This journal's tag for client order ids, created on first use."""
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = 'client_tag'").fetchone()
+            if row is not None:
+                return str(row[0])
+            tag = new_client_tag()
+            self._conn.execute("INSERT INTO meta VALUES ('client_tag', ?)", (tag,))
+            return tag
 
     def kill_switch_latched(self) -> bool:
         """Whether the last kill-switch event journaled (any earlier run) engaged it."""

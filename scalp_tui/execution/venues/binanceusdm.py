@@ -1,0 +1,42 @@
+"""Binance USD-M futures (ccxt `binanceusdm`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from scalp_tui.execution.venues.base import VenueTraits
+
+# Binance's conditional orders live in its algo service: these keys mark an answer
+# about the stop itself rather than the order its trigger placed
+_ALGO_KEYS = ("algoId", "aid", "actualOrderId", "algoStatus")
+_CLIENT_ID = re.compile(r"[.A-Z:/a-z0-9_-]{1,36}")
+
+
+class BinanceUsdm(VenueTraits):
+    id = "binanceusdm"
+    client_id_max = 36
+    # -4046 "No need to change margin type" (isolated already)
+    already_set_codes: ClassVar[tuple[str, ...]] = ("-4046",)
+    # -4116 DUPLICATED_CLIENT_ORDER_ID (ccxt: InvalidOrder); -4015 is what Binance
+    # answered for a reused client id on some endpoints (algo service)
+    duplicate_codes: ClassVar[tuple[str, ...]] = ("-4116", "-4015")
+    # order answers carry no cumulative fee (the stream's is per trade): estimated
+    fees_in_orders = False
+
+    def client_id(self, tag: str, order_id: int) -> str:
+        text = super().client_id(tag, order_id)
+        if not _CLIENT_ID.fullmatch(text):
+            raise ValueError(f"client id {text!r} does not fit binanceusdm's rules")
+        return text
+
+    def is_trigger_record(self, response: Mapping[str, Any]) -> bool:
+        info = response.get("info")
+        return isinstance(info, dict) and any(key in info for key in _ALGO_KEYS)
+
+    def child_id(self, response: Mapping[str, Any]) -> str:
+        info = response.get("info") or {}
+        if not isinstance(info, dict):
+            return ""
+        return str(info.get("actualOrderId") or info.get("ai") or "")
