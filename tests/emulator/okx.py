@@ -237,6 +237,10 @@ class OkxEmulator(CoreFaults, OkxTrading, OkxMarket):
                 )
         return await handler(request)
 
+    def gap_next(self, symbol: str) -> None:
+        """The next `books` update of `symbol` skips seqIds (ccxt raises InvalidNonce)."""
+        super().gap_next(inst_id(symbol))
+
     async def drop_connections(self) -> None:
         """Close every WebSocket (public and private); REST keeps answering."""
         for ws in list(self._sockets):
