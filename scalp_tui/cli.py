@@ -313,10 +313,29 @@ def reset_kill_switch(journal: JournalOpt = None) -> None:
 def config_check(
     file: Annotated[Path | None, typer.Argument(help="Configuration file to check.")] = None,
     secrets: SecretsOpt = None,
+    exchange: Annotated[
+        str | None,
+        typer.Option(
+            "--exchange",
+            help="Also ask this exchange (ccxt id) for its markets and print its traits "
+            "as loaded: contract size and minimum of each symbol, fee source, stop support.",
+        ),
+    ] = None,
 ) -> None:
     """Validate a configuration and print the effective values (secrets masked)."""
-    loaded = load_or_exit(file, secrets)  # names both ways to real orders
+    import asyncio
+
+    from scalp_tui.venue_report import VenueReportError, describe_venue
+
+    overrides = {"exchange": {"id": exchange}} if exchange else {}
+    loaded = load_or_exit(file, secrets, **overrides)  # names both ways to real orders
     typer.echo(describe_config(loaded))
+    if exchange:
+        try:
+            lines = asyncio.run(describe_venue(loaded.settings))
+        except VenueReportError as exc:
+            raise fail([str(exc)]) from None
+        typer.echo("\n".join(lines))
 
 
 def main() -> None:

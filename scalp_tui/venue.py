@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from scalp_tui.execution.venues import traits_for
+
 SUPPORTED = ("binanceusdm", "okx", "bybit", "gate", "kucoinfutures", "bitget", "htx")
 NOT_SUPPORTED = {
     "bitmart": "bitmart is not in ccxt.pro: no live order book or order streams for it",
@@ -58,6 +60,14 @@ def _override_rest(node: Any, origin: str) -> Any:
     return node
 
 
+def _override_ws(node: Any, origin: str) -> Any:
+    if isinstance(node, dict):
+        return {k: _override_ws(v, origin) for k, v in node.items()}
+    if isinstance(node, str) and node.startswith("ws"):
+        return _with_origin(node, origin)
+    return node
+
+
 def make_exchange(
     exchange_id: str,
     *,
@@ -83,6 +93,7 @@ def make_exchange(
         if password:
             config["password"] = password
     exchange = getattr(ccxt.pro, exchange_id)(config)
+    traits_for(exchange_id).configure(exchange)
     if sandbox and not custom:
         exchange.set_sandbox_mode(True)  # after overriding URLs it would replace them
     if rest_url:
@@ -92,9 +103,9 @@ def make_exchange(
         if exchange_id == "binanceusdm" and isinstance(ws, dict):
             ws["linear"] = ws_url  # ccxt derives /public/ws/<n> etc. from this
         elif isinstance(ws, dict):
-            for key, value in ws.items():
-                if isinstance(value, str):
-                    ws[key] = _with_origin(value, ws_url)
+            # nested by access and market type on some venues (bybit: public.linear,
+            # private.contract): every address keeps its path on the new host
+            exchange.urls["api"]["ws"] = _override_ws(ws, ws_url)
         elif isinstance(ws, str):
             exchange.urls["api"]["ws"] = ws_url
     if custom:

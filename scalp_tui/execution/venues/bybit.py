@@ -16,6 +16,7 @@ from scalp_tui.execution.venues.base import VenueTraits
 
 class Bybit(VenueTraits):
     id = "bybit"
+    market_types: ClassVar[tuple[str, ...] | None] = ("linear",)
     client_id_max = 36
     already_set_codes: ClassVar[tuple[str, ...]] = ("110043", "110026")
     duplicate_codes: ClassVar[tuple[str, ...]] = ("110072",)  # OrderLinkedID is duplicate

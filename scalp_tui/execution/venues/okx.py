@@ -18,6 +18,7 @@ from scalp_tui.execution.venues.base import VenueTraits
 
 class Okx(VenueTraits):
     id = "okx"
+    market_types: ClassVar[tuple[str, ...] | None] = ("swap",)
     client_id_max = 32  # letters and digits only
     margin_mode_takes_leverage = True
     one_way_check = True
