@@ -21,7 +21,7 @@ unsubscribes first because Bybit refuses a second subscribe to a live topic.
 from __future__ import annotations
 
 import asyncio
-import heapq
+import bisect
 import zlib
 from typing import Any
 
@@ -61,34 +61,47 @@ class BookIntegrity:
         """Nothing by default: ccxt resubscribes by itself on the next watch."""
 
 
-class _OkxShadow:
-    """One side per dict: float price -> (price string, size string) as sent."""
+class _ShadowSide:
+    """Levels as sent (sort key -> (price string, size string)) and their keys in
+    order, best first: kept sorted on each change (bisect) instead of sorting 400
+    levels on every update, which cost ~60 us an update, on the tick-to-order path."""
 
+    __slots__ = ("keys", "levels", "sign")
+
+    def __init__(self, best_is_highest: bool) -> None:
+        self.sign = -1.0 if best_is_highest else 1.0
+        self.levels: dict[float, tuple[str, str]] = {}
+        self.keys: list[float] = []
+
+    def apply(self, levels: list[Any]) -> None:
+        for level in levels:
+            price, size = str(level[0]), str(level[1])
+            key = self.sign * float(price)
+            if float(size) == 0.0:
+                if self.levels.pop(key, None) is not None:
+                    del self.keys[bisect.bisect_left(self.keys, key)]
+            else:
+                if key not in self.levels:
+                    bisect.insort(self.keys, key)
+                self.levels[key] = (price, size)
+
+    def top(self, n: int) -> list[tuple[str, str]]:
+        return [self.levels[k] for k in self.keys[:n]]
+
+
+class _OkxShadow:
     __slots__ = ("asks", "bids")
 
     def __init__(self) -> None:
-        self.bids: dict[float, tuple[str, str]] = {}
-        self.asks: dict[float, tuple[str, str]] = {}
-
-    @staticmethod
-    def _apply(side: dict[float, tuple[str, str]], levels: list[Any]) -> None:
-        for level in levels:
-            price, size = str(level[0]), str(level[1])
-            key = float(price)
-            if float(size) == 0.0:
-                side.pop(key, None)
-            else:
-                side[key] = (price, size)
+        self.bids = _ShadowSide(best_is_highest=True)
+        self.asks = _ShadowSide(best_is_highest=False)
 
     def apply(self, update: dict[str, Any]) -> None:
-        self._apply(self.bids, update.get("bids") or [])
-        self._apply(self.asks, update.get("asks") or [])
+        self.bids.apply(update.get("bids") or [])
+        self.asks.apply(update.get("asks") or [])
 
     def checksum(self) -> int:
-        n = OKX_CHECKSUM_LEVELS
-        bids = [self.bids[p] for p in heapq.nlargest(n, self.bids)]
-        asks = [self.asks[p] for p in heapq.nsmallest(n, self.asks)]
-        return okx_checksum(bids, asks)
+        return okx_checksum(self.bids.top(OKX_CHECKSUM_LEVELS), self.asks.top(OKX_CHECKSUM_LEVELS))
 
 
 class OkxChecksum(BookIntegrity):

@@ -8,6 +8,7 @@ feed's state, and what the client sends back to the venue (unsubscribe, subscrib
 
 import asyncio
 import json
+import random
 import zlib
 
 import ccxt
@@ -138,6 +139,26 @@ def test_okx_checksum_is_a_signed_32_bit_int_of_the_strings_as_sent() -> None:
     assert any(v < 0 for v in values) and all(-(2**31) <= v < 2**31 for v in values)
     # "1.10" and "1.1" are the same float, not the same checksum
     assert okx_checksum([("1", "1.10")], []) != okx_checksum([("1", "1.1")], [])
+
+
+def test_the_shadow_book_keeps_the_top_25_as_a_full_sort_would() -> None:
+    """The shadow keeps its levels sorted incrementally; a full sort is the reference."""
+    rng = random.Random(7)
+    shadow = book_integrity._OkxShadow()
+    bids: dict[str, str] = {}
+    asks: dict[str, str] = {}
+    for _ in range(2_000):
+        side, book = rng.choice([("bids", bids), ("asks", asks)])
+        price = f"{60_000 + rng.randrange(-80, 80) / 10:.1f}"
+        size = rng.choice(["0", "0", "1", "2.5", "0.010"])
+        if size == "0":
+            book.pop(price, None)
+        else:
+            book[price] = size
+        shadow.apply({side: [[price, size, "0", "1"]]})
+        top_bids = sorted(bids.items(), key=lambda kv: -float(kv[0]))[:25]
+        top_asks = sorted(asks.items(), key=lambda kv: float(kv[0]))[:25]
+        assert shadow.checksum() == okx_checksum(top_bids, top_asks)
 
 
 # -- OKX through the real client -------------------------------------------------
