@@ -245,7 +245,9 @@ class CcxtBroker:
         order = tracked.order
 
         def fetch() -> Any:
-            return self.exchange.fetch_order(None, order.symbol, self._ids(tracked))
+            return self.traits.fetch_order(
+                self.exchange, order.symbol, tracked.cid, tracked.is_stop
+            )
 
         try:
             response = await self.retrier.call(f"look-up of order {order.id}", fetch, attempts=3)

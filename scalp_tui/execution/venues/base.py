@@ -93,6 +93,11 @@ class VenueTraits:
             params.update(self.stop_lookup_params)
         return params
 
+    async def fetch_order(self, exchange: Any, symbol: str, cid: str, is_stop: bool) -> Any:
+        """Look an order up by our client id. Raises ccxt.OrderNotFound when the venue
+        does not know it."""
+        return await exchange.fetch_order(None, symbol, self.lookup_params(cid, is_stop))
+
     def child_lookup_params(self) -> dict[str, Any]:
         """fetch_order of the order a triggered stop placed, by its venue id."""
         return {}

@@ -2,7 +2,9 @@
 
 Facts (ccxt 4.5.90): our client id travels as `orderLinkId` (36 characters at most);
 one-way orders carry no `positionIdx`; a stop is a conditional order looked up with
-`trigger`; `fetch_order` wants `acknowledged` and finds an order by `orderLinkId`;
+`trigger`; `fetch_order` sends the order id even when it is None (as "None"), so an
+order known only by our id is looked up among the open and recent orders
+(order/realtime) by `orderLinkId`;
 "leverage not modified" (110043) arrives as BadRequest and means it is already set;
 order answers carry the cumulative fee (`cumExecFee`).
 """
@@ -23,9 +25,21 @@ class Bybit(VenueTraits):
     fees_in_orders = True
 
     def lookup_params(self, cid: str, is_stop: bool) -> dict[str, Any]:
-        params = {**super().lookup_params(cid, is_stop), "orderLinkId": cid}
-        params["acknowledged"] = True
+        # ccxt's cancel_order passes our id on only under Bybit's own name
+        params: dict[str, Any] = {"orderLinkId": cid}
+        if is_stop:
+            params.update(self.stop_lookup_params)
         return params
+
+    async def fetch_order(self, exchange: Any, symbol: str, cid: str, is_stop: bool) -> Any:
+        import ccxt
+
+        params = self.lookup_params(cid, is_stop)
+        rows = await exchange.fetch_open_orders(symbol, None, None, params)
+        mine = [row for row in rows if row.get("clientOrderId") == cid]
+        if not mine:
+            raise ccxt.OrderNotFound(f"bybit: no order with orderLinkId {cid}")
+        return mine[0]
 
     def child_lookup_params(self) -> dict[str, Any]:
         return {"acknowledged": True}
