@@ -24,6 +24,7 @@ from scalp_tui.execution import ccxt_account
 from scalp_tui.execution.ccxt_broker import CcxtBroker
 from scalp_tui.execution.paper import PaperBroker
 from scalp_tui.execution.retry import Retrier
+from scalp_tui.execution.venues import contract_size, traits_for
 from scalp_tui.market.ccxt_feed import CcxtFeed
 from scalp_tui.pairlist import resolve
 from scalp_tui.position_check import PositionCheck
@@ -55,8 +56,12 @@ async def fetch_history(
         lambda: exchange.fetch_ohlcv(symbol, timeframe, limit=HISTORY_CANDLES + 1),
     )
     tf = TIMEFRAME_MS[timeframe]
+    # volumes in base units, as the engine counts them
+    unit = 1.0
+    if traits_for(exchange.id).ohlcv_volume_in_contracts:
+        unit = contract_size(exchange.market(symbol))
     return [
-        Candle(int(t), float(o), float(h), float(lo), float(c), float(v))
+        Candle(int(t), float(o), float(h), float(lo), float(c), float(v or 0.0) * unit)
         for t, o, h, lo, c, v in rows
         if t + tf <= now_ms
     ]
@@ -186,7 +191,13 @@ class LiveSession(EngineSession):
         live = None
         if settings.has_credentials:
             # its own retrier: an order waits out throttling less long than a start
-            live = CcxtBroker(exchange, settings.taker_fee, settings.maker_fee, Retrier())
+            live = CcxtBroker(
+                exchange,
+                settings.taker_fee,
+                settings.maker_fee,
+                Retrier(),
+                leverage=settings.leverage,
+            )
             # isolated margin and the configured leverage before any live order can go
             # out, including a later switch to live from the console
             problems = await ccxt_account.prepare(exchange, retrier, symbols, settings.leverage)

@@ -29,6 +29,8 @@ class VenueTraits:
     # which of the venue's market types ccxt loads: only the perpetuals this console
     # trades (None: ccxt's default list), a faster start with fewer requests
     market_types: ClassVar[tuple[str, ...] | None] = None
+    # ccxt's candle volume is in contracts here, not base units (gate, kucoinfutures)
+    ohlcv_volume_in_contracts: ClassVar[bool] = False
     # -- client order ids --------------------------------------------------------
     client_id_max: ClassVar[int] = 32  # characters the venue accepts
     # -- account set-up ------------------------------------------------------------
@@ -94,8 +96,10 @@ class VenueTraits:
         return params
 
     async def fetch_order(self, exchange: Any, symbol: str, cid: str, is_stop: bool) -> Any:
-        """Look an order up by our client id. Raises ccxt.OrderNotFound when the venue
-        does not know it."""
+        """Look an order up by our client id (the broker calls this for every
+        look-up; a venue that cannot find an order through ccxt's fetch_order with
+        `lookup_params` overrides it, e.g. bybit, bitget's stops). Raises
+        ccxt.OrderNotFound when the venue does not know it."""
         return await exchange.fetch_order(None, symbol, self.lookup_params(cid, is_stop))
 
     def child_lookup_params(self) -> dict[str, Any]:
