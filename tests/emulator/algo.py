@@ -117,7 +117,7 @@ class AlgoOrders:
             await asyncio.sleep(landing)  # lookups meanwhile answer -2013
         client_id = p.get("clientAlgoId") or f"emualgo{self._next_algo_id}"
         if client_id in self.algo_client_ids:
-            return error(-4015, "Client order id is not valid.")
+            return error(-4116, "ClientOrderId is duplicated.")
         now = int(time.time() * 1000)
         self._next_algo_id += 1
         algo = {

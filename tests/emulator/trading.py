@@ -110,7 +110,7 @@ class Trading:
             await asyncio.sleep(landing)
         client_id = p.get("newClientOrderId") or f"emu{self._next_order_id}"
         if client_id in self.client_ids:
-            return self._rejected(-4015, "Client order id is not valid.")
+            return self._rejected(-4116, "ClientOrderId is duplicated.")
         side, kind = p.get("side", ""), p.get("type", "")
         qty = float(p.get("quantity", "0"))
         reduce_only = p.get("reduceOnly", "false").lower() == "true"

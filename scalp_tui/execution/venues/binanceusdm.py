@@ -19,9 +19,9 @@ class BinanceUsdm(VenueTraits):
     client_id_max = 36
     # -4046 "No need to change margin type" (isolated already)
     already_set_codes: ClassVar[tuple[str, ...]] = ("-4046",)
-    # -4116 DUPLICATED_CLIENT_ORDER_ID (ccxt: InvalidOrder); -4015 is what Binance
-    # answered for a reused client id on some endpoints (algo service)
-    duplicate_codes: ClassVar[tuple[str, ...]] = ("-4116", "-4015")
+    # -4116 DUPLICATED_CLIENT_ORDER_ID (ccxt: InvalidOrder); -4015 "Client order id
+    # is not valid" is a refusal, not a duplicate
+    duplicate_codes: ClassVar[tuple[str, ...]] = ("-4116",)
     # order answers carry no cumulative fee (the stream's is per trade): estimated
     fees_in_orders = False
 
