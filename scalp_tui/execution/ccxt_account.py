@@ -39,24 +39,26 @@ async def prepare(
                     "switch it to one-way (net) mode"
                 )
     for symbol in symbols:
-        try:
-            await retrier.call(
-                f"isolated margin on {symbol}",
-                lambda s=symbol: exchange.set_margin_mode(
-                    "isolated", s, traits.margin_params(leverage)
-                ),
-            )
-        except Exception as exc:  # ccxt's errors, or retries exhausted
-            if not traits.already_set(exc):
-                problems.append(f"{symbol}: cannot set isolated margin: {exc}")
-        try:
-            await retrier.call(
-                f"leverage on {symbol}",
-                lambda s=symbol: exchange.set_leverage(leverage, s, traits.leverage_params()),
-            )
-        except Exception as exc:
-            if not traits.already_set(exc):
-                problems.append(f"{symbol}: cannot set leverage {leverage}: {exc}")
+        if traits.sets_margin_mode:
+            try:
+                await retrier.call(
+                    f"isolated margin on {symbol}",
+                    lambda s=symbol: exchange.set_margin_mode(
+                        "isolated", s, traits.margin_params(leverage)
+                    ),
+                )
+            except Exception as exc:  # ccxt's errors, or retries exhausted
+                if not traits.already_set(exc):
+                    problems.append(f"{symbol}: cannot set isolated margin: {exc}")
+        if traits.sets_leverage:
+            try:
+                await retrier.call(
+                    f"leverage on {symbol}",
+                    lambda s=symbol: exchange.set_leverage(leverage, s, traits.leverage_params()),
+                )
+            except Exception as exc:
+                if not traits.already_set(exc):
+                    problems.append(f"{symbol}: cannot set leverage {leverage}: {exc}")
     return problems
 
 

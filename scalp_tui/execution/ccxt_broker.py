@@ -74,9 +74,11 @@ class CcxtBroker:
         monotonic: Callable[[], float] = time.monotonic,
         traits: VenueTraits | None = None,
         client_tag: str | None = None,
+        leverage: int = 0,
     ) -> None:
         self.exchange = exchange
-        self.traits = traits or traits_for(str(getattr(exchange, "id", "")))
+        # the leverage travels with each order on some venues (kucoinfutures)
+        self.traits = traits or traits_for(str(getattr(exchange, "id", "")), leverage)
         # the journal's own tag replaces this one before any order (use_client_tag)
         self.client_tag = new_client_tag() if client_tag is None else client_tag
         self.taker_fee = taker_fee

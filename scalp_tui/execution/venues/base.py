@@ -36,6 +36,11 @@ class VenueTraits:
     # -- account set-up ------------------------------------------------------------
     # set_margin_mode needs the leverage with it (okx sets both in one call)
     margin_mode_takes_leverage: ClassVar[bool] = False
+    # whether margin mode and leverage are set by their own calls at start: some
+    # venues choose the margin mode per order (htx) or by the leverage (gate), or
+    # take an isolated position's leverage from each order (kucoinfutures)
+    sets_margin_mode: ClassVar[bool] = True
+    sets_leverage: ClassVar[bool] = True
     # the venue's own answers to "isolated margin is already set" / "leverage is
     # already that" that ccxt reports as a plain error class
     already_set_codes: ClassVar[tuple[str, ...]] = ()
@@ -52,6 +57,10 @@ class VenueTraits:
     fees_in_orders: ClassVar[bool] = False
     # the venue's codes for "an order with this client id exists already"
     duplicate_codes: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, leverage: int = 0) -> None:
+        # the configured leverage, for venues whose orders carry it (0: unknown)
+        self.leverage = leverage
 
     def configure(self, exchange: Any) -> None:
         """Options set on a new ccxt client of this venue."""
