@@ -13,7 +13,7 @@ Facts (ccxt 4.5.90, bitget.py):
 - Reduce-only in one-way mode is `reduceOnly` "YES".
 - A stop: `stopLossPrice` would be a position-level TP/SL (`pos_loss`, one per
   position, no size), which cannot be replaced by a second stop before the first is
-  cancelled; so the stop is a plan order (`triggerPrice` -> `normal_plan`,
+  cancelled; so the stop is a plan order (`stopPrice` -> `normal_plan`,
   `place-plan-order`) that is reduce-only and sized, triggered on the last price
   (`triggerType` fill_price; ccxt's default is the mark price).
 - ccxt's fetch_order has no plan-order branch (it asks order/detail, which does not
@@ -41,7 +41,9 @@ class Bitget(VenueTraits):
     market_types: ClassVar[tuple[str, ...] | None] = ("swap",)
     client_id_max = 32
     order_params_extra: ClassVar[Mapping[str, Any]] = {"marginMode": "isolated"}
-    stop_price_param = "triggerPrice"
+    # ccxt's alias for triggerPrice: it omits `stopPrice` from what it passes on, but
+    # not `triggerPrice`, which would replace its own rounded string with our float
+    stop_price_param = "stopPrice"
     stop_lookup_params: ClassVar[Mapping[str, Any]] = PLAN
     fees_in_orders = True
     # 40786 "Duplicate clientOid" is from Bitget's error table, not ccxt's: not
