@@ -1,8 +1,12 @@
-"""Run the Binance USD-M emulator by hand, with a moving market, until Ctrl-C.
+"""Run an exchange emulator by hand, with a moving market, until Ctrl-C.
 
-    .venv/bin/python tests/emulator/serve.py [--port 8765]
+    .venv/bin/python tests/emulator/serve.py [--venue binanceusdm|okx|bybit] [--port 0]
+        [--recording /work/shared/data/binance-usdm-btcusdt-20240808.jsonl.gz]
 
-It prints the environment that points scalp-tui at it (see docs/live-trading.md).
+The first line printed is `listening on http://127.0.0.1:PORT`; the second the
+environment that points scalp-tui at it (see docs/live-trading.md). With --recording the
+BTC market replays that Binance recording (in real time, looping; quantities turned
+into the venue's contracts); the other symbols keep a random touch.
 """
 
 from __future__ import annotations
@@ -10,46 +14,96 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib
 import random
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from emulator.binance_usdm import BinanceUsdmEmulator
+# venue -> (module, class); bybit's may not exist yet
+VENUES = {
+    "binanceusdm": ("emulator.binance_usdm", "BinanceUsdmEmulator"),
+    "okx": ("emulator.okx", "OkxEmulator"),
+    "bybit": ("emulator.bybit", "BybitEmulator"),
+}
+# unified symbol -> (Binance-style id, mid, tick); OKX and Bybit accept the Binance id
+MIDS = {
+    "BTC/USDT:USDT": ("BTCUSDT", 60_000.0, 0.1),
+    "ETH/USDT:USDT": ("ETHUSDT", 2_600.0, 0.01),
+    "SOL/USDT:USDT": ("SOLUSDT", 150.0, 0.01),
+}
 
-MIDS = {"BTCUSDT": (60_000.0, 0.1), "ETHUSDT": (2_600.0, 0.01), "SOLUSDT": (150.0, 0.01)}
+
+def build(venue: str) -> Any:
+    module_name, class_name = VENUES[venue]
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as missing:
+        if missing.name != module_name:
+            raise
+        message = f"venue {venue!r} is not available: {module_name} does not exist yet"
+        raise SystemExit(message) from None
+    return getattr(module, class_name)()
 
 
-async def main(port: int) -> None:
-    emulator = BinanceUsdmEmulator()
-    for symbol, (mid, tick) in MIDS.items():
+def contracts(emulator: Any, symbol: str, base_qty: float) -> float:
+    """Binance quotes base units; OKX and Bybit books are in contracts."""
+    size = emulator.contract_size(symbol) if hasattr(emulator, "contract_size") else 1.0
+    return round(base_qty / size, 8)
+
+
+async def replay_forever(emulator: Any, recording: Path, symbol: str) -> None:
+    while True:
+        emulator.seed_recording(recording, symbol)
+        await emulator.play_recording(recording, symbol, speed=1.0)
+
+
+async def main(venue: str, port: int, recording: Path | None) -> None:
+    emulator = build(venue)
+    moving = dict(MIDS)
+    if recording is not None:
+        moving.pop("BTC/USDT:USDT")
+    for venue_id, mid, tick in MIDS.values():
         emulator.seed_book(
-            symbol,
-            [(round(mid - tick * i, 2), 0.5 + i) for i in range(20)],
-            [(round(mid + tick * (i + 1), 2), 1.0 + i) for i in range(20)],
+            venue_id,
+            [(round(mid - tick * i, 2), contracts(emulator, venue_id, 0.5 + i)) for i in range(20)],
+            [
+                (round(mid + tick * (i + 1), 2), contracts(emulator, venue_id, 1.0 + i))
+                for i in range(20)
+            ],
         )
     await emulator.start(port)
+    print(f"listening on {emulator.rest_url}", flush=True)
+    password = " SCALP_TUI_API_PASSWORD=emulator" if venue == "okx" else ""
     print(
-        "export SCALP_TUI_EXCHANGE__ID=binanceusdm "
+        f"export SCALP_TUI_EXCHANGE__ID={venue} "
         f"SCALP_TUI_EXCHANGE__REST_URL={emulator.rest_url} "
         f"SCALP_TUI_EXCHANGE__WS_URL={emulator.ws_url} "
-        "SCALP_TUI_API_KEY=emulator SCALP_TUI_API_SECRET=emulator",
+        f"SCALP_TUI_API_KEY=emulator SCALP_TUI_API_SECRET=emulator{password}",
         flush=True,
     )
+    replay = None
+    if recording is not None:
+        replay = asyncio.create_task(replay_forever(emulator, recording, "BTCUSDT"))
     rng = random.Random(1)
-    while True:  # the touch keeps changing; the ask side is heavy every other tick
-        for symbol, (mid, tick) in MIDS.items():
+    while replay is None or not replay.done():  # the touch keeps changing
+        for venue_id, mid, tick in moving.values():
             await emulator.set_levels(
-                symbol,
-                [(mid, rng.uniform(0.1, 2.0))],
-                [(round(mid + tick, 2), rng.choice([2.0, 45.0]))],
+                venue_id,
+                [(mid, contracts(emulator, venue_id, rng.uniform(0.1, 2.0)))],
+                [(round(mid + tick, 2), contracts(emulator, venue_id, rng.choice([2.0, 45.0])))],
             )
         await asyncio.sleep(0.1)
+    replay.result()  # a failed replay says why
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--venue", choices=sorted(VENUES), default="binanceusdm")
+    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    parser.add_argument("--recording", type=Path, help="a Binance recording to replay as BTC")
+    args = parser.parse_args()
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main(parser.parse_args().port))
+        asyncio.run(main(args.venue, args.port, args.recording))

@@ -12,6 +12,7 @@ import json
 import zlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -382,3 +383,34 @@ async def test_state_endpoint_reports_positions_in_contracts_and_base(okx) -> No
     assert (position["contracts"], position["base"]) == (-5, pytest.approx(-0.05))
     assert state["wallet"] == pytest.approx(10_000.0 - 60_000.0 * 0.05 * 0.0004)
     assert [f["contracts"] for f in state["fills"]] == [5]
+
+
+RECORDING = Path("/work/shared/data/binance-usdm-btcusdt-20240808.jsonl.gz")
+
+
+@pytest.mark.skipif(not RECORDING.exists(), reason=f"{RECORDING} is absent")
+async def test_a_binance_recording_replays_as_the_okx_market_in_contracts(okx) -> None:
+    okx.seed_recording(RECORDING, BTC)
+    base_bids, _ = _recorded_snapshot()
+    assert okx.book(BTC, 1)[0][0] == (base_bids[0][0], pytest.approx(base_bids[0][1] / 0.01))
+    async with client(okx) as exchange:
+        await exchange.watch_order_book(BTC)
+        played = await okx.play_recording(RECORDING, BTC, limit=300)
+        watching = asyncio.create_task(exchange.watch_order_book(BTC))
+        await asyncio.sleep(0.05)
+        await okx.set_levels(BTC, [], [])  # one more frame: the watch returns on it
+        book = await watching
+        assert played == 300
+        ours_bids, ours_asks = okx.book(BTC, 5)
+        assert book["bids"][:5] == [list(level) for level in ours_bids]
+        assert book["asks"][:5] == [list(level) for level in ours_asks]
+
+
+def _recorded_snapshot() -> tuple[list, list]:
+    from scalp_tui.engine.protocol import BookUpdate
+    from scalp_tui.market.recording import read_recording
+
+    for event in read_recording(RECORDING):
+        if isinstance(event, BookUpdate) and event.snapshot:
+            return list(event.bids), list(event.asks)
+    raise AssertionError("no snapshot in the recording")
