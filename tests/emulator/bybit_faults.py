@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from emulator.bybit_wire import ip_rate_limited, rate_limited
+from emulator.bybit_wire import exchange_symbol, ip_rate_limited, rate_limited
 from emulator.core_faults import CoreFaults
 
 ROUTE_KINDS = {
@@ -75,6 +75,11 @@ class BybitFaults(CoreFaults):
         self.algo_supported = True
         self.on_order_request: Callable[[], None] | None = None  # timing hook (benchmarks)
         self.order_requests = 0  # order creations received, throttled ones included
+
+    def gap_next(self, symbol: str) -> None:
+        """The next orderbook frame of `symbol` (`BTC/USDT:USDT` or `BTCUSDT`) skips one
+        `u`, as if the frame before it was lost."""
+        super().gap_next(exchange_symbol(symbol))
 
     def report(self) -> dict[str, Any]:
         """The counters, with what the core counted (fills, stops) brought in."""
