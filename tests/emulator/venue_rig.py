@@ -250,13 +250,16 @@ class LiveVenue:
         return sum(p.realised_gross for p in live) - fees, fees
 
 
-def assert_money_agrees(venue: Venue, pnl: float, fees: float, exclude: float = 0.0) -> None:
+def assert_money_agrees(
+    venue: Venue, pnl: float, fees: float, by_hand: tuple[float, float] = (0.0, 0.0)
+) -> None:
     """The engine's PnL and fees are the venue's wallet change and summed fill fees
-    (`exclude`: the wallet effect of trades made by hand at the venue)."""
+    (`by_hand`: the wallet change and fees of trades made by hand at the venue, which
+    are not the console's)."""
     if not venue.has_wallet:
         return  # the Binance emulator keeps no wallet and charges no fees
-    wallet = venue.wallet_change() - exclude
-    charged = venue.fees()
+    wallet = venue.wallet_change() - by_hand[0]
+    charged = venue.fees() - by_hand[1]
     print(  # shown with -s: the figures of the report
         f"{venue.id}: venue wallet change {wallet:+.9f} engine pnl {pnl:+.9f}; "
         f"venue fees {charged:.9f} engine fees {fees:.9f}"
@@ -299,7 +302,9 @@ def journal_pnl_and_fees(journal: Path) -> tuple[float, float]:
     trades = _read(journal, "SELECT position_id, broker, pnl, fees FROM trades")
     for position_id, broker, trade_pnl, trade_fees in trades:
         if broker == "live" and position_id not in open_ids:
-            pnl += trade_pnl or 0.0
+            # a trade closed as reconciled has no result (nobody saw its exit): what
+            # the console knows of it is the fees it paid
+            pnl += -(trade_fees or 0.0) if trade_pnl is None else trade_pnl
             fees += trade_fees or 0.0
     return pnl, fees
 
