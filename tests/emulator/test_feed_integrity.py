@@ -1,10 +1,12 @@
-"""The feed's book checks end to end: the real ccxt.pro client against the local venue
-emulators, which send true books and, on demand, a wrong OKX checksum or a lost update.
+"""The feed's book checks end to end: the real ccxt.pro client against the local OKX and
+Bybit emulators, which send true books and, on demand, a wrong OKX checksum or a lost
+update (an OKX seqId or a Bybit `u` skipped).
 What the engine sees is in base units (the emulators keep their books in contracts)."""
 
 import asyncio
 
 import pytest
+from emulator.bybit import BybitEmulator
 from emulator.okx import OkxEmulator
 
 from scalp_tui.engine.clock import WallClock
@@ -158,3 +160,58 @@ async def test_a_real_recording_on_okx_passes_every_checksum(okx) -> None:
         assert played == 600
         await until(lambda: run.last_book() == okx_top(okx))
         assert run.feed.checksum_mismatches == 0 and run.feed.resyncs == 0
+
+
+# -- Bybit ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def bybit():
+    emu = BybitEmulator()
+    emu.seed_book(
+        "BTCUSDT",
+        [(round(60_000.0 - 0.1 * i, 1), 1.0 + i) for i in range(30)],
+        [(round(60_000.1 + 0.1 * i, 1), 2.0 + i) for i in range(30)],
+    )
+    await emu.start()
+    yield emu
+    await emu.stop()
+
+
+def bybit_top(emu: BybitEmulator) -> tuple:
+    bids, asks = emu.book(BTC, 20)
+    return in_base(bids, 1.0), in_base(asks, 1.0)  # a Bybit linear contract is 1 base unit
+
+
+async def test_a_bybit_gap_unsubscribes_and_resubscribes_for_a_new_snapshot(bybit) -> None:
+    async with Running("bybit", bybit) as run:
+        assert run.last_book() == bybit_top(bybit)
+        subscribes = bybit.subscribe_count
+        await bybit.set_levels(BTC, [(60_000.0, 0.5)], [])
+        bybit.gap_next(BTC)
+        await bybit.set_levels(BTC, [(59_999.9, 7.0)], [])  # its `u` skips one
+        await until(lambda: run.feed.sequence_gaps == 1)
+        await until(lambda: bybit.subscribe_count > subscribes)  # after an unsubscribe
+        await bybit.set_levels(BTC, [(59_999.8, 3.0)], [(60_000.1, 0.25)])
+        await until(lambda: run.last_book() == bybit_top(bybit))
+        states = run.states()
+        assert FeedState.RESYNCING in states and states[-1] is FeedState.LIVE
+        assert FeedState.DOWN not in states and run.feed.reconnects == 0
+        detail = next(s.detail for s in run.sink.statuses if s.state is FeedState.RESYNCING)
+        assert "sequence gap (u " in detail
+        assert bybit.subscribes_refused == 0  # never a second subscribe to a live topic
+        assert bybit.subscribed("orderbook.50.BTCUSDT")
+
+
+async def test_a_real_recording_on_bybit_has_no_false_gaps(bybit) -> None:
+    from scalp_tui.market.recording import default_recording
+
+    path = default_recording()
+    if not path.is_file():
+        pytest.skip(f"recording not found at {path}")
+    bybit.seed_recording(path, "BTCUSDT")
+    async with Running("bybit", bybit) as run:
+        played = await bybit.play_recording(path, "BTCUSDT", limit=600)
+        assert played == 600
+        await until(lambda: run.last_book() == bybit_top(bybit))
+        assert run.feed.sequence_gaps == 0 and run.feed.resyncs == 0
