@@ -6,7 +6,8 @@ at the end no stop rests without its short, and the journal's PnL and fees are t
 venue's wallet change and fees to 1e-9.
 
 VENUE_STORM_SECONDS sets the storm's length per venue (default 25 s, then a calm
-of SETTLE_S while what is in flight lands and the run ends)."""
+of SETTLE_S while what is in flight lands and the run ends); VENUE_STORM_SEED its
+market and faults (default 11)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from emulator.venue_rig import (
 # the Binance storm's faults, with more late landings and book gaps for a short run
 FAULTS = {**CHAOS, "p_land_delay": 0.1, "p_gap": 0.03}
 STORM_S = float(os.environ.get("VENUE_STORM_SECONDS", "25"))
+SEED = int(os.environ.get("VENUE_STORM_SEED", "11"))
 SETTLE_S = 15.0
 SAME_QTY = 1e-9  # base units: whole lots on both sides, float sums apart
 
@@ -70,8 +72,8 @@ async def test_venue_and_journal_agree_through_a_fault_storm(venue, tmp_path: Pa
     consoles = Consoles(venue, tmp_path)
     journal = consoles.journal
     stop = asyncio.Event()
-    driver = asyncio.create_task(market(venue, stop, seed=11))
-    venue.emulator.chaos(seed=11, **FAULTS)
+    driver = asyncio.create_task(market(venue, stop, seed=SEED))
+    venue.emulator.chaos(seed=SEED, **FAULTS)
     # at least one of each, whatever the draws
     venue.emulator.lose_answer_next = 1
     venue.emulator.partial_next = [0.5]
