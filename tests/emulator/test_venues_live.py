@@ -10,17 +10,19 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from emulator.venue_rig import ALL_VENUES, HEAVY_ASKS, THIN_BIDS, LiveVenue, Venue
+from emulator.venue_rig import (
+    ALL_VENUES,
+    HEAVY_ASKS,
+    QTY,
+    THIN_BIDS,
+    LiveVenue,
+    Venue,
+    closed,
+    enter,
+)
 from emulator.venue_rig import assert_money_agrees as money_agrees
 
-from scalp_tui.engine.protocol import (
-    ClosePosition,
-    EngageKillSwitch,
-    ExitReason,
-    PositionClosed,
-)
-
-QTY = 0.005  # 300 USDT of margin x 3 at 60000: the engine's size, base units
+from scalp_tui.engine.protocol import ClosePosition, EngageKillSwitch, ExitReason
 
 
 @pytest.fixture(params=ALL_VENUES)
@@ -30,21 +32,6 @@ async def venue(request):
     await v.emulator.start()
     yield v
     await v.emulator.stop()
-
-
-def closed(live: LiveVenue) -> list:
-    return [e.position for e in live.events if isinstance(e, PositionClosed)]
-
-
-async def enter(live: LiveVenue, expected: float | None = QTY):
-    live.show_book()  # ask-heavy, tight: the short entry signal
-    await live.until(lambda: any(p.qty > 0 for p in live.engine.positions.values()))
-    await live.until(lambda: bool(live.venue.stops()))
-    (position,) = live.engine.positions.values()
-    assert position.broker == "live"
-    if expected is not None:
-        assert position.qty == pytest.approx(expected, abs=1e-12)
-    return position
 
 
 async def test_entry_in_base_units_is_contracts_at_the_venue_with_its_stop(venue) -> None:

@@ -18,10 +18,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from scalp_tui.engine.clock import WallClock
 from scalp_tui.engine.engine import Engine
 from scalp_tui.engine.params import EngineParams
-from scalp_tui.engine.protocol import BookUpdate, Candle, SetBroker
+from scalp_tui.engine.protocol import BookUpdate, Candle, PositionClosed, SetBroker
 from scalp_tui.execution import ccxt_account
 from scalp_tui.execution.ccxt_broker import CcxtBroker
 from scalp_tui.execution.paper import PaperBroker
@@ -34,6 +36,7 @@ ALL_VENUES = ("okx", "bybit", "binanceusdm")
 SIDS = {"okx": "BTC-USDT-SWAP", "bybit": "BTCUSDT", "binanceusdm": "BTCUSDT"}
 PASSWORD = "test-pass"  # OKX signs with a passphrase too
 SAME_MONEY = 1e-9  # quote: the engine's PnL and fees against the venue's
+QTY = 0.005  # 300 USDT of margin x 3 at 60000: the engine's size, base units
 
 
 class Venue:
@@ -248,6 +251,23 @@ class LiveVenue:
         live = [p for p in positions if p.broker == "live"]
         fees = sum(p.entry_fee + p.exit_fee for p in live)
         return sum(p.realised_gross for p in live) - fees, fees
+
+
+def closed(live: LiveVenue) -> list:
+    """The positions the engine closed, oldest first."""
+    return [e.position for e in live.events if isinstance(e, PositionClosed)]
+
+
+async def enter(live: LiveVenue, expected: float | None = QTY) -> Any:
+    """Show the entry signal; the short once filled and its stop rests at the venue."""
+    live.show_book()  # ask-heavy, tight: the short entry signal
+    await live.until(lambda: any(p.qty > 0 for p in live.engine.positions.values()))
+    await live.until(lambda: bool(live.venue.stops()))
+    (position,) = live.engine.positions.values()
+    assert position.broker == "live"
+    if expected is not None:
+        assert position.qty == pytest.approx(expected, abs=1e-12)
+    return position
 
 
 def assert_money_agrees(
