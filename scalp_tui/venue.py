@@ -1,8 +1,8 @@
 """Exchanges through ccxt.pro: which ones can run this console, and building a client.
 
-Facts checked against ccxt 4.5.90 (DESIGN.md section 3): ccxt.pro has no bitmart,
-bitvavo is spot only (no shorting), and with custom endpoints Binance's futures
-error classes must be merged into the exact-match table by hand.
+Facts checked against ccxt 4.5.90: ccxt.pro has no bitmart, bitvavo is spot only (no
+shorting). What a venue needs beyond new hosts when pointed at a custom endpoint is in
+its traits (execution/venues/).
 """
 
 from __future__ import annotations
@@ -93,16 +93,16 @@ def make_exchange(
         if password:
             config["password"] = password
     exchange = getattr(ccxt.pro, exchange_id)(config)
-    traits_for(exchange_id).configure(exchange)
+    traits = traits_for(exchange_id)
+    traits.configure(exchange)
     if sandbox and not custom:
         exchange.set_sandbox_mode(True)  # after overriding URLs it would replace them
     if rest_url:
         exchange.urls["api"] = _override_rest(exchange.urls["api"], rest_url)
-    if ws_url:
+    placed = traits.custom_endpoint(exchange, ws_url) if custom else False
+    if ws_url and not placed:
         ws = exchange.urls["api"].get("ws")
-        if exchange_id == "binanceusdm" and isinstance(ws, dict):
-            ws["linear"] = ws_url  # ccxt derives /public/ws/<n> etc. from this
-        elif isinstance(ws, dict):
+        if isinstance(ws, dict):
             # nested by access and market type on some venues (bybit: public.linear,
             # private.contract): every address keeps its path on the new host
             exchange.urls["api"]["ws"] = _override_ws(ws, ws_url)
@@ -110,9 +110,4 @@ def make_exchange(
             exchange.urls["api"]["ws"] = ws_url
     if custom:
         exchange.options["fetchCurrencies"] = False  # a signed sapi call otherwise
-        linear = exchange.exceptions.get("linear")
-        if isinstance(linear, dict) and "exact" in linear:
-            # ccxt picks the futures error table by host; with our host it would
-            # report a rejected reduce-only exit as a plain ExchangeError
-            exchange.exceptions["exact"].update(linear["exact"])
     return exchange

@@ -309,7 +309,10 @@ class CcxtBroker:
         if plain and self.traits.cancel_all and self.exchange.has.get("cancelAllOrders"):
             try:
                 await self.retrier.call(
-                    f"cancel-all on {symbol}", lambda: self.exchange.cancel_all_orders(symbol)
+                    f"cancel-all on {symbol}",
+                    lambda: self.exchange.cancel_all_orders(
+                        symbol, dict(self.traits.cancel_all_params)
+                    ),
                 )
             except (RetriesExhausted, ccxt.BaseError) as exc:
                 self._warn(f"cancel-all on {symbol} failed: {error_text(exc)}", symbol)

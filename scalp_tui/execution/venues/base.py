@@ -57,6 +57,11 @@ class VenueTraits:
     fees_in_orders: ClassVar[bool] = False
     # the venue's codes for "an order with this client id exists already"
     duplicate_codes: ClassVar[tuple[str, ...]] = ()
+    # parameters of cancel-all so that it leaves the resting stops alone
+    cancel_all_params: ClassVar[Mapping[str, Any]] = {}
+    # venue codes ccxt's table lacks, by the ccxt error class they mean (a reduce-only
+    # refusal that arrives as a plain ExchangeError looks like "no stops here")
+    extra_errors: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, leverage: int = 0) -> None:
         # the configured leverage, for venues whose orders carry it (0: unknown)
@@ -68,6 +73,17 @@ class VenueTraits:
             fetch_markets = exchange.options.get("fetchMarkets")
             if isinstance(fetch_markets, dict):
                 fetch_markets["types"] = list(self.market_types)
+        if self.extra_errors:
+            import ccxt
+
+            exact = exchange.exceptions.setdefault("exact", {})
+            for code, name in self.extra_errors.items():
+                exact.setdefault(code, getattr(ccxt, name))
+
+    def custom_endpoint(self, exchange: Any, ws_url: str | None) -> bool:
+        """Adjust a client pointed at a custom endpoint (emulator, proxy) beyond
+        replacing the hosts; True when this venue placed `ws_url` itself."""
+        return False
 
     # -- client order ids --------------------------------------------------------
 

@@ -25,6 +25,18 @@ class BinanceUsdm(VenueTraits):
     # order answers carry no cumulative fee (the stream's is per trade): estimated
     fees_in_orders = False
 
+    def custom_endpoint(self, exchange: Any, ws_url: str | None) -> bool:
+        # ccxt picks Binance's futures error table by host: pointed elsewhere, a
+        # rejected reduce-only exit (-2022) would be a plain ExchangeError
+        linear = exchange.exceptions.get("linear")
+        if isinstance(linear, dict) and "exact" in linear:
+            exchange.exceptions["exact"].update(linear["exact"])
+        ws = exchange.urls["api"].get("ws")
+        if ws_url and isinstance(ws, dict):
+            ws["linear"] = ws_url  # ccxt derives /public/ws/<n>, /private/ws?... from it
+            return True
+        return False
+
     def client_id(self, tag: str, order_id: int) -> str:
         text = super().client_id(tag, order_id)
         if not _CLIENT_ID.fullmatch(text):

@@ -11,6 +11,7 @@ order answers carry the cumulative fee (`cumExecFee`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from scalp_tui.execution.venues.base import VenueTraits
@@ -23,6 +24,8 @@ class Bybit(VenueTraits):
     already_set_codes: ClassVar[tuple[str, ...]] = ("110043", "110026")
     duplicate_codes: ClassVar[tuple[str, ...]] = ("110072",)  # OrderLinkedID is duplicate
     fees_in_orders = True
+    # cancel-all takes the conditional stops too unless told not to
+    cancel_all_params: ClassVar[Mapping[str, Any]] = {"orderFilter": "Order"}
 
     def lookup_params(self, cid: str, is_stop: bool) -> dict[str, Any]:
         # ccxt's cancel_order passes our id on only under Bybit's own name

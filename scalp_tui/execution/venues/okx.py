@@ -26,6 +26,9 @@ class Okx(VenueTraits):
     cancel_all = False  # no cancel-all for swaps: one by one
     fees_in_orders = True
     duplicate_codes: ClassVar[tuple[str, ...]] = ("51016",)  # Duplicated clOrdId
+    # reduce-only refusals ccxt's table lacks: "the position is smaller" (51169: no
+    # position to reduce; 51170: reduce-only would open the other way)
+    extra_errors: ClassVar[Mapping[str, str]] = {"51169": "InvalidOrder", "51170": "InvalidOrder"}
     # 59107 "you are already in isolated margin mode"-style answers are success here
     already_set_codes: ClassVar[tuple[str, ...]] = ()
 
