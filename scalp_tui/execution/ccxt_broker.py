@@ -54,6 +54,7 @@ class _Tracked:
     lookup_errors: int = 0  # consecutive look-ups that got no answer about the order
     final: bool = False  # its end was reported to the engine
     recheck_until: float = 0.0  # given up as never placed: still looked up until then
+    given_up: bool = False  # ended as never placed (not by the venue's own word)
     cancel_wanted: bool = False  # asked while the create was still unanswered
 
     @property
@@ -207,6 +208,7 @@ class CcxtBroker:
             )
         except RetriesExhausted as exc:  # refused every time, so never placed
             self._ended_request(tracked)
+            tracked.given_up = True
             self._end(tracked, OrderStatus.REJECTED, f"{RATE_LIMITED}: {error_text(exc.last)}")
         except ccxt.NetworkError as exc:
             self._ended_request(tracked)
@@ -276,6 +278,7 @@ class CcxtBroker:
             return
         why = f"not found at the exchange in {tracked.not_found} look-ups over {waited:.0f} s"
         tracked.recheck_until = self._now() + RECHECK_S
+        tracked.given_up = True
         self._end(tracked, OrderStatus.EXPIRED, why)
 
     async def _cancel(self, tracked: _Tracked) -> None:
@@ -363,9 +366,12 @@ class CcxtBroker:
         if status is OrderStatus.ACCEPTED and filled > EPS_QTY:
             status = OrderStatus.PARTIALLY_FILLED
         if tracked.final and not status.done:
-            # given up as never placed, yet working at the venue: nothing here
-            # expects it any more, so it is withdrawn (its fills are still applied)
-            self._spawn(self._cancel_found(tracked))
+            if tracked.given_up:
+                # given up as never placed, yet working at the venue: nothing here
+                # expects it any more, so it is withdrawn (its fills are still applied)
+                self._spawn(self._cancel_found(tracked))
+            # else an answer older than the order's end (an ids-only create answer
+            # overtaken by the stream's fill): the end stands
             return
         reason = ""
         if status is OrderStatus.CANCELED and filled > EPS_QTY:
@@ -406,7 +412,7 @@ class CcxtBroker:
         self._apply_to(tracked, {**child, "info": {}})
 
     async def _cancel_found(self, tracked: _Tracked) -> None:
-        tracked.final = False
+        tracked.final = tracked.given_up = False
         self._warn(
             f"order {tracked.order.id} ({tracked.order.purpose}), given up as never placed, "
             "is working at the exchange: cancelling it",

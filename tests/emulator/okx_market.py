@@ -285,7 +285,8 @@ class OkxMarket:
 
     async def _candles(self, request: web.Request) -> web.Response:
         """Flat history at the mid, newest first as OKX sends it; the first row is the
-        forming candle (confirm "0"), volume 5000 contracts a candle."""
+        forming candle (confirm "0"); 5000 base units a candle (as the other venues'
+        emulators), sent as contracts (`vol`) and base currency (`volCcy`)."""
         symbol = request.query.get("instId", "")
         if symbol not in self.core.instruments:
             return ok([])
@@ -305,9 +306,9 @@ class OkxMarket:
                     mid,
                     mid,
                     mid,
+                    fmt(5000 / size),
                     "5000",
-                    fmt(5000 * size),
-                    fmt(5000 * size * float(mid)),
+                    fmt(5000 * float(mid)),
                     "0" if n == 0 else "1",
                 ]
             )

@@ -123,3 +123,38 @@ def test_client_ids_differ_between_journals_and_repeat_after_a_restart() -> None
     assert first != second
     assert traits.client_id("abcd1234", 7) == first  # the same journal, the same order
     assert first.isalnum() and len(first) <= traits.client_id_max
+
+
+def test_an_ids_only_create_answer_after_the_streams_fill_changes_nothing() -> None:
+    """OKX and Bybit answer a create with ids only; the order stream may report the
+    fill first. The late answer is older news, not an order found working."""
+
+    async def run() -> None:
+        venue = Venue(0.01, 0.01)
+        answered = asyncio.Event()
+        cancels: list[dict] = []
+
+        async def create_order(symbol, kind, side, amount, price, params):
+            venue.created.append((side, amount, params))
+            await answered.wait()
+            return {"id": "1", "clientOrderId": params["clientOrderId"], "status": None}
+
+        async def cancel_order(order_id, symbol, params):
+            cancels.append(params)
+            return {}
+
+        venue.create_order, venue.cancel_order = create_order, cancel_order
+        broker = CcxtBroker(venue, 0.0005, 0.0002)
+        reported = Reported()
+        broker.bind(reported, {})
+        order = Order(1, BTC, Side.SELL, OrderType.MARKET, 0.005, None, False, "live", 1, "entry")
+        broker.submit(order)
+        await asyncio.sleep(0)
+        cid = venue.created[0][2]["clientOrderId"]
+        broker.apply({"clientOrderId": cid, "status": "closed", "filled": 0.5, "average": 6e4})
+        answered.set()
+        await broker.drain()
+        assert reported.statuses[-1] is OrderStatus.FILLED
+        assert cancels == [] and broker.working() == []
+
+    asyncio.run(run())
