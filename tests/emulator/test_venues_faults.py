@@ -57,6 +57,7 @@ async def close_and_check(live: LiveVenue, reason: ExitReason = ExitReason.MANUA
 async def test_an_entry_landing_after_the_client_gave_up_is_found(venue) -> None:
     venue.emulator.land_delay_s = 2.0  # the order exists at the venue after 2 s …
     async with LiveVenue(venue) as live:
+        live.faults = True
         live.exchange.timeout = 800  # … ccxt stops waiting for the answer at 0.8 s
         live.show_book()
         await live.until(lambda: any(p.qty > 0 for p in live.engine.positions.values()), 20)
@@ -72,6 +73,7 @@ async def test_an_entry_landing_after_the_client_gave_up_is_found(venue) -> None
 
 async def test_an_exit_whose_answer_is_lost_is_found_by_its_client_id(venue) -> None:
     async with LiveVenue(venue) as live:
+        live.faults = True
         position = await enter(live)
         venue.emulator.lose_answer_next = 1  # filled at the venue, the answer lost
         assert live.engine.execute(ClosePosition(position.id)).ok
@@ -81,6 +83,7 @@ async def test_an_exit_whose_answer_is_lost_is_found_by_its_client_id(venue) -> 
 
 async def test_an_exit_filled_in_part_is_sent_again_for_the_rest(venue) -> None:
     async with LiveVenue(venue) as live:
+        live.faults = True
         position = await enter(live)
         venue.emulator.partial_next = [0.4]  # the market exit: 0.002 of 0.005
         assert live.engine.execute(ClosePosition(position.id)).ok
@@ -90,6 +93,7 @@ async def test_an_exit_filled_in_part_is_sent_again_for_the_rest(venue) -> None:
 
 async def test_the_kill_switch_through_a_429_storm(venue) -> None:
     async with LiveVenue(venue) as live:
+        live.faults = True
         live.watch()
         await enter(live)
         venue.emulator.storm_429(seconds=2.0)  # every REST request refused for 2 s

@@ -23,7 +23,7 @@ import pytest
 from scalp_tui.engine.clock import WallClock
 from scalp_tui.engine.engine import Engine
 from scalp_tui.engine.params import EngineParams
-from scalp_tui.engine.protocol import BookUpdate, Candle, PositionClosed, SetBroker
+from scalp_tui.engine.protocol import BookUpdate, Candle, ErrorEvent, PositionClosed, SetBroker
 from scalp_tui.execution import ccxt_account
 from scalp_tui.execution.ccxt_broker import CcxtBroker
 from scalp_tui.execution.paper import PaperBroker
@@ -184,6 +184,7 @@ class LiveVenue:
         # a candle with no trades (volume 0), which must not stop an entry
         self.params = replace(EngineParams(), mode="auto", min_volume=-1.0, **params)
         self.events: list[Any] = []
+        self.faults = False  # a test that injects faults sets this
         self._stop = asyncio.Event()
         self._watch: asyncio.Task[None] | None = None
 
@@ -208,6 +209,11 @@ class LiveVenue:
         await self.stop_watching()
         await self.broker.drain()
         await self.exchange.close()
+        if exc[0] is None and not self.faults:
+            # without faults every answer is on time: an order that "turned up after it
+            # was given up" would be the broker misreading a late but ordinary answer
+            errors = [e.message for e in self.events if isinstance(e, ErrorEvent)]
+            assert not [m for m in errors if "given up" in m], errors
 
     def watch(self) -> None:
         """The private order stream, as the session runs it."""
