@@ -340,7 +340,7 @@ class CcxtBroker:
     ) -> None:
         """Fold an order's state (REST answer or stream update) into fills and status."""
         if tracked.is_stop and self.traits.is_trigger_record(response):
-            self._apply_trigger(tracked, response)
+            self._apply_trigger(tracked, response, answered)
             return
         listener = self._listener_or_fail()
         order = tracked.order
@@ -381,10 +381,14 @@ class CcxtBroker:
         else:
             listener.on_order_status(order.id, status, reason)
 
-    def _apply_trigger(self, tracked: _Tracked, response: Mapping[str, Any]) -> None:
+    def _apply_trigger(
+        self, tracked: _Tracked, response: Mapping[str, Any], answered: bool = False
+    ) -> None:
         """The record of a stop resting at the venue (not the order its trigger
         placed): its fills, if any, are read from that order, never from here."""
         status = STATUS.get(str(response.get("status")))
+        if status is None and answered:
+            status = OrderStatus.ACCEPTED  # a create answered with its ids only (okx)
         child = self.traits.child_id(response)
         if tracked.final or status is None:
             return

@@ -12,6 +12,7 @@ from scalp_tui.execution import ccxt_account
 from scalp_tui.execution.ccxt_broker import CcxtBroker
 from scalp_tui.execution.retry import Retrier
 from scalp_tui.execution.venues import VenueTraits
+from scalp_tui.execution.venues.okx import Okx
 
 BTC = "BTC/USDT:USDT"
 # contract size -> amount step in contracts (binance/bybit 1 BTC with 0.001 steps; okx
@@ -156,5 +157,33 @@ def test_an_ids_only_create_answer_after_the_streams_fill_changes_nothing() -> N
         await broker.drain()
         assert reported.statuses[-1] is OrderStatus.FILLED
         assert cancels == [] and broker.working() == []
+
+    asyncio.run(run())
+
+
+def test_a_stop_answered_with_its_ids_only_is_resting() -> None:
+    """OKX answers an algo (stop) order's create with its ids only: the stop rests at
+    the venue from then on, not only from the next look-up (a position shown without
+    its exchange-side stop would be a lie while the console is stopped)."""
+
+    async def run() -> None:
+        venue = Venue(0.01, 0.01)
+
+        async def create_order(symbol, kind, side, amount, price, params):
+            venue.created.append((side, amount, params))
+            info = {"algoId": "77", "algoClOrdId": params["clientOrderId"], "sCode": "0"}
+            return {"id": "77", "clientOrderId": None, "status": None, "info": info}
+
+        venue.create_order = create_order
+        broker = CcxtBroker(venue, 0.0005, 0.0002, traits=Okx())
+        reported = Reported()
+        broker.bind(reported, {})
+        stop = Order(2, BTC, Side.BUY, OrderType.STOP_MARKET, 0.005, 60_300.0, True, "live", 1, "x")
+        broker.submit(stop)
+        await broker.drain()
+        ((side, amount, params),) = venue.created
+        assert (side, amount, params["stopLossPrice"]) == ("buy", 0.5, 60_300.0)
+        assert params["reduceOnly"] and params["algoClOrdId"] == params["clientOrderId"]
+        assert reported.statuses[-1] is OrderStatus.ACCEPTED
 
     asyncio.run(run())
