@@ -38,9 +38,9 @@ async def test_the_stop_is_placed_moved_and_cancelled(emulator) -> None:
             if [s["qty"] for s in stops(emulator)] == [0.005]:
                 break
         assert [s["qty"] for s in stops(emulator)] == [0.005]  # moved: one stop, all of it
-        assert live.engine.snapshot().positions[0].exchange_stop_price == stops(emulator)[0][
-            "trigger"
-        ]
+        assert (
+            live.engine.snapshot().positions[0].exchange_stop_price == stops(emulator)[0]["trigger"]
+        )
         assert live.engine.execute(ClosePosition(position.id)).ok
         await live.settle()
         await live.settle()

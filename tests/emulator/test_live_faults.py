@@ -140,9 +140,7 @@ def record_venue_pnl(emulator) -> list[float]:
     return total
 
 
-async def test_a_429_storm_from_the_first_request_only_delays_the_start(
-    emulator, tmp_path
-) -> None:
+async def test_a_429_storm_from_the_first_request_only_delays_the_start(emulator, tmp_path) -> None:
     emulator.storm_429(seconds=4.0)  # every REST request, from the very first, is refused
     stop = asyncio.Event()
     driver = asyncio.create_task(drive(emulator, stop))

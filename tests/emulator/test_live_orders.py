@@ -137,8 +137,6 @@ async def test_unfilled_limit_entry_is_cancelled_after_its_timeout(emulator) -> 
         assert [o["status"] for o in emulator.orders.values()] == ["CANCELED"]
 
 
-
-
 async def test_reconcile_reports_differences_with_the_exchange(emulator) -> None:
     from scalp_tui.live_session import LiveSession
 
