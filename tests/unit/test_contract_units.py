@@ -13,6 +13,7 @@ from scalp_tui.execution.ccxt_broker import CcxtBroker
 from scalp_tui.execution.retry import Retrier
 from scalp_tui.execution.venues import VenueTraits
 from scalp_tui.execution.venues.okx import Okx
+from scalp_tui.live_session import fetch_history
 
 BTC = "BTC/USDT:USDT"
 # contract size -> amount step in contracts (binance/bybit 1 BTC with 0.001 steps; okx
@@ -187,3 +188,20 @@ def test_a_stop_answered_with_its_ids_only_is_resting() -> None:
         assert reported.statuses[-1] is OrderStatus.ACCEPTED
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize(
+    ("venue_id", "size", "volume"), [("gate", 0.0001, 2.5), ("okx", 0.01, 25_000)]
+)
+def test_candle_history_volume_is_in_base_units(venue_id, size, volume) -> None:
+    """Gate's futures candles count contracts (25,000 of 0.0001 BTC = 2.5 BTC); OKX's
+    swap candles, as ccxt reads them, already count the base currency."""
+
+    class Candles(Venue):
+        id = venue_id
+
+        async def fetch_ohlcv(self, symbol, timeframe, limit):
+            return [[0, 1.0, 1.0, 1.0, 1.0, 25_000.0], [300_000, 1.0, 1.0, 1.0, 1.0, 7.0]]
+
+    (closed,) = asyncio.run(fetch_history(Candles(size, 1.0), BTC, "5m", now_ms=400_000))
+    assert closed.volume == pytest.approx(volume)  # the forming candle is left out

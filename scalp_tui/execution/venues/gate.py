@@ -36,6 +36,8 @@ PREFIX = "t-"
 class Gate(VenueTraits):
     id = "gate"
     market_types: ClassVar[tuple[str, ...] | None] = ("swap",)
+    # futures candlesticks' `v` is the size in contracts (ccxt passes it on)
+    ohlcv_volume_in_contracts = True
     client_id_max = 28  # prefix included: ccxt's limit on what it is given
     sets_margin_mode = False  # isolated = leverage above 0
     cancel_all = True  # DELETE /futures/usdt/orders?contract=…

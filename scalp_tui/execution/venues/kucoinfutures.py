@@ -32,6 +32,8 @@ from scalp_tui.execution.venues.base import VenueTraits
 class KucoinFutures(VenueTraits):
     id = "kucoinfutures"
     market_types: ClassVar[tuple[str, ...] | None] = ("swap",)
+    # futures klines count volume in lots (contracts); ccxt passes it on
+    ohlcv_volume_in_contracts = True
     client_id_max = 40
     sets_leverage = False  # per order, below
     one_way_check = True  # fetch_position_mode: GET /api/v2/position/getPositionMode
