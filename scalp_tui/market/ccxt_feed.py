@@ -25,6 +25,7 @@ from scalp_tui.market import book_integrity
 from scalp_tui.market.feed import MarketSink
 
 BACKOFF_FIRST_S = 0.25
+RESYNC_TIMEOUT_S = 10.0  # a resync that brings no book in this long drops its socket
 BACKOFF_MAX_S = 30.0
 # Worst first: the feed's overall state is the worst of its symbols'.
 SEVERITY = [
@@ -163,7 +164,10 @@ class CcxtFeed:
         gaps = 0  # resyncs in a row
         while not stop.is_set():
             try:
-                book = await self.exchange.watch_order_book(symbol)
+                if gaps:
+                    book = await self._watch_resync(symbol)
+                else:
+                    book = await self.exchange.watch_order_book(symbol)
                 size = self._size(symbol)
                 update = BookUpdate(
                     symbol,
@@ -199,6 +203,25 @@ class CcxtFeed:
                 self._set_state(symbol, FeedState.DOWN, sink, f"exchange error: {exc}")
                 await asyncio.sleep(backoff_delay(attempt, self._rng))
                 attempt += 1
+
+    async def _watch_resync(self, symbol: str) -> Any:
+        """The first watch after a broken book: ccxt unsubscribes and subscribes again
+        (OKX, Bybit) or re-fetches the snapshot (Binance). A venue that never answers
+        would leave the book resyncing for good, so after RESYNC_TIMEOUT_S the socket
+        carrying it is failed: ccxt reconnects, and a new subscription snapshots."""
+        import ccxt
+
+        try:
+            return await asyncio.wait_for(self.exchange.watch_order_book(symbol), RESYNC_TIMEOUT_S)
+        except TimeoutError:
+            # subscriptions are keyed by the unified symbol (okx) or the venue's id
+            names = {symbol, str(self.exchange.market(symbol).get("id") or symbol)}
+            error = ccxt.NetworkError(f"{symbol}: no new book {RESYNC_TIMEOUT_S:g} s into a resync")
+            for client in list(getattr(self.exchange, "clients", {}).values()):
+                keys = [str(key) for key in getattr(client, "subscriptions", {})]
+                if any(name in key for name in names for key in keys):
+                    client.on_error(error)
+            raise error from None
 
     async def _trades(self, symbol: str, sink: MarketSink, stop: asyncio.Event) -> None:
         import ccxt

@@ -17,7 +17,7 @@ import pytest
 
 from scalp_tui.engine.clock import ManualClock
 from scalp_tui.engine.protocol import BookUpdate, FeedState, FeedStatus, TradeTick
-from scalp_tui.market import book_integrity
+from scalp_tui.market import book_integrity, ccxt_feed
 from scalp_tui.market.book_integrity import okx_checksum
 from scalp_tui.market.ccxt_feed import CcxtFeed
 
@@ -295,6 +295,20 @@ async def test_an_okx_seqid_gap_is_a_resync_not_a_dropped_connection() -> None:
         await okx_resnapshot(run, venue)
         assert FeedState.DOWN not in run.states() and run.feed.reconnects == 0
         assert run.states()[-1] is FeedState.LIVE and run.feed.checksum_mismatches == 0
+
+
+async def test_an_unanswered_okx_unsubscribe_drops_the_socket(monkeypatch) -> None:
+    monkeypatch.setattr(ccxt_feed, "RESYNC_TIMEOUT_S", 0.2)
+    venue = okx_venue()
+    async with Watching(okx_exchange(), okx_exchange().get_url("books", "public")) as run:
+        await okx_live(run, venue)
+        run.push(venue.update(bids=[("60000.0", "4")], skip=1))
+        await until(lambda: ops(run.sent) == ["subscribe", "unsubscribe"])
+        # OKX never answers: the book would stay resyncing for good; the socket is
+        # failed instead, so ccxt reconnects and subscribes afresh
+        await until(lambda: isinstance(run.client.error, ccxt.NetworkError))
+        assert "into a resync" in str(run.client.error)
+        await until(lambda: FeedState.DOWN in run.states())
 
 
 # -- Bybit through the real client -----------------------------------------------
