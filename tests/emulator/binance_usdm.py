@@ -73,6 +73,7 @@ class BinanceUsdmEmulator(Faults, AlgoOrders, Trading, MarketRest, MarketData):
         add_post("/fapi/v1/leverage", self._set_leverage)
         add_post("/fapi/v1/marginType", self._set_margin_type)
         add_get("/fapi/v1/leverageBracket", self._leverage_bracket)
+        add_get("/fapi/v1/positionSide/dual", self._position_side_dual)
         add_post("/fapi/v1/listenKey", self._listen_key)
         app.router.add_put("/fapi/v1/listenKey", self._listen_key)
         add_post("/fapi/v1/algoOrder", self._new_algo)

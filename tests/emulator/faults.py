@@ -39,6 +39,7 @@ ROUTE_KINDS = {
     ("POST", "/fapi/v1/listenKey"): "listen_key",
     ("PUT", "/fapi/v1/listenKey"): "listen_key",
     ("GET", "/fapi/v1/leverageBracket"): "leverage_bracket",
+    ("GET", "/fapi/v1/positionSide/dual"): "position_mode",
     ("GET", "/fapi/v1/time"): "time",
     ("GET", "/fapi/v1/ticker/24hr"): "ticker",
     ("GET", "/fapi/v1/ticker/bookTicker"): "ticker",

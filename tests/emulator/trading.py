@@ -64,6 +64,7 @@ class Trading:
         self.positions: dict[str, tuple[float, float]] = {}  # symbol -> (signed qty, entry)
         self.margin_type: dict[str, str] = {}
         self.leverage: dict[str, int] = {}
+        self.hedge_mode = False  # the account's position mode (one-way by default)
         self.order_requests = 0  # POST /fapi/v1/order received, throttled ones included
         self._next_order_id = 100
         self.delay_s = 0.0  # added to every order request before anything else
@@ -390,6 +391,10 @@ class Trading:
             return error(-4046, "No need to change margin type.")
         self.margin_type[p["symbol"]] = wanted
         return web.json_response({"code": 200, "msg": "success"})
+
+    async def _position_side_dual(self, request: web.Request) -> web.Response:
+        """The account's position mode: hedge (dual side) when `hedge_mode` is set."""
+        return web.json_response({"dualSidePosition": self.hedge_mode})
 
     async def _leverage_bracket(self, request: web.Request) -> web.Response:
         bracket = {

@@ -17,6 +17,7 @@ _CLIENT_ID = re.compile(r"[.A-Z:/a-z0-9_-]{1,36}")
 class BinanceUsdm(VenueTraits):
     id = "binanceusdm"
     client_id_max = 36
+    one_way_check = True  # a hedge-mode account refuses orders without a position side
     # -4046 "No need to change margin type" (isolated already)
     already_set_codes: ClassVar[tuple[str, ...]] = ("-4046",)
     # -4116 DUPLICATED_CLIENT_ORDER_ID (ccxt: InvalidOrder); -4015 "Client order id
