@@ -156,3 +156,17 @@ def test_a_latched_kill_switch_survives_a_restart_until_reset(tmp_path) -> None:
     assert reset.returncode == 0 and "kill switch reset" in reset.stdout
     trading = subprocess.run(run, capture_output=True, text=True, env=env, timeout=120)
     assert json.loads(trading.stdout.strip().splitlines()[-1])["entries"] > 0
+
+
+@pytest.mark.parametrize(
+    ("venue", "reason"), [("bitmart", "not in ccxt.pro"), ("bitvavo", "cannot short")]
+)
+def test_a_venue_that_cannot_run_is_refused_with_one_line_and_exit_2(
+    tmp_path, venue, reason
+) -> None:
+    result = scalp_tui(
+        "headless", "--exchange", venue, "--duration", "1", "--journal", str(tmp_path / "j")
+    )
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and reason in lines[0], result.stderr
