@@ -22,16 +22,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from scalp_tui.engine.book import OrderBook
 from scalp_tui.engine.broker import RATE_LIMITED, ExecutionListener
-from scalp_tui.engine.orders import EPS_QTY, Order, new_client_tag
+from scalp_tui.engine.orders import Order, new_client_tag
 from scalp_tui.engine.protocol import OrderStatus, OrderType, TradeTick
-from scalp_tui.execution.ccxt_answers import STATUS, endpoint_missing, error_text
+from scalp_tui.execution.ccxt_answers import endpoint_missing, error_text
+from scalp_tui.execution.ccxt_tracking import AnswerReader, Tracked
 from scalp_tui.execution.retry import Retrier, RetriesExhausted, backoff_s, throttled_errors
-from scalp_tui.execution.venues import VenueTraits, to_base, to_contracts, traits_for
+from scalp_tui.execution.venues import VenueTraits, to_contracts, traits_for
 
 NOT_FOUND_LOOKUPS = 3  # consecutive "not found" answers …
 NOT_FOUND_GRACE_S = 10.0  # … spread over at least this long after the request ended
@@ -39,30 +39,7 @@ RECHECK_S = 60.0  # an order given up as never placed is still looked up this lo
 LOOKUP_ERRORS_SAID = 5  # consecutive failed look-ups before the trader is told
 
 
-@dataclass(slots=True)
-class _Tracked:
-    """What the broker knows of one order beyond the engine's model."""
-
-    order: Order
-    cid: str
-    creating: bool = True  # the create request has not been answered
-    ended_at: float = 0.0  # monotonic time the create request ended
-    reported: float = 0.0  # cumulative filled already reported (base units)
-    avg: float = 0.0  # average price of that cumulative fill
-    fee_reported: float = 0.0  # cumulative fee already reported (quote)
-    not_found: int = 0  # consecutive "not found" look-ups
-    lookup_errors: int = 0  # consecutive look-ups that got no answer about the order
-    final: bool = False  # its end was reported to the engine
-    recheck_until: float = 0.0  # given up as never placed: still looked up until then
-    given_up: bool = False  # ended as never placed (not by the venue's own word)
-    cancel_wanted: bool = False  # asked while the create was still unanswered
-
-    @property
-    def is_stop(self) -> bool:
-        return self.order.type is OrderType.STOP_MARKET
-
-
-class CcxtBroker:
+class CcxtBroker(AnswerReader):
     name = "live"
     protective_stops = True  # until the venue refuses the order type
 
@@ -87,8 +64,8 @@ class CcxtBroker:
         self.retrier = retrier or Retrier()
         self._now = monotonic
         self._listener: ExecutionListener | None = None
-        self._tracked: dict[int, _Tracked] = {}
-        self._by_cid: dict[str, _Tracked] = {}
+        self._tracked: dict[int, Tracked] = {}
+        self._by_cid: dict[str, Tracked] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     @property
@@ -158,9 +135,9 @@ class CcxtBroker:
 
     # -- requests ------------------------------------------------------------------
 
-    def _track(self, order: Order, creating: bool) -> _Tracked:
+    def _track(self, order: Order, creating: bool) -> Tracked:
         cid = self.traits.client_id(self.client_tag, order.id)
-        tracked = _Tracked(order, cid, creating=creating)
+        tracked = Tracked(order, cid, creating=creating)
         self._tracked[order.id] = tracked
         self._by_cid[tracked.cid] = tracked
         return tracked
@@ -170,12 +147,12 @@ class CcxtBroker:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _ids(self, tracked: _Tracked) -> dict[str, Any]:
+    def _ids(self, tracked: Tracked) -> dict[str, Any]:
         """Parameters naming an order by our client id (a stop lives among the
         venue's trigger orders)."""
         return self.traits.lookup_params(tracked.cid, tracked.is_stop)
 
-    async def _create(self, tracked: _Tracked) -> None:
+    async def _create(self, tracked: Tracked) -> None:
         import ccxt
 
         order = tracked.order
@@ -228,11 +205,11 @@ class CcxtBroker:
         if tracked.cancel_wanted and not tracked.final:
             await self._cancel(tracked)
 
-    def _ended_request(self, tracked: _Tracked) -> None:
+    def _ended_request(self, tracked: Tracked) -> None:
         tracked.creating = False
         tracked.ended_at = self._now()
 
-    def _refused(self, tracked: _Tracked, exc: BaseException) -> None:
+    def _refused(self, tracked: Tracked, exc: BaseException) -> None:
         import ccxt
 
         if tracked.is_stop and not isinstance(exc, ccxt.InvalidOrder | ccxt.InsufficientFunds):
@@ -241,7 +218,7 @@ class CcxtBroker:
             self.protective_stops = False
         self._end(tracked, OrderStatus.REJECTED, error_text(exc))
 
-    async def _look_up(self, tracked: _Tracked) -> None:
+    async def _look_up(self, tracked: Tracked) -> None:
         import ccxt
 
         if tracked.creating:
@@ -271,7 +248,7 @@ class CcxtBroker:
             tracked.recheck_until = 0.0  # found: its answers now come as for any other
             self._apply_to(tracked, response)
 
-    def _not_found(self, tracked: _Tracked) -> None:
+    def _not_found(self, tracked: Tracked) -> None:
         tracked.not_found += 1
         waited = self._now() - tracked.ended_at
         if tracked.final or tracked.not_found < NOT_FOUND_LOOKUPS or waited < NOT_FOUND_GRACE_S:
@@ -281,7 +258,7 @@ class CcxtBroker:
         tracked.given_up = True
         self._end(tracked, OrderStatus.EXPIRED, why)
 
-    async def _cancel(self, tracked: _Tracked) -> None:
+    async def _cancel(self, tracked: Tracked) -> None:
         import ccxt
 
         if tracked.final:
@@ -327,118 +304,6 @@ class CcxtBroker:
             one_by_one = [t for t in working if t.is_stop]
         await asyncio.gather(*(self._cancel(t) for t in one_by_one))
 
-    # -- answers ---------------------------------------------------------------------
-
-    def apply(self, response: Mapping[str, Any]) -> None:
-        """An order update from the stream (or any answer naming our client id)."""
-        tracked = self._by_cid.get(self.traits.client_id_of(response))
-        if tracked is not None:
-            self._apply_to(tracked, response)
-
-    def _apply_to(
-        self, tracked: _Tracked, response: Mapping[str, Any], answered: bool = False
-    ) -> None:
-        """Fold an order's state (REST answer or stream update) into fills and status."""
-        if tracked.is_stop and self.traits.is_trigger_record(response):
-            self._apply_trigger(tracked, response, answered)
-            return
-        listener = self._listener_or_fail()
-        order = tracked.order
-        filled = to_base(self.exchange, order.symbol, float(response.get("filled") or 0.0))
-        new = filled - tracked.reported
-        if new > EPS_QTY:
-            average = float(response.get("average") or response.get("price") or 0.0)
-            known, previous = tracked.reported, tracked.avg
-            # the price of this increment, from the cumulative averages
-            price = (average * filled - previous * known) / new if known else average
-            liquidity = "maker" if order.type is OrderType.LIMIT else "taker"
-            fee = self._fee(tracked, response, new * price, liquidity)
-            tracked.reported, tracked.avg = filled, average
-            # when it traded; an order's own timestamp is when it was placed
-            ts = response.get("lastTradeTimestamp") or response.get("lastUpdateTimestamp")
-            ts_ms = int(ts) if ts else time.time_ns() // 1_000_000
-            listener.on_fill(order.id, price, new, fee, liquidity, ts_ms)
-        status = STATUS.get(str(response.get("status")))
-        if status is None:
-            if not answered:
-                return
-            status = OrderStatus.ACCEPTED  # venues that answer a create with ids only
-        if status is OrderStatus.ACCEPTED and filled > EPS_QTY:
-            status = OrderStatus.PARTIALLY_FILLED
-        if tracked.final and not status.done:
-            if tracked.given_up:
-                # given up as never placed, yet working at the venue: nothing here
-                # expects it any more, so it is withdrawn (its fills are still applied)
-                self._spawn(self._cancel_found(tracked))
-            # else an answer older than the order's end (an ids-only create answer
-            # overtaken by the stream's fill): the end stands
-            return
-        reason = ""
-        if status is OrderStatus.CANCELED and filled > EPS_QTY:
-            reason = f"partially filled {filled:g} of {order.qty:g}"
-        if status.done:
-            self._end(tracked, status, reason)
-        else:
-            listener.on_order_status(order.id, status, reason)
-
-    def _apply_trigger(
-        self, tracked: _Tracked, response: Mapping[str, Any], answered: bool = False
-    ) -> None:
-        """The record of a stop resting at the venue (not the order its trigger
-        placed): its fills, if any, are read from that order, never from here."""
-        status = STATUS.get(str(response.get("status")))
-        if status is None and answered:
-            status = OrderStatus.ACCEPTED  # a create answered with its ids only (okx)
-        child = self.traits.child_id(response)
-        if tracked.final or status is None:
-            return
-        if child and status.done:
-            self._spawn(self._follow_child(tracked, child))
-        elif status is OrderStatus.ACCEPTED:
-            self._listener_or_fail().on_order_status(tracked.order.id, status)
-        elif status in (OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.REJECTED):
-            self._end(tracked, status, str(response.get("info", {}).get("reason") or ""))
-        # "closed" without the order it placed: that order's updates will tell
-
-    async def _follow_child(self, tracked: _Tracked, child_id: str) -> None:
-        import ccxt
-
-        symbol = tracked.order.symbol
-        try:
-            child = await self.retrier.call(
-                f"look-up of the order stop {tracked.order.id} placed",
-                lambda: self.exchange.fetch_order(
-                    child_id, symbol, self.traits.child_lookup_params()
-                ),
-            )
-        except (RetriesExhausted, ccxt.BaseError):
-            return  # the next poll finds the stop ended again and asks again
-        self._apply_to(tracked, {**child, "info": {}})
-
-    async def _cancel_found(self, tracked: _Tracked) -> None:
-        tracked.final = tracked.given_up = False
-        self._warn(
-            f"order {tracked.order.id} ({tracked.order.purpose}), given up as never placed, "
-            "is working at the exchange: cancelling it",
-            tracked.order.symbol,
-        )
-        await self._cancel(tracked)
-
-    def _fee(
-        self, tracked: _Tracked, response: Mapping[str, Any], notional: float, liquidity: str
-    ) -> float:
-        """The fee of a fill: what the venue says it charged when it says so (the
-        order's cumulative fee), else the configured rate on the fill's value."""
-        paid = self.traits.fee_paid(response)
-        if paid is None:
-            return notional * (self.taker_fee if liquidity == "taker" else self.maker_fee)
-        fee, tracked.fee_reported = paid - tracked.fee_reported, paid
-        return fee
-
-    def _end(self, tracked: _Tracked, status: OrderStatus, reason: str) -> None:
-        tracked.final = True
-        self._listener_or_fail().on_order_status(tracked.order.id, status, reason)
-
     async def poll(self) -> None:
         """REST fallback: look up every order still working (a stream update can be
         lost, e.g. while the private socket reconnects), and for a while those given
@@ -464,13 +329,3 @@ class CcxtBroker:
             except ccxt.BaseError:
                 await asyncio.sleep(backoff_s(attempt, self.retrier.rng))
                 attempt += 1
-
-    # -- helpers ---------------------------------------------------------------------
-
-    def _warn(self, message: str, symbol: str | None = None) -> None:
-        self._listener_or_fail().report_error(message, symbol)
-
-    def _listener_or_fail(self) -> ExecutionListener:
-        if self._listener is None:
-            raise RuntimeError("CcxtBroker used before bind()")
-        return self._listener
