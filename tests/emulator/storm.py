@@ -18,6 +18,9 @@ from typing import Any
 
 from crash import read
 from emulator.cli_rig import start_live
+from emulator.venue_cli import client_tag
+
+from scalp_tui.execution.venues import traits_for
 
 STOP = "stop_loss_on_exchange"
 CHAOS = {
@@ -88,7 +91,10 @@ def in_flight(emulator: Any, journal: Path) -> bool:
     if emulator.open_orders("BTCUSDT"):
         return True
     resting = {a["client_id"] for a in emulator.open_algo_orders("BTCUSDT")}
-    return any(o["purpose"] == STOP and f"scalp{o['id']}" not in resting for o in working)
+    traits, tag = traits_for("binanceusdm"), client_tag(journal)
+    return any(
+        o["purpose"] == STOP and traits.client_id(tag, o["id"]) not in resting for o in working
+    )
 
 
 async def drive(emulator: Any, stop: asyncio.Event, seed: int) -> None:
