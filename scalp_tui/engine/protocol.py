@@ -112,6 +112,8 @@ class BookUpdate:
 
     `snapshot=True` replaces the whole book with `bids`/`asks`; otherwise each level
     sets the quantity at its price (0 removes it). Bids best-first is not required.
+    `update_id` is the venue's final update id for this change when it has one (Binance
+    `u`, a snapshot's `lastUpdateId`), so a replay can be lined up with the venue's.
     """
 
     symbol: str
@@ -119,6 +121,7 @@ class BookUpdate:
     bids: tuple[Level, ...]
     asks: tuple[Level, ...]
     snapshot: bool = False
+    update_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

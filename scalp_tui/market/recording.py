@@ -1,25 +1,48 @@
-"""Reading recorded Binance USD-M frames (`<receive_ns> <json>` per line, gzip).
+"""Reading recorded Binance frames (`<receive_ns> <json>` per line, gzip or plain).
 
-The recording holds combined-stream frames (`depth@0ms` diffs with U/u/pu,
-`bookTicker`, `trade`) and one REST depth snapshot (a line without "stream").
-Binance's rule rebuilds the book: drop diffs older than the snapshot, start from the
-diff that spans `lastUpdateId + 1`, then each diff's `pu` must equal the previous `u`.
+A recording holds combined-stream frames (`depth` diffs, `bookTicker`, `trade`) and a
+REST depth snapshot (a line without "stream"). USD-M and spot diffs differ, and so do
+their rules for rebuilding the book from the snapshot:
+
+- USD-M (diffs carry `pu`): drop diffs with `u < lastUpdateId`; the first one kept must
+  have `U <= lastUpdateId <= u`; after it each diff's `pu` equals the previous `u`.
+- spot (no `pu`): drop diffs with `u <= lastUpdateId`; the first one kept must have
+  `U <= lastUpdateId + 1 <= u`; after it each `U` equals the previous `u + 1`.
+
+Every event is stamped with the frame's receive time (ns -> ms), not the venue's event
+time: a replay then runs on the recording's own clock, as the live session did.
+bookTicker frames are skipped: the depth diffs already carry the touch.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from scalp_tui.engine.protocol import BookUpdate, Side, TradeTick
+from scalp_tui.market.formats import EXPECTED, RecordingError, iter_lines
+from scalp_tui.market.symbols import unified_symbol
 
 RECORDING_NAME = "binance-usdm-btcusdt-20240808.jsonl.gz"
 
 
-class RecordingGap(Exception):
+class RecordingGap(RecordingError):
     """A depth diff does not follow the previous one: the book can't be trusted."""
+
+
+@dataclass(frozen=True, slots=True)
+class RawInfo:
+    """What a first read of a Binance recording found."""
+
+    venue_symbol: str
+    futures: bool  # USD-M diffs (with `pu`) rather than spot's
+    exchange: str  # tardis.dev's name for the market: binance-futures or binance
+
+    @property
+    def symbol(self) -> str:
+        return unified_symbol(self.venue_symbol, self.exchange)
 
 
 def default_recording() -> Path:
@@ -32,60 +55,154 @@ def _levels(raw: list[list[str]]) -> tuple[tuple[float, float], ...]:
     return tuple((float(p), float(q)) for p, q in raw)
 
 
-def read_recording(path: Path, symbol: str = "BTC/USDT:USDT") -> Iterator[BookUpdate | TradeTick]:
+def _frames(path: Path) -> Iterator[tuple[int, int, dict]]:
+    """(line number, receive ms, frame) per line; bookTicker lines are skipped unparsed."""
+    for lineno, line in enumerate(iter_lines(path), 1):
+        head = line[:64]
+        if "bookTicker" in head:
+            continue  # two thirds of a recording, and the depth diffs carry the touch
+        recv, _, payload = line.partition(" ")
+        try:
+            frame = json.loads(payload)
+            recv_ms = int(recv) // 1_000_000
+        except ValueError:
+            raise RecordingError(
+                f"{path.name} line {lineno}: not a `<receive_ns> <json>` frame; {EXPECTED}"
+            ) from None
+        if not isinstance(frame, dict):
+            raise RecordingError(f"{path.name} line {lineno}: a frame that is not a JSON object")
+        yield lineno, recv_ms, frame
+
+
+def _kind(frame: dict) -> tuple[str, dict]:
+    """("snapshot" | "diff" | "trade" | "other", payload) for a combined or bare frame."""
+    if "lastUpdateId" in frame and "bids" in frame:
+        return "snapshot", frame
+    data = frame.get("data", frame)
+    event = data.get("e") if isinstance(data, dict) else None
+    if event == "depthUpdate":
+        return "diff", data
+    if event == "trade":
+        return "trade", data
+    return "other", data
+
+
+def probe_binance(path: Path) -> RawInfo:
+    """Check the file can rebuild a book: one symbol's diffs and a REST snapshot.
+
+    Reads until both a diff and a snapshot have been seen (the whole file when the
+    snapshot is missing, which is what a spot recording without one needs to be told).
+    """
+    diff: dict | None = None
+    has_snapshot = False
+    for _, _, frame in _frames(path):
+        kind, data = _kind(frame)
+        if kind == "snapshot":
+            has_snapshot = True
+        elif kind == "diff" and diff is None:
+            diff = data
+        if diff is not None and has_snapshot:
+            break
+    if diff is None:
+        raise RecordingError(
+            f"{path.name}: Binance frames but no depth diffs: the engine needs a book to replay"
+        )
+    futures = "pu" in diff
+    info = RawInfo(str(diff.get("s", "")), futures, "binance-futures" if futures else "binance")
+    if not has_snapshot:
+        market = "USD-M" if futures else "spot"
+        raise RecordingError(
+            f"{path.name}: Binance {market} {info.venue_symbol} frames with no REST depth "
+            "snapshot line, so a full book can't be rebuilt (diffs only change levels, "
+            "trades and bookTicker hold no depth); the engine needs a book to replay"
+        )
+    return info
+
+
+def read_recording(path: Path, symbol: str | None = None) -> Iterator[BookUpdate | TradeTick]:
     """The snapshot as BookUpdate(snapshot=True), then diffs and trades in file order.
 
-    Diffs received before the snapshot are buffered and replayed after it; trades
-    before the snapshot are yielded as they come (they need no book).
+    `symbol` defaults to the unified form of the recorded one (`BTCUSDT` on USD-M ->
+    `BTC/USDT:USDT`). Diffs received before the snapshot are held and applied right
+    after it, stamped with its receive time (the book is known only from then on);
+    trades before it are yielded as they come (they need no book). A later snapshot
+    line starts the book again. Raises RecordingError (one line) for a file that can't
+    rebuild a book, RecordingGap when a diff doesn't follow the previous one.
     """
+    info = probe_binance(path)
+    sym = symbol or info.symbol
+    futures = info.futures
     snapshot_id: int | None = None
-    pending: list[dict] = []
+    pending: list[tuple[int, dict]] = []
     last_u: int | None = None
 
-    def diff(data: dict) -> BookUpdate | None:
+    def diff(data: dict, ts: int, lineno: int) -> BookUpdate | None:
         nonlocal last_u
-        if snapshot_id is None:
-            return None
-        if data["u"] < snapshot_id:
-            return None  # older than the snapshot
+        assert snapshot_id is not None
+        first, final = data["U"], data["u"]
         if last_u is None:
-            if not data["U"] <= snapshot_id + 1 <= data["u"]:
-                raise RecordingGap(f"first diff {data['U']}..{data['u']} misses {snapshot_id + 1}")
-        elif data["pu"] != last_u:
-            raise RecordingGap(f"diff pu={data['pu']} after u={last_u}")
-        last_u = data["u"]
-        return BookUpdate(symbol, data["E"], _levels(data["b"]), _levels(data["a"]))
-
-    with gzip.open(path, "rt", encoding="utf-8") as lines:
-        for line in lines:
-            _, _, payload = line.partition(" ")
-            frame = json.loads(payload)
-            stream = frame.get("stream")
-            if stream is None:
-                snapshot_id = frame["lastUpdateId"]
-                ts = frame.get("E") or (pending[0]["E"] if pending else 0)
-                yield BookUpdate(
-                    symbol, ts, _levels(frame["bids"]), _levels(frame["asks"]), snapshot=True
+            if futures:
+                if final < snapshot_id:
+                    return None  # older than the snapshot
+                ok = first <= snapshot_id <= final
+            else:
+                if final <= snapshot_id:
+                    return None
+                ok = first <= snapshot_id + 1 <= final
+            if not ok:
+                raise RecordingGap(
+                    f"{path.name} line {lineno}: first diff {first}..{final} after the "
+                    f"snapshot doesn't cover its lastUpdateId {snapshot_id}"
                 )
-                for data in pending:
-                    update = diff(data)
+        elif futures and data["pu"] != last_u:
+            raise RecordingGap(f"{path.name} line {lineno}: diff pu={data['pu']} after u={last_u}")
+        elif not futures and first != last_u + 1:
+            raise RecordingGap(f"{path.name} line {lineno}: diff U={first} after u={last_u}")
+        last_u = final
+        return BookUpdate(sym, ts, _levels(data["b"]), _levels(data["a"]), update_id=final)
+
+    for lineno, ts, frame in _frames(path):
+        kind, data = _kind(frame)
+        try:
+            if kind == "snapshot":
+                snapshot_id = int(data["lastUpdateId"])
+                last_u = None
+                yield BookUpdate(
+                    sym,
+                    ts,
+                    _levels(data["bids"]),
+                    _levels(data["asks"]),
+                    snapshot=True,
+                    update_id=snapshot_id,
+                )
+                for held_line, held in pending:
+                    update = diff(held, ts, held_line)
                     if update is not None:
                         yield update
                 pending.clear()
-                continue
-            data = frame["data"]
-            if "@depth" in stream:
+            elif kind == "diff":
+                if data.get("s", info.venue_symbol) != info.venue_symbol:
+                    raise RecordingError(
+                        f"{path.name} line {lineno}: a second symbol {data['s']} "
+                        f"(after {info.venue_symbol}): one symbol per recording"
+                    )
                 if snapshot_id is None:
-                    pending.append(data)
+                    pending.append((lineno, data))
                 else:
-                    update = diff(data)
+                    update = diff(data, ts, lineno)
                     if update is not None:
                         yield update
-            elif stream.endswith("@trade"):
+            elif kind == "trade":
                 yield TradeTick(
-                    symbol,
-                    data["T"],
+                    sym,
+                    ts,
                     float(data["p"]),
                     float(data["q"]),
-                    Side.SELL if data["m"] else Side.BUY,
+                    Side.SELL if data["m"] else Side.BUY,  # m: the buyer made, a seller took
                 )
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, RecordingError):
+                raise
+            raise RecordingError(
+                f"{path.name} line {lineno}: a {kind} frame missing or mangling {exc}"
+            ) from None
