@@ -5,7 +5,8 @@ REST depth snapshot (a line without "stream"). USD-M and spot diffs differ, and 
 their rules for rebuilding the book from the snapshot:
 
 - USD-M (diffs carry `pu`): drop diffs with `u < lastUpdateId`; the first one kept must
-  have `U <= lastUpdateId <= u`; after it each diff's `pu` equals the previous `u`.
+  have `U <= lastUpdateId <= u` (or `pu == lastUpdateId`: the snapshot ended exactly on
+  the previous diff); after it each diff's `pu` equals the previous `u`.
 - spot (no `pu`): drop diffs with `u <= lastUpdateId`; the first one kept must have
   `U <= lastUpdateId + 1 <= u`; after it each `U` equals the previous `u + 1`.
 
@@ -144,7 +145,9 @@ def read_recording(path: Path, symbol: str | None = None) -> Iterator[BookUpdate
             if futures:
                 if final < snapshot_id:
                     return None  # older than the snapshot
-                ok = first <= snapshot_id <= final
+                # or the diff right after a snapshot that ended exactly on a diff's
+                # `u` (ccxt accepts it the same way; the emulator's snapshots do this)
+                ok = first <= snapshot_id <= final or data.get("pu") == snapshot_id
             else:
                 if final <= snapshot_id:
                     return None
