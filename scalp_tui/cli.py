@@ -309,6 +309,38 @@ def reset_kill_switch(journal: JournalOpt = None) -> None:
         writer.close()
 
 
+@app.command()
+def record(
+    exchange: Annotated[
+        str, typer.Option("--exchange", help="ccxt id: binanceusdm, okx or bybit.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Directory for the hourly .jsonl.gz files.")],
+    symbol: SymbolOpt = None,
+    duration: Annotated[
+        float | None,
+        typer.Option("--duration", help="Seconds to record (default: until Ctrl-C).", min=0.0),
+    ] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Record the exchange's books (diffs with the venue's update ids, snapshots) and
+    trades as received, with receive times in ns, to gzip files rotated hourly. Ends on
+    --duration or SIGINT with a summary: frames written, dropped, files."""
+    import asyncio
+
+    from scalp_tui.market.record_formats import FORMATS
+    from scalp_tui.record import run_command
+    from scalp_tui.venue import VenueError
+
+    if exchange not in FORMATS:
+        raise fail([f"record --exchange {exchange}: not supported (use {', '.join(FORMATS)})"])
+    loaded = load_or_exit(config, None, exchange={"id": exchange}, symbols=symbol or None)
+    try:
+        line = asyncio.run(run_command(loaded.settings, out, duration, sys.stderr))
+    except (VenueError, ValueError) as exc:
+        raise fail([str(exc)]) from None
+    typer.echo(line)
+
+
 @config_app.command("check")
 def config_check(
     file: Annotated[Path | None, typer.Argument(help="Configuration file to check.")] = None,
