@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     short_entry_signal_params: EntrySignalParams = Field(default_factory=EntrySignalParams)
     short_scalp_book_depth: int = Field(10, ge=1, le=100)
     short_scalp_imbalance_threshold: float = Field(0.3, gt=0, lt=1)
+    # seconds of time-weighted mean behind the imbalance the rules compare; 0: instantaneous
+    short_scalp_imbalance_window_s: float = Field(10, ge=0, le=600)
     short_scalp_reversal_threshold: float = Field(0.3, gt=0, lt=1)
     short_scalp_stop_loss: float = Field(0.015, gt=0, lt=1)
     leverage: int = Field(3, ge=1, le=125)

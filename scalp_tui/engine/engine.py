@@ -16,6 +16,7 @@ from scalp_tui.engine.book import OrderBook
 from scalp_tui.engine.broker import Broker
 from scalp_tui.engine.candles import TIMEFRAME_MS, CandleBuilder
 from scalp_tui.engine.clock import Clock
+from scalp_tui.engine.imbalance import ImbalanceWindow
 from scalp_tui.engine.order_flow import OrderFlow
 from scalp_tui.engine.orders import EPS_QTY, Order
 from scalp_tui.engine.params import EngineParams
@@ -29,6 +30,7 @@ from scalp_tui.engine.protocol import (
     ClosePosition,
     Command,
     CommandResult,
+    ConditionResult,
     EngageKillSwitch,
     EntrySubmitted,
     ErrorEvent,
@@ -100,9 +102,13 @@ class Engine(OrderFlow):
         tf = TIMEFRAME_MS[params.timeframe]
         self.books: dict[str, OrderBook] = {}
         self.candles: dict[str, CandleBuilder] = {}
+        # the imbalance the entry and reversal rules compare: a trailing time-weighted mean
+        self.imbalance: dict[str, ImbalanceWindow] = {}
         self.last_price: dict[str, float] = {}
+        window_ms = int(params.imbalance_window_s * 1000)
         for symbol in self.markets:
             self.books[symbol] = OrderBook(symbol, params.book_depth)
+            self.imbalance[symbol] = ImbalanceWindow(window_ms)
             self.candles[symbol] = CandleBuilder(tf)
             if history and symbol in history:
                 self.candles[symbol].seed(list(history[symbol]))
@@ -185,6 +191,8 @@ class Engine(OrderFlow):
         if book is None:
             return
         book.apply(update.bids, update.asks, update.ts_ms, update.snapshot)
+        window = self.imbalance[symbol]
+        window.update(update.ts_ms, book.imbalance)
         self.book_updates += 1
         second = update.ts_ms // 1000
         if second != self._rate_second:
@@ -201,7 +209,7 @@ class Engine(OrderFlow):
                 self._check_exits(symbol)
             return
         if self.entry_rule.fires(
-            book.spread, self.candles[symbol].last_closed_volume, book.imbalance
+            book.spread, self.candles[symbol].last_closed_volume, window.mean(update.ts_ms)
         ):
             self._on_signal(symbol)
 
@@ -288,7 +296,7 @@ class Engine(OrderFlow):
             symbol=symbol,
             price=price,
             qty=qty,
-            conditions=self.entry_rule.evaluate(book, self.candles[symbol]),
+            conditions=self._conditions(symbol),
             created_ms=now,
             expires_ms=now + int(self.params.confirm_timeout_s * 1000),
         )
@@ -654,9 +662,12 @@ class Engine(OrderFlow):
 
     # ----------------------------------------------------------------- snapshot
 
+    def _conditions(self, symbol: str) -> tuple[ConditionResult, ...]:
+        mean = self.imbalance[symbol].mean(self.clock.now_ms())
+        return self.entry_rule.evaluate(self.books[symbol], self.candles[symbol], mean)
+
     def signal_state(self, symbol: str) -> SignalState:
-        book = self.books[symbol]
-        conditions = self.entry_rule.evaluate(book, self.candles[symbol])
+        conditions = self._conditions(symbol)
         gate = self._gate(symbol)
         return SignalState(
             symbol=symbol,
@@ -683,6 +694,8 @@ class Engine(OrderFlow):
                     mid=book.mid,
                     spread=book.spread,
                     imbalance=book.imbalance,
+                    imbalance_mean=self.imbalance[symbol].mean(now),
+                    imbalance_window_s=self.params.imbalance_window_s,
                     book_age_ms=book.age_ms(now),
                     last_price=self.last_price.get(symbol),
                     last_closed_volume=candles.last_closed_volume,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from scalp_tui.engine.book import OrderBook
 from scalp_tui.engine.candles import CandleBuilder
+from scalp_tui.engine.imbalance import ImbalanceWindow
 from scalp_tui.engine.order_desk import MAX_EXIT_BACKOFF_MS, OrderDesk
 from scalp_tui.engine.positions import Position
 from scalp_tui.engine.protocol import (
@@ -22,28 +23,34 @@ class Exits(OrderDesk):
         book = self.books[symbol]
         now = self.clock.now_ms()
         candles = self.candles[symbol]
+        imbalance = self.imbalance[symbol]
         for position in list(self.positions.values()):
             if position.symbol != symbol:
                 continue
             if position.state is PositionState.CLOSING:
-                self._supersede_resting_exit(position, book, candles, now)
+                self._supersede_resting_exit(position, book, candles, now, imbalance)
                 continue
             if position.state is not PositionState.OPEN:
                 continue
             if now < position.next_exit_ms or position.given_up or position.flat:
                 continue  # flat: only an entry's unfilled rest, being cancelled
-            reason = position.due_exit(book, candles, self.exit_rule, now)
+            reason = position.due_exit(book, candles, self.exit_rule, now, imbalance)
             if reason is not None:
                 self._submit_exit(position, reason)
 
     def _supersede_resting_exit(
-        self, position: Position, book: OrderBook, candles: CandleBuilder, now: int
+        self,
+        position: Position,
+        book: OrderBook,
+        candles: CandleBuilder,
+        now: int,
+        imbalance: ImbalanceWindow,
     ) -> None:
         """A profit-target limit that has not filled yields to any later exit reason:
         cancel it, and the cancel confirmation re-opens the position for that exit."""
         if position.exit_reason is not ExitReason.PROFIT_TARGET:
             return
-        reason = position.due_exit(book, candles, self.exit_rule, now)
+        reason = position.due_exit(book, candles, self.exit_rule, now, imbalance)
         if reason is not None and reason is not ExitReason.PROFIT_TARGET:
             self._cancel(position.exit_order_id)
 

@@ -12,6 +12,7 @@ class EngineParams:
     min_spread: float = 0.0005
     min_volume: float = 1000.0
     imbalance_threshold: float = 0.3
+    imbalance_window_s: float = 10.0  # 0: the instantaneous imbalance
     book_depth: int = 10
     profit_target: float = 0.005
     profit_buffer: float = 0.001
@@ -46,6 +47,7 @@ class EngineParams:
             min_spread=s.short_scalp_min_spread,
             min_volume=s.short_scalp_min_volume,
             imbalance_threshold=s.short_scalp_imbalance_threshold,
+            imbalance_window_s=s.short_scalp_imbalance_window_s,
             book_depth=s.short_scalp_book_depth,
             profit_target=s.short_scalp_profit_target,
             profit_buffer=s.short_scalp_profit_buffer,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from scalp_tui.engine.book import OrderBook
 from scalp_tui.engine.candles import CandleBuilder
+from scalp_tui.engine.imbalance import ImbalanceWindow
 from scalp_tui.engine.orders import EPS_QTY
 from scalp_tui.engine.pnl import close_price_for_ratio, profit_ratio, short_pnl
 from scalp_tui.engine.protocol import (
@@ -235,7 +236,12 @@ class Position:
         return avg, ratio
 
     def due_exit(
-        self, book: OrderBook, candles: CandleBuilder, rule: ExitRule, now_ms: int
+        self,
+        book: OrderBook,
+        candles: CandleBuilder,
+        rule: ExitRule,
+        now_ms: int,
+        imbalance: ImbalanceWindow,
     ) -> ExitReason | None:
         """The first exit reason that holds now, in DESIGN order."""
         if self.forced_exit is not None:
@@ -251,9 +257,10 @@ class Position:
                     return ExitReason.PROFIT_TARGET
         if self.opened_ms is not None and now_ms - self.opened_ms >= rule.timeout_ms:
             return ExitReason.TIMEOUT
-        if candles.last_closed_rose():  # cheap, so it goes before the imbalance sum
-            imbalance = book.imbalance
-            if imbalance is not None and imbalance >= rule.reversal_threshold:
+        if candles.last_closed_rose():
+            # the windowed mean, like the entry's: an adverse trend, not one update
+            mean = imbalance.mean(now_ms)
+            if mean is not None and mean >= rule.reversal_threshold:
                 return ExitReason.MARKET_REVERSAL
         return None
 

@@ -506,7 +506,7 @@ class SymbolSnapshot:
     best_ask: float | None
     mid: float | None
     spread: float | None
-    imbalance: float | None
+    imbalance: float | None  # instantaneous, this update's top-N
     book_age_ms: int | None
     last_price: float | None
     last_closed_volume: float | None
@@ -514,6 +514,9 @@ class SymbolSnapshot:
     closed_candles: tuple[Candle, ...]
     signal: SignalState
     tick_size: float
+    # the time-weighted mean over the trailing window: what the rules compare
+    imbalance_mean: float | None = None
+    imbalance_window_s: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ class EntryRule:
     enabled: bool  # short_entry_signal_params.short_entry_condition_661_enable
     min_spread: float  # spread must be below this
     min_volume: float  # last closed candle volume must be above this
-    imbalance_threshold: float  # imbalance must be <= -this
+    imbalance_threshold: float  # the windowed imbalance must be <= -this
 
     def fires(self, spread: float | None, volume: float | None, imbalance: float | None) -> bool:
         return (
@@ -32,10 +32,12 @@ class EntryRule:
             and imbalance <= -self.imbalance_threshold
         )
 
-    def evaluate(self, book: OrderBook, candles: CandleBuilder) -> tuple[ConditionResult, ...]:
+    def evaluate(
+        self, book: OrderBook, candles: CandleBuilder, imbalance: float | None
+    ) -> tuple[ConditionResult, ...]:
+        """`imbalance` is the one the rule compares: the window's mean (see imbalance.py)."""
         spread = book.spread
         volume = candles.last_closed_volume
-        imbalance = book.imbalance
         return (
             ConditionResult(
                 "enabled",

@@ -58,7 +58,7 @@ def test_evaluate_reports_every_condition_with_value_and_threshold() -> None:
     book.apply(((60_000.0, 1.0),), ((60_000.1, 3.0),), T0, True)
     candles = CandleBuilder(300_000)
     candles.seed(history(60_000.0))
-    results = {c.name: c for c in RULE.evaluate(book, candles)}
+    results = {c.name: c for c in RULE.evaluate(book, candles, book.imbalance)}
     assert list(results) == ["enabled", "spread", "volume", "imbalance"]
     assert results["spread"].value == pytest.approx(0.1 / 60_000.05)
     assert results["spread"].threshold == 0.0005 and results["spread"].passed

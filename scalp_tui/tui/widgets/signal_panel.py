@@ -30,6 +30,16 @@ def _threshold(c: ConditionResult) -> str:
     return f"{c.threshold:+.3f}"
 
 
+def _note(c: ConditionResult, snap: SymbolSnapshot) -> str:
+    """What the compared value is, where that is not obvious."""
+    if c.name == "imbalance":
+        now = "unknown" if snap.imbalance is None else f"{snap.imbalance:+.3f}"
+        if snap.imbalance_window_s <= 0:
+            return f"instantaneous (now {now})"
+        return f"mean of {snap.imbalance_window_s:g} s · now {now}"
+    return ""
+
+
 def signal_text(snap: SymbolSnapshot | None, implied: str) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     if snap is None:
@@ -38,7 +48,11 @@ def signal_text(snap: SymbolSnapshot | None, implied: str) -> Text:
         mark, style = ("✓", "bold green") if c.passed else ("✗", "bold red")
         text.append(f" {mark} ", style=style)
         text.append(f"{c.name:<10}", style="bold")
-        text.append(f"{_value(c):>12} {c.op:>2} {_threshold(c):<10}\n")
+        text.append(f"{_value(c):>12} {c.op:>2} {_threshold(c):<10}")
+        note = _note(c, snap)
+        if note:
+            text.append(f" {note}", style="dim")
+        text.append("\n")
     signal = snap.signal
     if signal.signal and signal.blocked_by is None:
         text.append(" ▶ SIGNAL: entry ready\n", style="bold black on green")
