@@ -14,7 +14,6 @@ from dataclasses import replace
 from typing import Any
 
 from scalp_tui.config import Settings
-from scalp_tui.engine.candles import TIMEFRAME_MS
 from scalp_tui.engine.clock import WallClock
 from scalp_tui.engine.engine import Engine
 from scalp_tui.engine.order_desk import STOP_PURPOSE
@@ -49,13 +48,14 @@ class ConnectError(Exception):
 async def fetch_history(
     exchange: Any, symbol: str, timeframe: str, now_ms: int, retrier: Retrier | None = None
 ) -> list[Candle]:
-    """Recent *closed* candles, so the volume condition is known at once."""
+    """Recent closed candles, so the volume condition is known at once, and the forming
+    one as the venue has it so far (ccxt returns it last): seeded with it, the engine
+    counts that candle as whole when it closes instead of one seen only in part."""
     retrier = retrier or Retrier()
     rows = await retrier.call(
         f"candles of {symbol}",
         lambda: exchange.fetch_ohlcv(symbol, timeframe, limit=HISTORY_CANDLES + 1),
     )
-    tf = TIMEFRAME_MS[timeframe]
     # volumes in base units, as the engine counts them
     unit = 1.0
     if traits_for(exchange.id).ohlcv_volume_in_contracts:
@@ -63,7 +63,7 @@ async def fetch_history(
     return [
         Candle(int(t), float(o), float(h), float(lo), float(c), float(v or 0.0) * unit)
         for t, o, h, lo, c, v in rows
-        if t + tf <= now_ms
+        if t <= now_ms
     ]
 
 

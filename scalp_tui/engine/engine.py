@@ -111,7 +111,7 @@ class Engine(OrderFlow):
             self.imbalance[symbol] = ImbalanceWindow(window_ms)
             self.candles[symbol] = CandleBuilder(tf)
             if history and symbol in history:
-                self.candles[symbol].seed(list(history[symbol]))
+                self.candles[symbol].seed(list(history[symbol]), clock.now_ms())
 
         self.mode = Mode(params.mode)
         self.broker_name = "paper" if params.paper else "live"
@@ -700,6 +700,7 @@ class Engine(OrderFlow):
                     last_price=self.last_price.get(symbol),
                     last_closed_volume=candles.last_closed_volume,
                     forming_volume=forming.volume if forming else 0.0,
+                    forming_partial=candles.forming_partial,
                     closed_candles=tuple(candles.closed)[-12:],
                     signal=self.signal_state(symbol),
                     tick_size=self.markets[symbol].tick_size,

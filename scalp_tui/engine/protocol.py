@@ -141,6 +141,9 @@ class Candle:
     low: float
     close: float
     volume: float  # base units
+    # not watched from its start (the engine started mid-period without the venue's
+    # figures for it): its volume and open are unknown, so the rules never count it
+    partial: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -509,14 +512,15 @@ class SymbolSnapshot:
     imbalance: float | None  # instantaneous, this update's top-N
     book_age_ms: int | None
     last_price: float | None
-    last_closed_volume: float | None
+    last_closed_volume: float | None  # of the last *whole* closed candle: the rule's
     forming_volume: float
-    closed_candles: tuple[Candle, ...]
+    closed_candles: tuple[Candle, ...]  # each says whether it is partial
     signal: SignalState
     tick_size: float
     # the time-weighted mean over the trailing window: what the rules compare
     imbalance_mean: float | None = None
     imbalance_window_s: float = 0.0
+    forming_partial: bool = False  # the forming candle began before the engine watched
 
 
 @dataclass(frozen=True, slots=True)

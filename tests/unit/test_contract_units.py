@@ -203,5 +203,7 @@ def test_candle_history_volume_is_in_base_units(venue_id, size, volume) -> None:
         async def fetch_ohlcv(self, symbol, timeframe, limit):
             return [[0, 1.0, 1.0, 1.0, 1.0, 25_000.0], [300_000, 1.0, 1.0, 1.0, 1.0, 7.0]]
 
-    (closed,) = asyncio.run(fetch_history(Candles(size, 1.0), BTC, "5m", now_ms=400_000))
-    assert closed.volume == pytest.approx(volume)  # the forming candle is left out
+    closed, forming = asyncio.run(fetch_history(Candles(size, 1.0), BTC, "5m", now_ms=400_000))
+    assert closed.volume == pytest.approx(volume)
+    # the forming candle comes too (the engine seeds it), in the same units
+    assert forming.start_ms == 300_000 and forming.volume == pytest.approx(volume * 7 / 25_000)

@@ -37,6 +37,12 @@ def _note(c: ConditionResult, snap: SymbolSnapshot) -> str:
         if snap.imbalance_window_s <= 0:
             return f"instantaneous (now {now})"
         return f"mean of {snap.imbalance_window_s:g} s · now {now}"
+    if c.name == "volume":
+        # a candle not watched from its start never counts: say which one that is
+        if snap.forming_partial:
+            return "forming candle partial (started mid-period): it will not count"
+        if snap.closed_candles and snap.closed_candles[-1].partial:
+            return "last candle partial: the whole one before it counts"
     return ""
 
 
