@@ -14,6 +14,7 @@ from scalp_tui.cli_common import (
     JournalOpt,
     ModeOpt,
     PairlistOpt,
+    ReplayOpt,
     SecretsOpt,
     SeedOpt,
     SpeedOpt,
@@ -24,6 +25,7 @@ from scalp_tui.cli_common import (
     load_or_exit,
     open_journal,
     read_pairlists,
+    replay_session,
     resume_command,
     simulated_session,
 )
@@ -53,10 +55,12 @@ def main_callback(
     pairlist: PairlistOpt = None,
     blacklist: BlacklistOpt = None,
     journal: JournalOpt = None,
+    replay: ReplayOpt = None,
 ) -> None:
     """Without a command: open the console (same options as `run`)."""
     if ctx.invoked_subcommand is None:
         run(
+            replay=replay,
             config=config,
             secrets=secrets,
             seed=seed,
@@ -80,19 +84,28 @@ def run(
     pairlist: PairlistOpt = None,
     blacklist: BlacklistOpt = None,
     journal: JournalOpt = None,
+    replay: ReplayOpt = None,
 ) -> None:
     """Open the console: the simulated market by default, or the configured exchange
-    (exchange.id, with exchange.rest_url/ws_url for custom endpoints). Paper by default."""
+    (exchange.id, with exchange.rest_url/ws_url for custom endpoints), or a recording
+    (--replay). Paper by default."""
     from scalp_tui.tui.app import ScalpApp
     from scalp_tui.tui.keymap import action_ids, unknown_actions
 
-    loaded = load_or_exit(
-        config, secrets, CONSENT_CONSOLE, mode=check_mode(mode), symbols=symbol or None
-    )
+    symbols = None if replay else symbol or None  # a replay's --symbol names the recording's
+    loaded = load_or_exit(config, secrets, CONSENT_CONSOLE, mode=check_mode(mode), symbols=symbols)
     unknown = unknown_actions(loaded.settings.keys)
     if unknown:
         known = ", ".join(action_ids())
         raise fail([f"keys.{name}: unknown console action (known: {known})" for name in unknown])
+    if replay:
+        if pairlist or blacklist:
+            raise fail(["--pairlist/--blacklist need an exchange: a replay plays its recording"])
+        # The recording's clock, the paper broker and no journal: its times are the
+        # recording's, in the past, and its trades are not the account's.
+        session = replay_session(loaded, replay, symbol[0] if symbol else None, speed)
+        ScalpApp(session, loaded.settings, keys=loaded.settings.keys).run()
+        return
     from scalp_tui.engine_thread import ThreadedSession
     from scalp_tui.live_session import ConnectError, LiveSession
     from scalp_tui.recovery import RecoveryError, attach, attach_live, symbols_to_restore
@@ -187,9 +200,11 @@ def headless(
     pairlist: PairlistOpt = None,
     blacklist: BlacklistOpt = None,
     journal: JournalOpt = None,
+    replay: ReplayOpt = None,
 ) -> None:
     """Run the engine without the console: one log line per event, then a summary.
-    SIGINT/SIGTERM stop it in order (entries off, summary, journal flushed, exit 0)."""
+    SIGINT/SIGTERM stop it in order (entries off, summary, journal flushed, exit 0).
+    With --replay, a recording plays to its end (or --duration) with paper fills."""
     import asyncio
 
     from scalp_tui.headless import run_headless, run_headless_live
@@ -199,6 +214,21 @@ def headless(
 
     # Nobody is there to confirm: headless trades automatically unless asked to
     # confirm, and then answers every proposal itself (reject, or accept with --accept).
+    if replay:
+        return _headless_replay(
+            replay,
+            duration,
+            speed,
+            mode,
+            config,
+            secrets,
+            symbol,
+            accept,
+            as_json,
+            exchange,
+            live,
+            flatten_on_exit,
+        )
     overrides: dict[str, Any] = {"mode": check_mode(mode) or "auto", "symbols": symbol or None}
     if exchange is not None:
         overrides["exchange"] = {"id": exchange}
@@ -240,6 +270,42 @@ def headless(
         raise fail([str(exc)]) from None
     finally:
         journal_writer.close()
+        sys.stdout.flush()
+        stopper.ignore_signals()
+    if code:
+        raise typer.Exit(code)
+
+
+def _headless_replay(
+    paths: list[Path],
+    duration: float | None,
+    speed: float,
+    mode: str | None,
+    config: Path | None,
+    secrets: Path | None,
+    symbol: list[str] | None,
+    accept: bool,
+    as_json: bool,
+    exchange: str | None,
+    live: bool,
+    flatten_on_exit: bool,
+) -> None:
+    """headless --replay: the recording to its end (or --duration), paper fills, no
+    journal (its times are the recording's), then the summary."""
+    from scalp_tui.headless import run_headless
+    from scalp_tui.stopping import Stopper
+
+    if exchange is not None or live:
+        raise fail(["--replay plays a recording: it takes no --exchange or --live"])
+    loaded = load_or_exit(config, secrets, CONSENT_HEADLESS, mode=check_mode(mode) or "auto")
+    session = replay_session(loaded, paths, symbol[0] if symbol else None, speed)
+    for note in session.notes:
+        print(f"start: {note}", flush=True)
+    stopper = Stopper(sys.stdout, flatten_on_exit, lambda _p: "scalp-tui headless --replay")
+    stopper.catch_signals()
+    try:
+        code = run_headless(session, duration, accept, as_json, stopper=stopper)
+    finally:
         sys.stdout.flush()
         stopper.ignore_signals()
     if code:

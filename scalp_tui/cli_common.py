@@ -47,6 +47,14 @@ BlacklistOpt = Annotated[
     Path | None,
     typer.Option("--blacklist", help="freqtrade blacklist file (exchange.pair_blacklist)."),
 ]
+ReplayOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--replay",
+        help="Replay this recording with the paper broker, on its own clock (repeatable: "
+        "a tardis.dev book and trades file are merged). Formats: docs/recording-formats.md.",
+    ),
+]
 SymbolOpt = Annotated[
     list[str] | None,
     typer.Option("--symbol", "-s", help="Symbol to trade, e.g. BTC/USDT:USDT (repeatable)."),
@@ -153,3 +161,18 @@ def simulated_session(loaded: LoadedConfig, seed: int, speed: float, journal: An
         )
     except ValueError as exc:  # e.g. a symbol the simulated market does not list
         raise fail([str(exc)]) from None
+
+
+def replay_session(
+    loaded: LoadedConfig, paths: list[Path], symbol: str | None, speed: float
+) -> Any:
+    """A recording replayed into the engine with the paper broker; one line and exit 2
+    for a file that is missing, unreadable or in no format we read."""
+    from scalp_tui.market.replay import RecordingError, ReplaySource
+    from scalp_tui.session import Session
+
+    try:
+        source = ReplaySource(paths, symbol)
+        return Session.replay(loaded.settings, source, speed)
+    except RecordingError as exc:
+        raise fail([f"--replay: {exc}"]) from None

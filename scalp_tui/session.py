@@ -14,9 +14,17 @@ from scalp_tui.engine.candles import TIMEFRAME_MS
 from scalp_tui.engine.clock import ManualClock
 from scalp_tui.engine.engine import Engine
 from scalp_tui.engine.params import EngineParams
-from scalp_tui.engine.protocol import Command, CommandResult, Event, Snapshot
+from scalp_tui.engine.protocol import (
+    Command,
+    CommandResult,
+    Event,
+    FeedState,
+    FeedStatus,
+    Snapshot,
+)
 from scalp_tui.execution.paper import PaperBroker
 from scalp_tui.market.feed import PacedFeed
+from scalp_tui.market.replay import ReplaySource
 from scalp_tui.market.sim import DEFAULT_START_MS, SimMarket
 
 HISTORY_CANDLES = 24
@@ -53,6 +61,7 @@ class Session(EngineSession):
         self.stop_event = asyncio.Event()
         self.notes = []
         self._started = False
+        self._said_end = False
 
     @classmethod
     def simulated(
@@ -74,6 +83,23 @@ class Session(EngineSession):
         )
         return cls(engine, PacedFeed(market, clock, speed), paper)
 
+    @classmethod
+    def replay(cls, settings: Settings, source: ReplaySource, speed: float = 1.0) -> Session:
+        """A recording with the paper broker, on the recording's clock (its receive
+        times), paced `speed` times real time (0: as fast as possible)."""
+        clock = ManualClock(source.start_ms)
+        paper = PaperBroker(settings.taker_fee, settings.maker_fee)
+        engine = Engine(
+            EngineParams.from_settings(settings.model_copy(update={"symbols": [source.symbol]})),
+            clock,
+            {source.symbol: source.market_info()},
+            {"paper": paper},
+        )
+        session = cls(engine, PacedFeed(source, clock, speed), paper)
+        session.elapsed_key = "replay_seconds"
+        session.notes = [source.describe()]
+        return session
+
     def start(self) -> None:
         if not self._started:
             self._started = True
@@ -83,6 +109,13 @@ class Session(EngineSession):
         self.start()
         duration_ms = None if duration_s is None else int(duration_s * 1000)
         await self.feed.run(self.engine, duration_ms, self.stop_event)
+        source = self.feed.source
+        if self.feed.ended and isinstance(source, ReplaySource) and not self._said_end:
+            # say so: a still book is the end of the file, not a quiet market
+            self._said_end = True
+            dropped = source.dropped()
+            detail = "end of the recording" + (f" ({dropped})" if dropped else "")
+            self.engine.on_feed_status(FeedStatus(FeedState.DOWN, detail=detail))
 
     def elapsed_s(self) -> float:
         """Simulated seconds played so far."""

@@ -47,12 +47,14 @@ class PacedFeed:
         self.clock = clock
         self.speed = speed
         self.events_delivered = 0
+        self.ended = False  # a finite source (a recording) has no more events
         self._events = source.events()
         self._held: BookUpdate | TradeTick | None = None
 
     def start(self, sink: MarketSink) -> None:
         self.clock.set(self.source.start_ms)
-        sink.on_feed_status(FeedStatus(FeedState.LIVE, detail="simulated market"))
+        detail = getattr(self.source, "feed_detail", "simulated market")
+        sink.on_feed_status(FeedStatus(FeedState.LIVE, detail=detail))
         for update in self.source.initial_books():
             sink.on_book(update)
 
@@ -77,6 +79,7 @@ class PacedFeed:
             else:
                 event = next(events, None)
                 if event is None:  # a finite source (a recording) has ended
+                    self.ended = True
                     break
             ts = event.ts_ms
             if end is not None and ts > end:

@@ -17,10 +17,11 @@ Every problem with a file is a RecordingError whose str() is one line.
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from scalp_tui.engine.protocol import BookUpdate, TradeTick
+from scalp_tui.engine.protocol import BookUpdate, MarketInfo, TradeTick
 from scalp_tui.market.formats import (
     BINANCE_RAW,
     JSONL,
@@ -134,6 +135,23 @@ class ReplaySource:
         # Equal times keep file order (heapq.merge is stable): a book before its trades.
         return (event for _, event in heapq.merge(*streams, key=lambda timed: timed[0]))
 
+    def market_info(self) -> MarketInfo:
+        """Tick and lot size read off the first snapshot (a recording holds no venue
+        metadata): the smallest price step between its levels and the finest size."""
+        first = next((e for e in self.events() if type(e) is BookUpdate and e.snapshot), None)
+        if first is None:
+            raise RecordingError(f"{self.describe()}: no book snapshot to start from")
+        return MarketInfo(
+            self.symbol,
+            _step(first.bids + first.asks),
+            _lot(first.bids + first.asks),
+            _lot(first.bids + first.asks),
+        )
+
+    @property
+    def feed_detail(self) -> str:
+        return f"replay: {', '.join(p.name for p in self.paths)}"
+
     def describe(self) -> str:
         """One line for the console and the summary: what is being replayed."""
         files = ", ".join(f"{p.name} ({f})" for p, f in zip(self.paths, self.formats, strict=True))
@@ -158,3 +176,27 @@ def _tardis_exchange(path: Path) -> str:
     next(lines, None)
     row = next(lines, "")
     return row.split(",", 1)[0] if "," in row else ""
+
+
+def _decimals(x: float) -> int:
+    text = repr(x)
+    if "e-" in text:
+        return int(text.split("e-")[1])
+    return len(text.partition(".")[2].rstrip("0"))
+
+
+def _step(levels: tuple[tuple[float, float], ...]) -> float:
+    """The price tick: the finest decimal place written in the prices, or the smallest
+    gap between levels when every gap is a multiple of it (a 0.5 tick)."""
+    prices = sorted({p for p, _ in levels[:200]})
+    places = max((_decimals(p) for p in prices), default=0)
+    tick = 10.0**-places
+    gaps = [round(b - a, places) for a, b in itertools.pairwise(prices)]
+    smallest = min((g for g in gaps if g > 0), default=tick)
+    if smallest > tick and all(abs(g / smallest - round(g / smallest)) < 1e-6 for g in gaps):
+        return smallest
+    return tick
+
+
+def _lot(levels: tuple[tuple[float, float], ...]) -> float:
+    return 10.0 ** -max((_decimals(q) for _, q in levels[:400]), default=0)
