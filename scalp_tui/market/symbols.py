@@ -9,7 +9,7 @@ Anything not recognised is kept as written (a replay can override it with --symb
 from __future__ import annotations
 
 # Longest first, so "FDUSD" wins over "USD" and "USDT" over "USD".
-_QUOTES = ("FDUSD", "USDT", "USDC", "BUSD", "TUSD", "USD", "EUR", "TRY", "BTC", "ETH", "BNB")
+_QUOTES = ("FDUSD", "USDT", "USDC", "BUSD", "USD", "EUR", "TRY", "BTC", "ETH", "BNB")
 # Exchange names as tardis.dev and our recorder write them -> market kind.
 _KINDS = {
     "binance-futures": "swap",
