@@ -21,6 +21,7 @@ from scalp_tui.cli_common import (
     SymbolOpt,
     check_mode,
     fail,
+    headless_replay,
     journal_path,
     load_or_exit,
     open_journal,
@@ -215,7 +216,7 @@ def headless(
     # Nobody is there to confirm: headless trades automatically unless asked to
     # confirm, and then answers every proposal itself (reject, or accept with --accept).
     if replay:
-        return _headless_replay(
+        return headless_replay(
             replay,
             duration,
             speed,
@@ -270,42 +271,6 @@ def headless(
         raise fail([str(exc)]) from None
     finally:
         journal_writer.close()
-        sys.stdout.flush()
-        stopper.ignore_signals()
-    if code:
-        raise typer.Exit(code)
-
-
-def _headless_replay(
-    paths: list[Path],
-    duration: float | None,
-    speed: float,
-    mode: str | None,
-    config: Path | None,
-    secrets: Path | None,
-    symbol: list[str] | None,
-    accept: bool,
-    as_json: bool,
-    exchange: str | None,
-    live: bool,
-    flatten_on_exit: bool,
-) -> None:
-    """headless --replay: the recording to its end (or --duration), paper fills, no
-    journal (its times are the recording's), then the summary."""
-    from scalp_tui.headless import run_headless
-    from scalp_tui.stopping import Stopper
-
-    if exchange is not None or live:
-        raise fail(["--replay plays a recording: it takes no --exchange or --live"])
-    loaded = load_or_exit(config, secrets, CONSENT_HEADLESS, mode=check_mode(mode) or "auto")
-    session = replay_session(loaded, paths, symbol[0] if symbol else None, speed)
-    for note in session.notes:
-        print(f"start: {note}", flush=True)
-    stopper = Stopper(sys.stdout, flatten_on_exit, lambda _p: "scalp-tui headless --replay")
-    stopper.catch_signals()
-    try:
-        code = run_headless(session, duration, accept, as_json, stopper=stopper)
-    finally:
         sys.stdout.flush()
         stopper.ignore_signals()
     if code:
