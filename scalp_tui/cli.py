@@ -1,4 +1,4 @@
-"""Command line: `scalp-tui [run|headless|config check]`."""
+"""Command line: `scalp-tui [run|headless|backtest|trades|config check]`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from scalp_tui.backtest.command import backtest
 from scalp_tui.cli_common import (
     BlacklistOpt,
     ConfigOpt,
@@ -42,6 +43,7 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Inspect and validate configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+app.command("backtest")(backtest)
 
 
 @app.callback()

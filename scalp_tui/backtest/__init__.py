@@ -1,0 +1,1 @@
+"""Backtests: the engine replayed over recordings through the paper session's path."""
