@@ -360,7 +360,8 @@ def implied_figures(settings: Settings) -> dict[str, float]:
     target = settings.short_scalp_profit_target + settings.short_scalp_profit_buffer
 
     def ratio_price(pr: float) -> float:
-        return (1 - fee - pr / lev) / (1 + fee)
+        # profit_ratio = pnl / (q*E*(1 - f_in) / L), solved for P/E (no funding yet)
+        return (1 - fee) * (1 - pr / lev) / (1 + fee)
 
     return {
         "target_price_drop": 1 - ratio_price(target),

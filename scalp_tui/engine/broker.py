@@ -28,6 +28,11 @@ class ExecutionListener(Protocol):
         self, order_id: int, price: float, qty: float, fee: float, liquidity: str, ts_ms: int
     ) -> None: ...
 
+    def on_funding(self, broker: str, symbol: str, amount: float) -> None:
+        """Funding paid (positive) or received (negative) on what `broker` holds on
+        `symbol`, quote currency. No broker calls it yet: funding counts as 0."""
+        ...
+
     def report_error(self, message: str, symbol: str | None = None) -> None:
         """Something the trader must hear about that is no order's status (a cancel
         that failed on every retry, an order found working after it was given up)."""

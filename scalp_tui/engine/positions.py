@@ -56,6 +56,7 @@ class Position:
         "exit_qty",
         "exit_reason",
         "forced_exit",
+        "funding_fees",
         "given_up",
         "id",
         "next_exit_ms",
@@ -95,6 +96,9 @@ class Position:
         self.exit_notional = 0.0
         self.exit_fee = 0.0
         self.realised_gross = 0.0  # before fees
+        # funding paid while open (quote; negative when received): 0 unless a broker
+        # reports it (`add_funding`); none offline, where nobody charges funding
+        self.funding_fees = 0.0
         self.exit_price: float | None = None
         self.realised_pnl: float | None = None
         self.booked: tuple[float, float, int] | None = None  # (pnl, fees, day) in totals
@@ -132,6 +136,7 @@ class Position:
             basis=self.basis,
             realised_gross=self.realised_gross,
             stop_order_id=self.stop_order_id,
+            funding_fees=self.funding_fees,
         )
 
     @classmethod
@@ -144,6 +149,7 @@ class Position:
         position.entry_order_id = record.entry_order_id
         position.exit_order_id = record.exit_order_id
         position.stop_order_id = record.stop_order_id
+        position.funding_fees = record.funding_fees
         position.exit_reason = record.exit_reason
         position.forced_exit = record.forced_exit
         position.exit_qty = record.exit_qty
@@ -184,6 +190,8 @@ class Position:
         self.exit_qty += qty
         self.exit_notional += price * qty
         self.exit_fee += fee
+        if self.funding_fees:
+            self._reprice()  # the funding is now spread over fewer units
         if self.flat:
             self.qty = 0.0
             return True
@@ -216,7 +224,13 @@ class Position:
         """Flat and no order can add to it: the trade's result is final."""
         self.state = PositionState.CLOSED
         self.exit_price = self.exit_notional / self.exit_qty if self.exit_qty > 0.0 else None
-        self.realised_pnl = self.realised_gross - self.entry_fee - self.exit_fee
+        self.realised_pnl = self.realised_gross - self.entry_fee - self.exit_fee - self.funding_fees
+
+    def add_funding(self, amount: float) -> None:
+        """Funding paid (positive) or received (negative) while open, in quote: it
+        counts in the pnl and the profit ratio, so the stop and target prices move."""
+        self.funding_fees += amount
+        self._reprice()
 
     def _reprice(self) -> None:
         if self.basis > 0.0:
@@ -231,7 +245,13 @@ class Position:
         if filled <= 0.0:
             return None, None
         ratio = profit_ratio(
-            self.qty, self.basis, avg, rule.leverage, self._fee_in(), rule.taker_fee
+            self.qty,
+            self.basis,
+            avg,
+            rule.leverage,
+            self._fee_in(),
+            rule.taker_fee,
+            self.funding_fees,
         )
         return avg, ratio
 
@@ -265,13 +285,16 @@ class Position:
         return None
 
     def target_price(self, rule: ExitRule) -> float:
-        return close_price_for_ratio(
-            self.basis, rule.profit_target, rule.leverage, self._fee_in(), rule.taker_fee
-        )
+        return self._price_for(rule.profit_target, rule)
 
     def stop_price(self, rule: ExitRule) -> float:
+        return self._price_for(-rule.stop_loss, rule)
+
+    def _price_for(self, ratio: float, rule: ExitRule) -> float:
+        held = self.qty if self.qty > EPS_QTY else self.entered_qty
+        per_qty = self.funding_fees / held if held > EPS_QTY else 0.0
         return close_price_for_ratio(
-            self.basis, -rule.stop_loss, rule.leverage, self._fee_in(), rule.taker_fee
+            self.basis, ratio, rule.leverage, self._fee_in(), rule.taker_fee, per_qty
         )
 
     def _fee_in(self) -> float:
@@ -286,7 +309,9 @@ class Position:
         if book is not None and self.state is not PositionState.CLOSED:
             close, ratio = self.mark(book, rule)
             if close is not None:
-                pnl = short_pnl(self.qty, self.basis, close, self._fee_in(), rule.taker_fee)
+                pnl = short_pnl(
+                    self.qty, self.basis, close, self._fee_in(), rule.taker_fee, self.funding_fees
+                )
         priced = self.basis > 0.0
         return PositionView(
             id=self.id,
@@ -309,6 +334,7 @@ class Position:
             realised_pnl=self.realised_pnl,
             fees=self.entry_fee + self.exit_fee,
             exchange_stop_price=exchange_stop,
+            funding_fees=self.funding_fees,
         )
 
 

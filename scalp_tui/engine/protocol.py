@@ -305,6 +305,7 @@ class PositionView:
     realised_pnl: float | None = None
     fees: float = 0.0
     exchange_stop_price: float | None = None  # the venue's resting stop, when one works
+    funding_fees: float = 0.0  # paid while open, quote currency; in pnl and profit_ratio
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,6 +385,7 @@ class PositionRecord:
     basis: float | None = None  # cost basis of what is held
     realised_gross: float | None = None
     stop_order_id: int | None = None
+    funding_fees: float = 0.0  # paid while open, quote currency (received: negative)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PositionRecord:

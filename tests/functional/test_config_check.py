@@ -34,7 +34,7 @@ def test_effective_configuration_masks_secrets(tmp_path: Path) -> None:
     assert "api_key = ********" in result.stdout
     assert "AKIA-do-not-print" not in result.stdout + result.stderr
     assert "s3cr3t!" not in result.stdout + result.stderr
-    assert "target needs a 0.2999% price drop" in result.stdout
+    assert "target needs a 0.2998% price drop" in result.stdout
 
 
 def test_every_command_has_help() -> None:

@@ -172,10 +172,11 @@ def test_secrets_from_env_and_file_are_masked_everywhere(tmp_path: Path) -> None
 def test_implied_figures_for_the_defaults(tmp_path: Path) -> None:
     s = load_config(write(tmp_path, {}), env={}).settings
     figures = implied_figures(s)
-    # target: 1 - (1 - 0.0005 - 0.006/3)/1.0005 = 1 - 0.9975/1.0005 = 0.0029985
-    assert figures["target_price_drop"] == pytest.approx(0.0029985, abs=1e-7)
-    # stop: (1 - 0.0005 + 0.015/3)/1.0005 - 1 = 1.0045/1.0005 - 1 = 0.0039980
-    assert figures["stop_price_rise"] == pytest.approx(0.0039980, abs=1e-7)
+    # the ratio's margin is net of the entry fee: P/E = (1 - f)*(1 - r/L)/(1 + f)
+    # target: 1 - 0.9995*(1 - 0.006/3)/1.0005 = 1 - 0.997500.../1.0005 = 0.0029975
+    assert figures["target_price_drop"] == pytest.approx(0.0029975, abs=1e-7)
+    # stop: 0.9995*(1 + 0.015/3)/1.0005 - 1 = 0.0039955
+    assert figures["stop_price_rise"] == pytest.approx(0.0039955, abs=1e-7)
 
 
 # Real orders need consent given at the moment (--live, or LIVE typed in the console):

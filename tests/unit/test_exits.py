@@ -14,7 +14,8 @@ from scalp_tui.engine.protocol import (
 )
 
 # Entry: 0.005 BTC sold at 60000.0 (stake 100 x3 = 300 USDT), taker fee 0.15.
-# Target ratio 0.006 -> close at or below 59820.09; stop -0.015 -> at or above 60239.88.
+# Target ratio 0.006 -> close at or below 59820.15; stop -0.015 -> at or above 60239.73
+# (the ratio's margin is net of the entry fee: q*E*(1 - f_in)/L).
 TIMEOUT_MS = 15 * 60_000
 
 
@@ -35,14 +36,14 @@ def closed(rig: Rig) -> PositionClosed:
 
 def test_stop_loss_at_a_four_tenths_percent_rise(rig: Rig) -> None:
     open_short(rig)
-    rig.balanced(BTC, 60_239.7, 60_239.8)  # ratio -0.01499...: holds
+    rig.balanced(BTC, 60_239.6, 60_239.7)  # ratio -0.014996...: holds
     assert not rig.of(PositionClosed)
-    rig.balanced(BTC, 60_239.8, 60_239.9)  # ratio <= -0.015
+    rig.balanced(BTC, 60_239.7, 60_239.8)  # ratio <= -0.015
     event = closed(rig)
     assert event.position.exit_reason is ExitReason.STOP_LOSS
-    assert event.position.exit_price == 60_239.9
-    # pnl = 0.005*(60000 - 60239.9) - 0.15 - 0.005*60239.9*0.0005 = -1.1995 - 0.15 - 0.15059975
-    assert event.position.realised_pnl == pytest.approx(-1.50009975)
+    assert event.position.exit_price == 60_239.8
+    # pnl = 0.005*(60000 - 60239.8) - 0.15 - 0.005*60239.8*0.0005 = -1.199 - 0.15 - 0.1505995
+    assert event.position.realised_pnl == pytest.approx(-1.4995995)
 
 
 def test_profit_target_includes_the_buffer(rig: Rig) -> None:
