@@ -75,6 +75,13 @@ def _base(amount: Any, size: float) -> float:
     return float(amount) if size == 1.0 else round(float(amount) * size, 12)
 
 
+def _nonce(book: Any) -> int | None:
+    """The venue's id of the last change applied to ccxt's book (Binance `u`, OKX
+    `seqId`, Bybit `u`), so signals can be matched to a recording's updates."""
+    nonce = book.get("nonce") if isinstance(book, dict) else None
+    return int(nonce) if isinstance(nonce, int | float | str) and str(nonce).isdigit() else None
+
+
 def _levels(side: Iterable[Any], depth: int, size: float) -> tuple[tuple[float, float], ...]:
     out = []
     if size == 1.0:  # Binance, Bybit: a contract is one base unit, no arithmetic
@@ -175,6 +182,7 @@ class CcxtFeed:
                     _levels(book["bids"], self.depth, size),
                     _levels(book["asks"], self.depth, size),
                     snapshot=True,
+                    update_id=_nonce(book),
                 )
                 attempt = gaps = 0
                 self._last_book[symbol] = update.ts_ms

@@ -77,12 +77,17 @@ class MarketData:
         return bids, asks
 
     async def set_levels(
-        self, symbol: str, bids: list[tuple[float, float]], asks: list[tuple[float, float]]
+        self,
+        symbol: str,
+        bids: list[tuple[float, float]],
+        asks: list[tuple[float, float]],
+        update_id: int | None = None,
     ) -> None:
         """Change the book (qty 0 removes a level) and send the diff to subscribers.
 
         Resting orders the new book reaches fill against it; the liquidity they take is
-        part of the same diff, so a client's book stays equal to the emulator's."""
+        part of the same diff, so a client's book stays equal to the emulator's.
+        `update_id`: the diff's final id (a recording's own `u`), else the next ones."""
         market = self.markets[symbol]
         for side, levels in ((market.bids, bids), (market.asks, asks)):
             for price, qty in levels:
@@ -101,7 +106,10 @@ class MarketData:
             previous += 7
             market.update_id += 7
         first = market.update_id + 1
-        market.update_id += 3
+        if update_id is not None and update_id >= first:
+            market.update_id = update_id
+        else:
+            market.update_id += 3
         now = int(time.time() * 1000)
         await self._broadcast(
             f"{symbol.lower()}@depth",
@@ -150,6 +158,8 @@ class MarketData:
         for event in read_recording(path):
             if isinstance(event, BookUpdate) and event.snapshot:
                 self.seed_book(symbol, list(event.bids), list(event.asks))
+                if event.update_id is not None:  # the diffs played next carry theirs
+                    self.markets[symbol].update_id = event.update_id
                 return
 
     async def play_recording(
@@ -176,7 +186,9 @@ class MarketData:
                 if delay > 0:
                     await asyncio.sleep(delay)
             if isinstance(event, BookUpdate):
-                await self.set_levels(symbol, list(event.bids), list(event.asks))
+                await self.set_levels(
+                    symbol, list(event.bids), list(event.asks), update_id=event.update_id
+                )
             else:
                 await self.trade(symbol, event.price, event.qty, event.taker_side.value == "sell")
             played += 1
