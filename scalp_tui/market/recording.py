@@ -18,7 +18,7 @@ bookTicker frames are skipped: the depth diffs already carry the touch.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +27,15 @@ from scalp_tui.market.formats import EXPECTED, RecordingError, iter_lines
 from scalp_tui.market.symbols import unified_symbol
 
 RECORDING_NAME = "binance-usdm-btcusdt-20240808.jsonl.gz"
+
+try:  # orjson parses these frames faster than json (same objects, same ValueError)
+    import orjson
+
+    _loads: Callable[[str], object] = orjson.loads
+    JSON_PARSER = "orjson"
+except ImportError:  # pragma: no cover - orjson is a dependency; json otherwise
+    _loads = json.loads
+    JSON_PARSER = "json"
 
 
 class RecordingGap(RecordingError):
@@ -53,7 +62,8 @@ def default_recording() -> Path:
 
 
 def _levels(raw: list[list[str]]) -> tuple[tuple[float, float], ...]:
-    return tuple((float(p), float(q)) for p, q in raw)
+    # a list comprehension, not a generator: ~460k levels in 5.7 minutes of USD-M diffs
+    return tuple([(float(p), float(q)) for p, q in raw])
 
 
 def _frames(path: Path) -> Iterator[tuple[int, int, dict]]:
@@ -64,7 +74,7 @@ def _frames(path: Path) -> Iterator[tuple[int, int, dict]]:
             continue  # two thirds of a recording, and the depth diffs carry the touch
         recv, _, payload = line.partition(" ")
         try:
-            frame = json.loads(payload)
+            frame = _loads(payload)
             recv_ms = int(recv) // 1_000_000
         except ValueError:
             raise RecordingError(
