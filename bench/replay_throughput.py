@@ -1,0 +1,290 @@
+"""Replay throughput on the real recording, and ccxt.pro's book handling of the same frames.
+
+Whole pipeline: file -> gunzip -> parse -> BookUpdate/TradeTick (market.recording) ->
+engine (book, candles, signal, gates, positions, exits) -> paper broker, on the
+recording's clock with the engine's timer every 250 ms, in auto mode. Stages are timed
+cumulatively (each run repeats the ones before it) to give each one's share:
+  gunzip   lines out of the file (the reader's line layer: gzip + decode + split)
+  parse    + the reader's json parsing of the depth and trade lines
+  events   + the reader's Binance rules and BookUpdate/TradeTick building
+  engine   + the engine and the paper broker
+ccxt.pro: a real `ccxt.pro.binanceusdm` client, its book seeded from the recording's
+REST snapshot, gets every depth frame through `handle_message` (stub client, no
+socket): once with ccxt's own json parsing of each frame (what its socket does) and
+once on frames parsed beforehand. Figures only; best of --repeat runs.
+Run:  python bench/replay_throughput.py [--repeat N] [--file PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gzip
+import json
+import platform
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from scalp_tui.config import load_config
+from scalp_tui.engine.clock import ManualClock
+from scalp_tui.engine.engine import Engine
+from scalp_tui.engine.params import EngineParams
+from scalp_tui.engine.protocol import BookUpdate, MarketInfo
+from scalp_tui.execution.paper import PaperBroker
+from scalp_tui.market import formats, recording
+from scalp_tui.market.feed import TIMER_MS
+
+BTC = "BTC/USDT:USDT"
+BTC_INFO = MarketInfo(BTC, tick_size=0.1, lot_size=0.001, min_qty=0.001)
+# CPU time of this process: the cores here are shared, and wall time counts the others
+CLOCK = time.process_time
+
+
+def best(runs: int, fn: Callable[[], Any]) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(runs):
+        start = CLOCK()
+        result = fn()
+        times.append(CLOCK() - start)
+    return min(times), result
+
+
+# -- our pipeline -----------------------------------------------------------------
+
+
+def stage_gunzip(path: Path) -> int:
+    return sum(1 for _ in formats.iter_lines(path))
+
+
+def stage_parse(path: Path) -> int:
+    return sum(1 for _ in recording._frames(path))
+
+
+def stage_events(path: Path) -> int:
+    return sum(1 for _ in recording.read_recording(path, BTC))
+
+
+def make_engine(start_ms: int) -> tuple[Engine, ManualClock]:
+    overrides = {"mode": "auto", "max_daily_loss": 1e12, "symbols": [BTC]}
+    settings = load_config(None, overrides=overrides, env={}).settings
+    clock = ManualClock(start_ms)
+    paper = PaperBroker(settings.taker_fee, settings.maker_fee)
+    engine = Engine(EngineParams.from_settings(settings), clock, {BTC: BTC_INFO}, {"paper": paper})
+    return engine, clock
+
+
+def feed_engine(events: Any, engine: Engine, clock: ManualClock) -> int:
+    on_book, on_trade, on_timer = engine.on_book, engine.on_trade, engine.on_timer
+    next_timer: int | None = None
+    n = 0
+    for event in events:
+        ts = event.ts_ms
+        if next_timer is None:
+            next_timer = ts + TIMER_MS
+        while ts >= next_timer:
+            clock.set(next_timer)
+            on_timer()
+            next_timer += TIMER_MS
+        if ts > clock.now_ms():
+            clock.set(ts)
+        if type(event) is BookUpdate:
+            on_book(event)
+        else:
+            on_trade(event)
+        n += 1
+    return n
+
+
+def engine_only(path: Path, start_ms: int, repeat: int) -> float:
+    events = list(recording.read_recording(path, BTC))
+    return min(
+        best(1, lambda: feed_engine(events, *make_engine(start_ms)))[0] for _ in range(repeat)
+    )
+
+
+def stage_engine(path: Path, start_ms: int) -> tuple[int, dict]:
+    engine, clock = make_engine(start_ms)
+    n = feed_engine(recording.read_recording(path, BTC), engine, clock)
+    return n, engine.summary()
+
+
+def _levels_stdlib(raw: list[list[str]]) -> tuple[tuple[float, float], ...]:
+    return tuple((float(p), float(q)) for p, q in raw)  # the reader's before orjson/isal
+
+
+@contextlib.contextmanager
+def stdlib_reader() -> Iterator[None]:
+    """The reader as it was: zlib's gzip, json, levels from a generator."""
+    swaps = [
+        (formats, "_gzip", gzip),
+        (recording, "_loads", json.loads),
+        (recording, "_levels", _levels_stdlib),
+    ]
+    old = [getattr(module, name) for module, name, _ in swaps]
+    for module, name, value in swaps:
+        setattr(module, name, value)
+    try:
+        yield
+    finally:
+        for (module, name, _), value in zip(swaps, old, strict=True):
+            setattr(module, name, value)
+
+
+def breakdowns(path: Path, start_ms: int, repeat: int) -> dict[str, dict[str, float]]:
+    """Cumulative stage times, best of `repeat`, the stdlib reader and the fast one
+    interleaved so that load from elsewhere falls on both alike."""
+    stages: dict[str, Callable[[], Any]] = {
+        "gunzip": lambda: stage_gunzip(path),
+        "parse": lambda: stage_parse(path),
+        "events": lambda: stage_events(path),
+        "engine": lambda: stage_engine(path, start_ms),
+    }
+    times: dict[str, dict[str, float]] = {"stdlib": {}, "fast": {}}
+    for _ in range(repeat):
+        for name, fn in stages.items():
+            for mode in ("stdlib", "fast"):
+                with stdlib_reader() if mode == "stdlib" else contextlib.nullcontext():
+                    took = best(1, fn)[0]
+                times[mode][name] = min(took, times[mode].get(name, took))
+    return times
+
+
+# -- ccxt.pro ---------------------------------------------------------------------
+
+
+def depth_frames(path: Path) -> tuple[dict, list[str]]:
+    """The REST snapshot and the depth frames' json text, in file order."""
+    snapshot: dict | None = None
+    texts = []
+    with gzip.open(path, "rt") as lines:
+        for line in lines:
+            _, _, text = line.partition(" ")
+            if "@depth" in text[:64]:
+                texts.append(text)
+            elif snapshot is None and '"lastUpdateId"' in text:
+                snapshot = json.loads(text)
+    assert snapshot is not None, "no REST snapshot in the recording"
+    return snapshot, texts
+
+
+async def ccxt_book_handling(snapshot: dict, frames: list[Any], parse: bool) -> tuple[float, Any]:
+    """A fresh ccxt.pro binanceusdm client seeded with the snapshot, then every frame
+    through its handle_message; returns (frames handled, the book's nonce)."""
+    import ccxt.pro
+
+    exchange = ccxt.pro.binanceusdm({"enableRateLimit": False})
+    exchange.set_markets([ccxt_market()])
+    client = exchange.client("wss://fstream.binance.com/ws")
+    book = exchange.order_book({}, 1000)
+    book.reset(exchange.parse_order_book(snapshot, BTC, None, "bids", "asks"))
+    book["nonce"] = snapshot["lastUpdateId"]
+    exchange.orderbooks[BTC] = book
+    handle, loads = exchange.handle_message, json.loads
+    start = CLOCK()
+    if parse:
+        for text in frames:
+            handle(client, loads(text))
+    else:
+        for frame in frames:
+            handle(client, frame)
+    elapsed = CLOCK() - start
+    nonce = exchange.orderbooks[BTC]["nonce"]
+    await exchange.close()
+    return elapsed, nonce
+
+
+def ccxt_market() -> dict:
+    return {
+        "id": "BTCUSDT", "symbol": BTC, "base": "BTC", "quote": "USDT", "settle": "USDT",
+        "baseId": "BTC", "quoteId": "USDT", "settleId": "USDT", "type": "swap",
+        "spot": False, "margin": False, "swap": True, "future": False, "option": False,
+        "active": True, "contract": True, "linear": True, "inverse": False,
+        "contractSize": 1.0, "precision": {"amount": 0.001, "price": 0.1},
+        "limits": {"amount": {"min": 0.001}}, "info": {},
+    }  # fmt: skip
+
+
+# -- report -----------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--file", type=Path, default=recording.default_recording())
+    args = parser.parse_args()
+    path: Path = args.file
+    if not path.is_file():
+        sys.exit(f"recording not found: {path}")
+    print(f"command: python {' '.join(sys.argv)}")
+    print(f"python {platform.python_version()} on {platform.machine()}, one core; {path.name}")
+    decompressor = getattr(formats, "DECOMPRESSOR", "gzip (zlib)")
+    json_parser = getattr(recording, "JSON_PARSER", "json")
+
+    # streamed, never held: a list of every event alive during the timed stages
+    # makes each full garbage collection walk a million objects
+    first_ms = last_ms = None
+    books = trades = 0
+    for event in recording.read_recording(path, BTC):
+        first_ms = event.ts_ms if first_ms is None else first_ms
+        last_ms = event.ts_ms
+        if type(event) is BookUpdate:
+            books += 1
+        else:
+            trades += 1
+    assert first_ms is not None and last_ms is not None
+    span_s = (last_ms - first_ms) / 1000
+    lines = stage_gunzip(path)
+    print(
+        f"recording: {lines:,} lines, {books:,} book updates + {trades:,} trades "
+        f"= {books + trades:,} events over {span_s:,.1f} s; CPU seconds, best of {args.repeat}"
+    )
+
+    times = breakdowns(path, first_ms, args.repeat)
+    n, summary = stage_engine(path, first_ms)
+    for mode in ("stdlib", "fast"):
+        t = times[mode]
+        t_all = t["engine"]
+        print()
+        label = "gzip (zlib) + json" if mode == "stdlib" else f"{decompressor} + {json_parser}"
+        print(f"{mode} ({label}):")
+        print(f"  whole pipeline : {n / t_all:,.0f} events/s, {span_s / t_all:,.0f}x real time "
+              f"({t_all:.3f} s)")  # fmt: skip
+        for name, cost in (
+            ("gunzip + lines", t["gunzip"]),
+            ("json parsing", t["parse"] - t["gunzip"]),
+            ("reader rules + events", t["events"] - t["parse"]),
+            ("engine + paper", t["engine"] - t["events"]),
+        ):
+            print(f"    {name:<22} {cost:7.3f} s  {100 * cost / t_all:5.1f} %")
+    t_engine_only = engine_only(path, first_ms, args.repeat)
+    print(f"  (engine + paper alone, events in memory: {t_engine_only:.3f} s; "
+          f"entries {summary['entries']}, exits {summary['exits']})")  # fmt: skip
+    t = times["fast"]
+    t_all, t_events, t_gz = t["engine"], t["events"], t["gunzip"]
+
+    snapshot, texts = depth_frames(path)
+    parsed = [json.loads(t) for t in texts]
+    runs = [asyncio.run(ccxt_book_handling(snapshot, texts, True)) for _ in range(args.repeat)]
+    t_ccxt, nonce = min(r[0] for r in runs), runs[-1][1]
+    t_ccxt_pre = min(
+        asyncio.run(ccxt_book_handling(snapshot, parsed, False))[0] for _ in range(args.repeat)
+    )
+    print()
+    print(f"ccxt.pro binanceusdm, {len(texts):,} depth frames (its book ends at nonce {nonce}):")
+    print(f"  json parse + handle_message : {t_ccxt:.3f} s, {span_s / t_ccxt:,.0f}x real time")
+    print(
+        f"  handle_message only         : {t_ccxt_pre:.3f} s, {span_s / t_ccxt_pre:,.0f}x real time"
+    )
+    book_only = t_events - t_gz  # our parse + rules + events (trades included)
+    print()
+    print(f"ratio, whole pipeline vs ccxt's parse + book handling: {t_ccxt / t_all:.2f}x")
+    print(f"ratio, our parse + events vs ccxt's parse + book      : {t_ccxt / book_only:.2f}x")
+    print("targets: >= 200x real time for the whole pipeline; >= 3x ccxt's book handling")
+
+
+if __name__ == "__main__":
+    main()
