@@ -32,6 +32,15 @@ def _decimals(step: float) -> int:
     return max(0, -math.floor(math.log10(step) + 1e-9))
 
 
+def _phi(z: float) -> float:
+    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
+
+
+def truncated_lognormal_mean(median: float, sigma: float, z_max: float) -> float:
+    """Mean of median * exp(sigma * Z), Z standard normal kept only below z_max."""
+    return median * math.exp(sigma * sigma / 2) * _phi(z_max - sigma) / _phi(z_max)
+
+
 class _SymbolSim:
     """One symbol's book and trade generator."""
 
@@ -51,7 +60,13 @@ class _SymbolSim:
         self.drift = P.PRESSURE_DRIFT * vs
         self.top_median = P.TOP_SIZE_MEDIAN * model.size_scale
         self.deep_median = P.DEEP_SIZE_MEDIAN * model.size_scale
-        self.trade_median = P.TRADE_SIZE_MEDIAN * model.size_scale
+        self.trade_median = model.trade_size_median or P.TRADE_SIZE_MEDIAN * model.size_scale
+        self.trade_sigma = model.trade_size_sigma or P.TRADE_SIZE_SIGMA
+        # sizes above the cap are drawn again: a lognormal truncated at z_max
+        self.trade_z_max = math.log(model.trade_size_max / self.trade_median) / self.trade_sigma
+        # BTC's trade process with time stretched: every rate x scale, the burst decay / scale
+        self.trade_base_rate = P.TRADE_BASE_RATE * model.trade_rate_scale
+        self.trade_tau = P.TRADE_EXCITATION_TAU_S / model.trade_rate_scale
 
         # Pre-drawn standard normals and deep sizes: drawing from these tables by a
         # random index keeps the generator deterministic and several times faster.
@@ -81,7 +96,7 @@ class _SymbolSim:
 
         self.t_ms = float(start_ms)
         self.next_book = start_ms + rng.expovariate(1.0 / P.BOOK_UPDATE_MEAN_MS)
-        self.next_trade = start_ms + rng.expovariate(P.TRADE_BASE_RATE) * 1000.0
+        self.next_trade = start_ms + rng.expovariate(self.trade_base_rate) * 1000.0
         self.last_trade_ms = float(start_ms)
 
     # -- sizes and prices -----------------------------------------------------
@@ -261,9 +276,9 @@ class _SymbolSim:
         now = self.next_trade
         gap_s = (now - self.last_trade_ms) / 1000.0
         self.last_trade_ms = now
-        self.excitation = self.excitation * math.exp(-gap_s / P.TRADE_EXCITATION_TAU_S)
-        self.excitation += P.TRADE_EXCITATION / P.TRADE_EXCITATION_TAU_S
-        rate = P.TRADE_BASE_RATE + self.excitation
+        self.excitation = self.excitation * math.exp(-gap_s / self.trade_tau)
+        self.excitation += P.TRADE_EXCITATION / self.trade_tau
+        rate = self.trade_base_rate + self.excitation
         self.next_trade = now + rng.expovariate(rate) * 1000.0
 
         p_sell = 0.5 + P.SELL_BIAS - P.SELL_PRESSURE_GAIN * math.tanh(self.pressure + self.episode)
@@ -274,13 +289,19 @@ class _SymbolSim:
             side = Side.BUY
             a0 = self.best_bid + 1
             tick = min(self.asks) if a0 not in self.asks else a0
-        qty = self._qty(self.trade_median * math.exp(P.TRADE_SIZE_SIGMA * self._normal()))
+        z = self._normal()
+        while z > self.trade_z_max:
+            z = self._normal()
+        qty = self._qty(self.trade_median * math.exp(self.trade_sigma * z))
         return TradeTick(self.symbol, int(now), self._price(tick), qty, side)
 
     @property
     def mean_volume_per_s(self) -> float:
         """Expected base volume per second of the trade process."""
-        return P.TRADE_RATE_MEASURED * self.trade_median * math.exp(P.TRADE_SIZE_SIGMA**2 / 2)
+        rate = P.TRADE_RATE_MEASURED * self.m.trade_rate_scale
+        return rate * truncated_lognormal_mean(
+            self.trade_median, self.trade_sigma, self.trade_z_max
+        )
 
 
 class SimMarket:
