@@ -81,3 +81,45 @@ def test_a_standing_alert_shows_on_the_status_line_until_it_clears() -> None:
     assert "⚠ a +1" in status_text(two, "binanceusdm", BTC).plain
     rig.engine.set_divergence(BTC, None)
     assert "⚠" not in status_text(rig.engine.snapshot(), "binanceusdm", BTC).plain
+
+
+def test_signal_panel_shows_the_windowed_and_the_instantaneous_imbalance() -> None:
+    from rig import BTC, T0, make_rig
+
+    from scalp_tui.tui.widgets.signal_panel import signal_text
+
+    rig = make_rig()
+    rig.balanced(BTC, 60_000.0)
+    rig.clock.set(T0 + 5_000)
+    rig.ask_heavy(BTC)  # -0.5 now; balanced (0) for the 5 s before
+    rig.clock.set(T0 + 6_000)
+    line = next(
+        ln
+        for ln in signal_text(rig.engine.snapshot().symbol(BTC), "").plain.splitlines()
+        if "imbalance" in ln
+    )
+    # the mean over the 6 s seen: -0.5 for 1 s of 6
+    assert "-0.083 <= -0.300" in line and "mean of 10 s · now -0.500" in line
+
+
+def test_signal_panel_says_a_candle_is_partial() -> None:
+    from rig import BTC, PRICES, T0, history, make_rig
+
+    from scalp_tui.engine.candles import CandleBuilder
+    from scalp_tui.tui.widgets.signal_panel import signal_text
+
+    rig = make_rig()
+    rig.engine.candles[BTC] = CandleBuilder(300_000)
+    rig.engine.candles[BTC].seed(history(PRICES[BTC]), T0 + 256_000)  # 44 s before the close
+    rig.clock.set(T0 + 256_000)
+    rig.ask_heavy(BTC)
+
+    def volume_line() -> str:
+        text = signal_text(rig.engine.snapshot().symbol(BTC), "").plain
+        return next(ln for ln in text.splitlines() if "volume" in ln)
+
+    assert "forming candle partial" in volume_line()
+    rig.advance(44_000)
+    assert "last candle partial: the whole one before it counts" in volume_line()
+    rig.advance(300_000)
+    assert "partial" not in volume_line()
