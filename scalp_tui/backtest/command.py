@@ -69,7 +69,7 @@ class _Bar:
             self.progress = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
-                TextColumn("{task.percentage:>3.0f}%"),
+                TextColumn("{task.fields[done]}"),
                 TimeElapsedColumn(),
                 console=Console(stderr=True),
                 transient=True,
@@ -87,15 +87,21 @@ class _Bar:
     def task(self, description: str, total: float | None) -> Any:
         if self.progress is None:
             return None
-        return self.progress.add_task(description, total=total)
+        return self.progress.add_task(description, total=total, done="")
 
     def market_time(self, description: str, start_ms: int, end_ms: int | None) -> Any:
-        """A callback moving a bar along market time (no total: a pulsing bar)."""
+        """A callback moving a bar along market time; a recording's end is not known
+        before it is read, so its bar pulses and counts the seconds played."""
         if self.progress is None:
             return None
         total = None if end_ms is None else max(1, end_ms - start_ms)
-        task = self.progress.add_task(description, total=total)
-        return lambda now: self.progress.update(task, completed=now - start_ms)
+        task = self.progress.add_task(description, total=total, done="")
+
+        def played(now: int) -> None:
+            done = f"{(now - start_ms) / 1000:,.0f} s recorded"
+            self.progress.update(task, completed=now - start_ms, done=done)
+
+        return played
 
 
 def backtest(
@@ -199,17 +205,18 @@ def _single(
         except OSError as exc:
             raise fail([f"{trades_out}: cannot write ({exc.strerror or exc})"]) from None
     if as_json:
-        R.print_json(sys.stdout, _json(results, overall, be, settings))
+        R.print_json(sys.stdout, _json(results, overall, be))
         return
     _print_text(results, overall, settings, plot)
 
 
-def _json(results: list[RunResult], overall: R.Totals, be: float, settings: Any) -> dict:
+def _json(results: list[RunResult], overall: R.Totals, be: float) -> dict:
     return {
         "totals": R.totals_dict(overall),
         "sources": [
             {
                 "source": r.label,
+                "symbols": r.symbols,
                 "book_updates": r.book_updates,
                 "totals": R.totals_dict(
                     R.totals(r.trades, be, r.recorded_s, r.wall_s, r.open_at_end)
@@ -219,7 +226,6 @@ def _json(results: list[RunResult], overall: R.Totals, be: float, settings: Any)
             for r in results
         ],
         "trades": [R.trade_dict(t) for t in overall_trades(results)],
-        "symbols": list(settings.symbols),
     }
 
 
@@ -292,9 +298,13 @@ def _sweep(
     with _Bar(not as_json and sys.stderr.isatty()) as bar:
         task = bar.task(f"{len(points)} settings x {len(specs)} sources", len(tasks))
 
+        finished = 0
+
         def done() -> None:
+            nonlocal finished
+            finished += 1
             if task is not None:
-                bar.progress.advance(task)
+                bar.progress.update(task, completed=finished, done=f"{finished}/{len(tasks)}")
 
         try:
             if ray_address is not None:

@@ -40,6 +40,7 @@ class RunResult:
     wall_s: float
     book_updates: int
     open_at_end: int
+    symbols: list[str] = field(default_factory=list)  # what the engine traded
     notes: list[str] = field(default_factory=list)  # the engine's errors, first few
     prices: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
 
@@ -177,6 +178,7 @@ def run_backtest(
         wall_s=wall_s,
         book_updates=engine.book_updates,
         open_at_end=len(engine.positions),
+        symbols=list(engine.markets),
         notes=collected.notes,
         prices=prices or {},
     )

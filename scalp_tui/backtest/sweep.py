@@ -149,6 +149,7 @@ def run_ray(
     except ImportError:
         raise SweepError([RAY_MISSING]) from None
     if not ray.is_initialized():
+        _reachable(address)
         try:
             ray.init(address=address, log_to_driver=False)
         except Exception as exc:  # no cluster there, refused, wrong version
@@ -163,6 +164,25 @@ def run_ray(
             for _ in finished:
                 done()
     return list(ray.get(refs))
+
+
+def _reachable(address: str | None) -> None:
+    """A head node's host:port must answer before ray.init is asked to join it: Ray
+    itself keeps retrying a silent address for many minutes."""
+    import socket
+
+    if address is None or address == "auto" or "://" in address:
+        return  # Ray finds "auto" itself and times out ray:// clients on its own
+    host, _, port = address.rpartition(":")
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=5).close()
+    except ValueError:
+        raise SweepError(
+            [f"--ray {address}: expected host:port, ray://host:port or auto"]
+        ) from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise SweepError([f"--ray {address}: no Ray head answers there ({reason})"]) from None
 
 
 def rank(points: list[Point], results: list[RunResult], n_sources: int) -> list[Ranked]:

@@ -1,16 +1,23 @@
 """`scalp-tui backtest`, the real command, on the simulated market."""
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 
-def scalp_tui(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def scalp_tui(
+    *args: str, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "scalp_tui.cli", "backtest", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -58,8 +65,9 @@ def test_json_is_one_object_with_totals_sources_and_trades(tmp_path) -> None:
     assert totals["recorded_s"] == 180.0
     assert totals["breakeven_win_rate"] == round(0.015 / 0.021, 8)
     assert sum(totals["exits"].values()) == totals["trades"]
-    assert data["symbols"] == ["BTC/USDT:USDT"]
-    assert [s["source"] for s in data["sources"]] == ["sim:1:180"]
+    assert [(s["source"], s["symbols"]) for s in data["sources"]] == [
+        ("sim:1:180", ["BTC/USDT:USDT"])
+    ]
     for t in data["trades"]:
         assert set(t) == TRADE and t["symbol"] == "BTC/USDT:USDT"
     assert len(trades_csv.read_text().splitlines()) == totals["trades"] + 1  # with a header
@@ -109,3 +117,32 @@ def test_mistakes_are_one_line_and_exit_2(tmp_path) -> None:
         assert result.stderr.count("\n") == 1, (args, result.stderr)
         assert says in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr
+
+
+RECORDING = (
+    Path(__file__).resolve().parents[2].parent
+    / "shared/data/binance-usdm-btcusdt-20240808.jsonl.gz"
+)
+needs_recording = pytest.mark.skipif(not RECORDING.exists(), reason=f"{RECORDING} is absent")
+
+
+@needs_recording
+def test_the_real_recording_prints_totals(tmp_path) -> None:
+    signals = tmp_path / "signals.jsonl"
+    # 1 m candles and a volume floor a minute of this market clears: it trades
+    env = {"SCALP_TUI_TIMEFRAME": "1m", "SCALP_TUI_SHORT_SCALP_MIN_VOLUME": "100"}
+    result = scalp_tui(str(RECORDING), "--json", "--signals-out", str(signals), env=env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    totals = data["totals"]
+    assert set(totals) == TOTALS
+    assert totals["recorded_s"] == pytest.approx(344.7, abs=0.5)  # 23:54:15 to 23:59:59
+    assert totals["trades"] == len(data["trades"]) >= 1
+    source = data["sources"][0]
+    assert source["symbols"] == ["BTC/USDT:USDT"]
+    lines = signals.read_text().splitlines()
+    assert len(lines) == source["book_updates"] > 6000  # one per applied depth frame
+    first, last = json.loads(lines[0]), json.loads(lines[-1])
+    assert first["update_id"] == 5123107852948  # the REST snapshot's lastUpdateId
+    assert last["update_id"] > first["update_id"]
+    assert last["volume"] is not None and last["imbalance_avg"] is not None

@@ -123,3 +123,25 @@ def test_sweep_ranks_by_pnl_then_win_rate() -> None:
     for r in ranked:
         assert r.totals.trades == len(r.results[0].trades)
         assert r.totals.pnl == pytest.approx(sum(t.pnl for t in r.results[0].trades))
+
+
+def test_ray_missing_or_unreachable_is_one_line(monkeypatch) -> None:
+    import socket
+    import sys
+
+    from scalp_tui.backtest.sweep import RAY_MISSING, run_ray
+
+    tasks = [("sim:1:10", loader({}), None)]
+    with monkeypatch.context() as m:
+        m.setitem(sys.modules, "ray", None)  # as if not installed
+        with pytest.raises(SweepError) as err:
+            run_ray(tasks, "auto")
+        assert err.value.problems == [RAY_MISSING]
+        assert "pip install 'scalp-tui[ray]'" in RAY_MISSING
+    pytest.importorskip("ray")
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(SweepError) as err:
+        run_ray(tasks, f"127.0.0.1:{port}")  # answered at once, not after Ray's retries
+    assert "no Ray head answers there" in err.value.problems[0]
