@@ -11,6 +11,7 @@ the runs are deterministic, so all three give the same trades to the last digit.
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -151,7 +152,7 @@ def run_ray(
     if not ray.is_initialized():
         _reachable(address)
         try:
-            ray.init(address=address, log_to_driver=False)
+            ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
         except Exception as exc:  # no cluster there, refused, wrong version
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise SweepError([f"--ray {address}: cannot join the Ray cluster ({first})"]) from None
