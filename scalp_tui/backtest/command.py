@@ -182,9 +182,9 @@ def _single(
         except OSError as exc:
             raise fail([f"{signals_out}: cannot write ({exc.strerror or exc})"]) from None
         bar = stack.enter_context(_Bar(not as_json and sys.stderr.isatty()))
-        for spec, label in _labels(files):
+        for label in files:  # opened here, as given: no worker elsewhere needs the path
             try:
-                opened = open_source(spec, settings, symbol, label)
+                opened = open_source(label, settings, symbol, label)
                 start_ms = opened.session.feed.source.start_ms
                 progress = bar.market_time(label, start_ms, opened.end_ms)
                 results.append(run_backtest(opened, signals, progress, plot))
@@ -288,9 +288,9 @@ def _sweep(
     except ConfigError as exc:
         raise fail(exc.problems) from None
     specs = [spec for spec, _ in _labels(files)]
-    for spec in specs:  # a missing or foreign file fails here, not in a worker
+    for given in files:  # a missing or foreign file fails here, not in a worker
         try:
-            open_source(spec, points[0].settings, symbol)
+            open_source(given, points[0].settings, symbol)
         except _input_errors() as exc:
             raise fail([_one_line(exc)]) from None
     tasks = [(spec, p.settings, symbol) for p in points for spec in specs]
