@@ -171,6 +171,7 @@ def run_backtest(
         collected.closing_at_end.add(position.id)
         engine.execute(ClosePosition(position.id))
     wall_s = time.perf_counter() - wall0
+    notes = collected.notes + _never_whole(engine)
     return RunResult(
         label=opened.label,
         trades=collected.trades,
@@ -179,6 +180,18 @@ def run_backtest(
         book_updates=engine.book_updates,
         open_at_end=len(engine.positions),
         symbols=list(engine.markets),
-        notes=collected.notes,
+        notes=notes,
         prices=prices or {},
     )
+
+
+def _never_whole(engine: Engine) -> list[str]:
+    """Why a run may have no trade at all: no whole candle closed, so the volume
+    condition could never pass (a recording shorter than two candles, say)."""
+    timeframe = engine.params.timeframe
+    return [
+        f"{symbol}: no whole {timeframe} candle closed in the recording, so the volume "
+        f"condition never passed (try a longer recording or --sweep timeframe=1m)"
+        for symbol, candles in engine.candles.items()
+        if candles.last_closed_volume is None
+    ]

@@ -146,3 +146,14 @@ def test_the_real_recording_prints_totals(tmp_path) -> None:
     assert first["update_id"] == 5123107852948  # the REST snapshot's lastUpdateId
     assert last["update_id"] > first["update_id"]
     assert last["volume"] is not None and last["imbalance_avg"] is not None
+
+
+@needs_recording
+def test_a_recording_without_a_whole_candle_says_why_it_never_traded() -> None:
+    # 5.7 minutes starting mid-candle: the first 5 m candle is partial, the next one
+    # has not closed when the recording ends
+    result = scalp_tui(str(RECORDING), "--json", env={"SCALP_TUI_TIMEFRAME": "5m"})
+    assert result.returncode == 0, result.stderr
+    source = json.loads(result.stdout)["sources"][0]
+    assert source["totals"]["trades"] == 0
+    assert any("no whole 5m candle closed" in note for note in source["notes"])
