@@ -30,10 +30,12 @@ from scalp_tui.engine.protocol import (
 from scalp_tui.eventlog import clock_text
 from scalp_tui.session import Session
 from scalp_tui.tui import keymap
+from scalp_tui.tui.screens.charts import ChartsScreen
 from scalp_tui.tui.screens.confirm import ConfirmScreen
 from scalp_tui.tui.screens.help import HelpScreen
 from scalp_tui.tui.screens.live import LiveConfirmScreen
 from scalp_tui.tui.screens.proposal import ProposalScreen
+from scalp_tui.tui.trade_history import TradeHistory
 from scalp_tui.tui.widgets.event_log import EventLog
 from scalp_tui.tui.widgets.ladder import Ladder
 from scalp_tui.tui.widgets.positions import PositionsTable
@@ -45,6 +47,7 @@ LADDER_HZ = 20
 PANES_HZ = 4
 LOG_HZ = 4
 PROPOSAL_HZ = 10
+CHART_SAMPLE_HZ = 1  # mid prices for the charts screen, on the console's clock
 # Exchanges whose perpetuals can be shorted through ccxt; the simulator is paper only.
 LIVE_EXCHANGES = {"binanceusdm", "okx", "bybit", "gate", "kucoinfutures", "bitget", "htx"}
 
@@ -91,6 +94,7 @@ class ScalpApp(App[None]):
         self.focus_symbol = self.symbols[0]
         self.snap: Snapshot = session.snapshot()
         self._proposal_screen: ProposalScreen | None = None
+        self.history = TradeHistory()
         self._pane_parts = (
             self._show_status_and_signal,
             self._show_watchlist,
@@ -137,6 +141,7 @@ class ScalpApp(App[None]):
         self.set_interval(1 / (PANES_HZ * len(self._pane_parts)), self._refresh_next_pane)
         self.set_interval(1 / LOG_HZ, self.log_pane.flush)
         self.set_interval(1 / PROPOSAL_HZ, self.sync_proposals)
+        self.set_interval(1 / CHART_SAMPLE_HZ, self.sample_history)
         self.log_pane.add_line(
             f"console started: {self.exchange_label}, {len(self.symbols)} symbols, "
             f"{self.snap.mode.value} mode, {self.snap.broker}"
@@ -159,6 +164,10 @@ class ScalpApp(App[None]):
     def _on_engine_event(self, event: Event) -> None:
         # Called inside engine code: only buffer, never draw here.
         self.log_pane.add_event(event)
+        self.history.on_event(event)
+
+    def sample_history(self) -> None:
+        self.history.sample(self.snap)
 
     def _take_snapshot(self) -> Snapshot:
         self.snap = self.session.snapshot(depth=self.ladder.levels)
@@ -211,7 +220,10 @@ class ScalpApp(App[None]):
             else:
                 screen.tick(snap.ts_ms, ids.index(screen.proposal.id) + 1, len(ids))
             return
-        if pending and not isinstance(self.screen, ModalScreen):
+        # The charts only look: a proposal opens over them (it expires if unseen).
+        if pending and (
+            isinstance(self.screen, ChartsScreen) or not isinstance(self.screen, ModalScreen)
+        ):
             self._show_proposal(pending[0], snap.ts_ms, len(pending))
 
     def _show_proposal(self, proposal: ProposalView, now_ms: int, total: int) -> None:
@@ -306,6 +318,10 @@ class ScalpApp(App[None]):
         if event.data_table is self.watchlist and event.row_key.value in self.symbols:
             self.focus_symbol = event.row_key.value
             self.refresh_all()
+
+    def action_charts(self) -> None:
+        self.sample_history()  # so the charts open with what happened up to now
+        self.push_screen(ChartsScreen(self.history, self.focus_symbol))
 
     def action_help(self) -> None:
         keys = [(self._key_of(a), a.description) for a in keymap.ACTIONS]

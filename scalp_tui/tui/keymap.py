@@ -39,6 +39,7 @@ ACTIONS: tuple[Action, ...] = (
         priority=True,
         show=False,
     ),
+    Action("charts", "g", "charts", "Charts"),
     Action("help", "question_mark", "help", "Help"),
     Action("quit", "q", "quit_console", "Quit"),
 )
