@@ -2,62 +2,69 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections.abc import Iterable
 
 from scalp_tui.engine.protocol import Level
 
 
 class BookSide:
-    """One side of the book as two parallel lists, best level first.
+    """One side of the book: quantities by price, and the prices in a sorted list.
 
-    Keys are prices for asks and negated prices for bids, so both sides sort
-    ascending with the best level at index 0 and share one bisect-based update.
+    Keys are prices for bids and negated prices for asks, so both sides sort
+    ascending with the best level *last*: the levels that change most sit near the
+    touch, and inserting or deleting there moves few list entries (a recorded USD-M
+    book holds thousands of levels a side). A level whose quantity changes (most of
+    a diff) is one dict store, with no search of the list.
     """
 
-    __slots__ = ("_keys", "_qtys", "_sign")
+    __slots__ = ("_keys", "_qty", "_sign")
 
     def __init__(self, is_bid: bool) -> None:
-        self._sign = -1.0 if is_bid else 1.0
-        self._keys: list[float] = []
-        self._qtys: list[float] = []
+        self._sign = 1.0 if is_bid else -1.0
+        self._keys: list[float] = []  # price * sign, ascending: best last
+        self._qty: dict[float, float] = {}  # price -> quantity, every level held
 
     def clear(self) -> None:
         self._keys.clear()
-        self._qtys.clear()
+        self._qty.clear()
 
     def set(self, price: float, qty: float) -> None:
         self.update(((price, qty),))
 
     def update(self, levels: Iterable[Level]) -> None:
         """`set` for many levels (the hot path of every book update)."""
-        keys, qtys, sign = self._keys, self._qtys, self._sign
+        keys, book, sign = self._keys, self._qty, self._sign
         for price, qty in levels:
-            key = price * sign
-            i = bisect_left(keys, key)
-            if i < len(keys) and keys[i] == key:
-                if qty > 0.0:
-                    qtys[i] = qty
-                else:
-                    del keys[i]
-                    del qtys[i]
-            elif qty > 0.0:
-                keys.insert(i, key)
-                qtys.insert(i, qty)
+            if qty > 0.0:
+                if price not in book:
+                    insort(keys, price * sign)
+                book[price] = qty
+            elif price in book:
+                del book[price]
+                del keys[bisect_left(keys, price * sign)]
 
     def replace(self, levels: Iterable[Level]) -> None:
         self.clear()
         self.update(levels)
 
     def best(self) -> float | None:
-        return self._keys[0] * self._sign if self._keys else None
+        keys = self._keys
+        return keys[-1] * self._sign if keys else None
 
     def depth_qty(self, levels: int) -> float:
-        return sum(self._qtys[:levels])
+        if levels <= 0:
+            return 0
+        book, sign = self._qty, self._sign
+        # best first, as the levels are: the same sum, added in the same order
+        return sum([book[k * sign] for k in self._keys[: -levels - 1 : -1]])
 
     def levels(self, count: int) -> tuple[Level, ...]:
-        sign = self._sign
-        return tuple(zip([k * sign for k in self._keys[:count]], self._qtys[:count], strict=True))
+        if count <= 0:
+            return ()
+        book, sign = self._qty, self._sign
+        prices = [k * sign for k in self._keys[: -count - 1 : -1]]
+        return tuple([(price, book[price]) for price in prices])
 
     def walk(self, qty: float) -> tuple[float, float, float]:
         """Take `qty` from this side best-first.
@@ -68,10 +75,11 @@ class BookSide:
         remaining = qty
         cost = 0.0
         last = 0.0
-        sign = self._sign
-        for key, level_qty in zip(self._keys, self._qtys, strict=False):
-            take = level_qty if level_qty < remaining else remaining
+        book, sign = self._qty, self._sign
+        for key in reversed(self._keys):
             last = key * sign
+            level_qty = book[last]
+            take = level_qty if level_qty < remaining else remaining
             cost += take * last
             remaining -= take
             if remaining <= 1e-12:
@@ -81,8 +89,11 @@ class BookSide:
         return filled, (cost / filled if filled > 0.0 else 0.0), last
 
     def raw(self) -> tuple[list[float], list[float]]:
-        """Keys and quantities, best first, for brokers that walk levels themselves."""
-        return self._keys, self._qtys
+        """Keys (negated prices for bids, prices for asks) and quantities, best first,
+        for brokers that walk levels themselves."""
+        book, sign = self._qty, self._sign
+        keys = self._keys[::-1]
+        return [-k for k in keys], [book[k * sign] for k in keys]
 
     def __len__(self) -> int:
         return len(self._keys)
