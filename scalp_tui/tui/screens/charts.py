@@ -82,7 +82,9 @@ class ChartsScreen(ModalScreen[None]):
         first, curve = self.history.equity_curve()
         if len(curve) < 2:
             return None
-        title = f"equity, {self.history.closed} trades closed (realised pnl, quote currency)"
+        closed = self.history.closed
+        trades = "1 trade" if closed == 1 else f"{closed} trades"
+        title = f"equity, {trades} closed (realised pnl, quote currency)"
         return equity_chart(
             curve, width, height, first=first, title=title, theme=THEME, fit_terminal=False
         )
