@@ -33,9 +33,11 @@ try:  # orjson parses these frames faster than json (same objects, same ValueErr
     import orjson
 
     _loads: Callable[[str], object] = orjson.loads
+    _ORJSON_LOADS: Callable[[str], object] | None = orjson.loads
     JSON_PARSER = "orjson"
 except ImportError:  # pragma: no cover - orjson is a dependency; json otherwise
     _loads = json.loads
+    _ORJSON_LOADS = None
     JSON_PARSER = "json"
 
 
@@ -112,7 +114,9 @@ def _frames(path: Path) -> Iterator[tuple[int, int, dict]]:
             continue  # two thirds of a recording, and the depth diffs carry the touch
         recv, _, payload = line.partition(" ")
         try:
-            frame = _numeric_depth(payload) if "depth" in head else None
+            # numbers only pay with orjson: json's own number parsing is slower
+            numeric = "depth" in head and _loads is _ORJSON_LOADS
+            frame = _numeric_depth(payload) if numeric else None
             if frame is None:
                 frame = _loads(payload)
             recv_ms = int(recv) // 1_000_000
