@@ -140,24 +140,33 @@ def read_pairlists(pairlist: Path | None, blacklist: Path | None) -> tuple[Any, 
 
 
 def simulated_session(loaded: LoadedConfig, seed: int, speed: float, journal: Any) -> Any:
-    """The simulated market on today's clock, never earlier than the journal's last
-    event (a fast run may have got ahead of the wall clock), with the symbols of any
-    position to restore."""
+    """The simulated market on today's clock, opening at the start of the current
+    candle, never earlier than the journal's last event (a fast run may have got ahead
+    of the wall clock), with the symbols of any position to restore.
+
+    Opening on a candle boundary makes a seed's run the same whenever it starts: the
+    rules only count whole candles, so a start part-way through one would otherwise
+    shift which candle the volume and reversal rules see, by the minute of starting."""
     import time
 
+    from scalp_tui.engine.candles import TIMEFRAME_MS
     from scalp_tui.recovery import symbols_to_restore
     from scalp_tui.session import Session
 
     settings = loaded.settings
     restored = [s for s in symbols_to_restore(journal) if s not in settings.symbols]
     symbols = settings.symbols + restored
-    start_ms = max(time.time_ns() // 1_000_000, (journal.last_ts_ms() or 0) + 1)
+    frame = TIMEFRAME_MS[settings.timeframe]
+    after = (journal.last_ts_ms() or 0) + 1
+    start_ms = time.time_ns() // 1_000_000 // frame * frame
+    if start_ms < after:
+        start_ms = -(-after // frame) * frame  # the next boundary after the journal
     try:
         return Session.simulated(
             settings.model_copy(update={"symbols": symbols}),
             seed=seed,
             speed=speed,
-            start_ms=start_ms // 1000 * 1000 + 1000,
+            start_ms=start_ms,
         )
     except ValueError as exc:  # e.g. a symbol the simulated market does not list
         raise fail([str(exc)]) from None

@@ -26,6 +26,15 @@ class BinanceUsdm(VenueTraits):
     # order answers carry no cumulative fee (the stream's is per trade): estimated
     fees_in_orders = False
 
+    def configure(self, exchange: Any) -> None:
+        super().configure(exchange)
+        # ccxt's watch_orders also fetches the positions in a task of its own, whose
+        # failure (a 429, say) nobody awaits: Python then prints a traceback on stderr.
+        # The console checks positions itself (position_check.py), through the retrier.
+        watch_positions = exchange.options.get("watchPositions")
+        if isinstance(watch_positions, dict):
+            watch_positions["fetchPositionsSnapshot"] = False
+
     def custom_endpoint(self, exchange: Any, ws_url: str | None) -> bool:
         # ccxt picks Binance's futures error table by host: pointed elsewhere, a
         # rejected reduce-only exit (-2022) would be a plain ExchangeError
