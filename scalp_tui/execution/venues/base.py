@@ -51,6 +51,9 @@ class VenueTraits:
     order_params_extra: ClassVar[Mapping[str, Any]] = {}  # on every create (tdMode …)
     stop_price_param: ClassVar[str] = "stopLossPrice"
     stop_lookup_params: ClassVar[Mapping[str, Any]] = {"trigger": True}
+    # the parameter naming our client id in a look-up or cancel (ccxt's unified name,
+    # unless the venue's ccxt code passes our id on only under the venue's own)
+    lookup_id_param: ClassVar[str] = "clientOrderId"
     # cancel-all for plain orders; stops are always cancelled one by one
     cancel_all: ClassVar[bool] = True
     # the order answers (REST and stream) carry the cumulative fee actually charged
@@ -115,7 +118,7 @@ class VenueTraits:
 
     def lookup_params(self, cid: str, is_stop: bool) -> dict[str, Any]:
         """fetch_order / cancel_order by our client id (the order id unknown)."""
-        params: dict[str, Any] = {"clientOrderId": cid}
+        params: dict[str, Any] = {self.lookup_id_param: cid}
         if is_stop:
             params.update(self.stop_lookup_params)
         return params

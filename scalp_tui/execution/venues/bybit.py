@@ -26,13 +26,7 @@ class Bybit(VenueTraits):
     fees_in_orders = True
     # cancel-all takes the conditional stops too unless told not to
     cancel_all_params: ClassVar[Mapping[str, Any]] = {"orderFilter": "Order"}
-
-    def lookup_params(self, cid: str, is_stop: bool) -> dict[str, Any]:
-        # ccxt's cancel_order passes our id on only under Bybit's own name
-        params: dict[str, Any] = {"orderLinkId": cid}
-        if is_stop:
-            params.update(self.stop_lookup_params)
-        return params
+    lookup_id_param = "orderLinkId"  # ccxt's cancel_order passes our id on only as this
 
     async def fetch_order(self, exchange: Any, symbol: str, cid: str, is_stop: bool) -> Any:
         import ccxt

@@ -26,7 +26,7 @@ ts/src/test/static/request/gate.json, "swap market sell" / "swap trigger market 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from scalp_tui.execution.venues.base import VenueTraits
 
@@ -46,15 +46,10 @@ class Gate(VenueTraits):
     already_set_codes: ClassVar[tuple[str, ...]] = ("NO_CHANGE",)
     # REPEATED_CREATION (ccxt: InvalidOrder): an order with this text was created already
     duplicate_codes: ClassVar[tuple[str, ...]] = ("REPEATED_CREATION",)
+    lookup_id_param = "order_id"  # our text in place of ccxt's None order id (above)
 
     def client_id(self, tag: str, order_id: int) -> str:
         text = PREFIX + super().client_id(tag, order_id)
         if len(text) > self.client_id_max:
             raise ValueError(f"client id {text!r} does not fit gate's rules")
         return text
-
-    def lookup_params(self, cid: str, is_stop: bool) -> dict[str, Any]:
-        params: dict[str, Any] = {"order_id": cid}
-        if is_stop:
-            params.update(self.stop_lookup_params)
-        return params
