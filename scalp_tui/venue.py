@@ -52,18 +52,14 @@ def _with_origin(url: str, origin: str) -> str:
     return origin.rstrip("/") + path
 
 
-def _override_rest(node: Any, origin: str) -> Any:
+def _override(node: Any, origin: str, scheme: str, skip: str = "") -> Any:
+    """Every `scheme` address in a (nested) ccxt URL table moved to `origin`, each
+    keeping its path; the `skip` branch is left as it is."""
     if isinstance(node, dict):
-        return {k: (v if k == "ws" else _override_rest(v, origin)) for k, v in node.items()}
-    if isinstance(node, str) and node.startswith("http"):
-        return _with_origin(node, origin)
-    return node
-
-
-def _override_ws(node: Any, origin: str) -> Any:
-    if isinstance(node, dict):
-        return {k: _override_ws(v, origin) for k, v in node.items()}
-    if isinstance(node, str) and node.startswith("ws"):
+        return {
+            k: (v if k == skip else _override(v, origin, scheme, skip)) for k, v in node.items()
+        }
+    if isinstance(node, str) and node.startswith(scheme):
         return _with_origin(node, origin)
     return node
 
@@ -98,14 +94,14 @@ def make_exchange(
     if sandbox and not custom:
         exchange.set_sandbox_mode(True)  # after overriding URLs it would replace them
     if rest_url:
-        exchange.urls["api"] = _override_rest(exchange.urls["api"], rest_url)
+        exchange.urls["api"] = _override(exchange.urls["api"], rest_url, "http", skip="ws")
     placed = traits.custom_endpoint(exchange, ws_url) if custom else False
     if ws_url and not placed:
         ws = exchange.urls["api"].get("ws")
         if isinstance(ws, dict):
             # nested by access and market type on some venues (bybit: public.linear,
             # private.contract): every address keeps its path on the new host
-            exchange.urls["api"]["ws"] = _override_ws(ws, ws_url)
+            exchange.urls["api"]["ws"] = _override(ws, ws_url, "ws")
         elif isinstance(ws, str):
             exchange.urls["api"]["ws"] = ws_url
     if custom:
