@@ -4,41 +4,14 @@ import asyncio
 import signal
 
 import pytest
+from feed_sink import Sink, until
 
 from scalp_tui.engine.clock import WallClock
-from scalp_tui.engine.protocol import BookUpdate, FeedState, FeedStatus, TradeTick
+from scalp_tui.engine.protocol import FeedState
 from scalp_tui.market.ccxt_feed import CcxtFeed
 from scalp_tui.venue import VenueError, check_capabilities, make_exchange
 
 BTC = "BTC/USDT:USDT"
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.books: list[BookUpdate] = []
-        self.trades: list[TradeTick] = []
-        self.statuses: list[FeedStatus] = []
-
-    def on_book(self, update: BookUpdate) -> None:
-        self.books.append(update)
-
-    def on_trade(self, trade: TradeTick) -> None:
-        self.trades.append(trade)
-
-    def on_feed_status(self, status: FeedStatus) -> None:
-        self.statuses.append(status)
-
-    def on_timer(self) -> None:
-        pass
-
-
-async def until(condition, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 def top(emulator, depth: int = 20):

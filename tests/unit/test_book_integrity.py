@@ -14,9 +14,11 @@ import zlib
 import ccxt
 import ccxt.pro
 import pytest
+from feed_sink import Sink
+from feed_sink import until as wait_until
 
 from scalp_tui.engine.clock import ManualClock
-from scalp_tui.engine.protocol import BookUpdate, FeedState, FeedStatus, TradeTick
+from scalp_tui.engine.protocol import FeedState
 from scalp_tui.market import book_integrity, ccxt_feed
 from scalp_tui.market.book_integrity import okx_checksum
 from scalp_tui.market.ccxt_feed import CcxtFeed
@@ -29,25 +31,6 @@ OKX_INSTRUMENT = {
     "tickSz": "0.1", "lotSz": "0.01", "minSz": "0.01", "state": "live", "lever": "100",
     "listTime": "1", "expTime": "",
 }  # fmt: skip
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.books: list[BookUpdate] = []
-        self.trades: list[TradeTick] = []
-        self.statuses: list[FeedStatus] = []
-
-    def on_book(self, update: BookUpdate) -> None:
-        self.books.append(update)
-
-    def on_trade(self, trade: TradeTick) -> None:
-        self.trades.append(trade)
-
-    def on_feed_status(self, status: FeedStatus) -> None:
-        self.statuses.append(status)
-
-    def on_timer(self) -> None:
-        pass
 
 
 class Transport:
@@ -76,12 +59,7 @@ def connect(exchange, url: str):
 
 
 async def until(condition, timeout: float = 3.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.002)
+    await wait_until(condition, timeout, step=0.002)
 
 
 class Watching:

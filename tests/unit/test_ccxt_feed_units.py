@@ -5,31 +5,12 @@ at the feed. One case per contract size the supported venues use."""
 import asyncio
 
 import pytest
+from feed_sink import Sink
 
 from scalp_tui.engine.clock import ManualClock
-from scalp_tui.engine.protocol import BookUpdate, FeedStatus, TradeTick
 from scalp_tui.market.ccxt_feed import CcxtFeed, market_info
 
 SYMBOL = "BTC/USDT:USDT"
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.books: list[BookUpdate] = []
-        self.trades: list[TradeTick] = []
-        self.statuses: list[FeedStatus] = []
-
-    def on_book(self, update: BookUpdate) -> None:
-        self.books.append(update)
-
-    def on_trade(self, trade: TradeTick) -> None:
-        self.trades.append(trade)
-
-    def on_feed_status(self, status: FeedStatus) -> None:
-        self.statuses.append(status)
-
-    def on_timer(self) -> None:
-        pass
 
 
 class FakeExchange:
