@@ -10,7 +10,6 @@ level pushed out of the view is sent with size 0). Each topic has its own update
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any
 from aiohttp import web
 from emulator.bybit_wire import PARAMS_ERROR, error, exchange_symbol, fmt, ok
 from emulator.core import ExchangeCore, Instrument
+from emulator.recordings import first_snapshot, paced
 
 # Bybit's linear filters (strings as sent): tickSize, qtyStep, minOrderQty
 INSTRUMENTS = {
@@ -110,13 +110,9 @@ class BybitMarket:
     def seed_recording(self, path: Path, symbol: str = "BTCUSDT") -> None:
         """Start from the recording's depth snapshot (its quantities are base units,
         which are Bybit's contracts)."""
-        from scalp_tui.engine.protocol import BookUpdate
-        from scalp_tui.market.recording import read_recording
-
-        for event in read_recording(path):
-            if isinstance(event, BookUpdate) and event.snapshot:
-                self.seed_book(symbol, list(event.bids), list(event.asks))
-                return
+        snapshot = first_snapshot(path)
+        if snapshot is not None:
+            self.seed_book(symbol, list(snapshot.bids), list(snapshot.asks))
 
     async def play_recording(
         self, path: Path, symbol: str = "BTCUSDT", speed: float = 0.0, limit: int | None = None
@@ -124,21 +120,9 @@ class BybitMarket:
         """Send the recorded diffs and trades on as this venue's market (after
         `seed_recording`); `speed` 0 plays as fast as possible. Returns frames played."""
         from scalp_tui.engine.protocol import BookUpdate
-        from scalp_tui.market.recording import read_recording
 
         played = 0
-        first_ts: int | None = None
-        start = time.perf_counter()
-        for event in read_recording(path):
-            if limit is not None and played >= limit:
-                break
-            if isinstance(event, BookUpdate) and event.snapshot:
-                continue
-            first_ts = event.ts_ms if first_ts is None else first_ts
-            if speed > 0:
-                delay = start + (event.ts_ms - first_ts) / 1000 / speed - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
+        async for event in paced(path, speed, limit):
             if isinstance(event, BookUpdate):
                 await self.set_levels(symbol, list(event.bids), list(event.asks))
             else:

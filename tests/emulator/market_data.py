@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from emulator.recordings import first_snapshot, paced
 from emulator.wire import fmt
 
 LISTEN_KEY = "emulator-listen-key"
@@ -152,15 +153,11 @@ class MarketData:
 
     def seed_recording(self, path: Path, symbol: str = "BTCUSDT") -> None:
         """Start from the recording's REST depth snapshot (1,000 levels a side)."""
-        from scalp_tui.engine.protocol import BookUpdate
-        from scalp_tui.market.recording import read_recording
-
-        for event in read_recording(path):
-            if isinstance(event, BookUpdate) and event.snapshot:
-                self.seed_book(symbol, list(event.bids), list(event.asks))
-                if event.update_id is not None:  # the diffs played next carry theirs
-                    self.markets[symbol].update_id = event.update_id
-                return
+        snapshot = first_snapshot(path)
+        if snapshot is not None:
+            self.seed_book(symbol, list(snapshot.bids), list(snapshot.asks))
+            if snapshot.update_id is not None:  # the diffs played next carry theirs
+                self.markets[symbol].update_id = snapshot.update_id
 
     async def play_recording(
         self, path: Path, symbol: str = "BTCUSDT", speed: float = 0.0, limit: int | None = None
@@ -169,22 +166,9 @@ class MarketData:
         (after `seed_recording`). `speed` 0 plays as fast as possible. Returns the
         number of frames played."""
         from scalp_tui.engine.protocol import BookUpdate
-        from scalp_tui.market.recording import read_recording
 
         played = 0
-        first_ts: int | None = None
-        start = time.perf_counter()
-        for event in read_recording(path):
-            if limit is not None and played >= limit:
-                break
-            if isinstance(event, BookUpdate) and event.snapshot:
-                continue
-            if first_ts is None:
-                first_ts = event.ts_ms
-            if speed > 0:
-                delay = start + (event.ts_ms - first_ts) / 1000 / speed - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
+        async for event in paced(path, speed, limit):
             if isinstance(event, BookUpdate):
                 await self.set_levels(
                     symbol, list(event.bids), list(event.asks), update_id=event.update_id

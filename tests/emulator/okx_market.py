@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 from emulator.core import ExchangeCore
 from emulator.okx_wire import INSTRUMENTS, checksum, fmt, inst_id, ok
+from emulator.recordings import first_snapshot, paced
 
 BOOK_DEPTH = 400  # what OKX's `books` snapshot holds
 BARS = {"1m": 60_000, "3m": 180_000, "5m": 300_000, "15m": 900_000, "1H": 3_600_000}
@@ -93,14 +94,10 @@ class OkxMarket:
     def seed_recording(self, path: Path, symbol: str = "BTC-USDT-SWAP") -> None:
         """Start from a Binance recording's REST depth snapshot, base quantities turned
         into contracts (divided by ctVal)."""
-        from scalp_tui.engine.protocol import BookUpdate
-        from scalp_tui.market.recording import read_recording
-
         size = self.contract_size(symbol)
-        for event in read_recording(path):
-            if isinstance(event, BookUpdate) and event.snapshot:
-                self.seed_book(symbol, _contracts(event.bids, size), _contracts(event.asks, size))
-                return
+        snapshot = first_snapshot(path)
+        if snapshot is not None:
+            self.seed_book(symbol, _contracts(snapshot.bids, size), _contracts(snapshot.asks, size))
 
     async def play_recording(
         self,
@@ -112,22 +109,10 @@ class OkxMarket:
         """Send a Binance recording's diffs and trades on as this exchange's market (after
         `seed_recording`). `speed` 0 plays as fast as possible. Returns frames played."""
         from scalp_tui.engine.protocol import BookUpdate
-        from scalp_tui.market.recording import read_recording
 
         size = self.contract_size(symbol)
         played = 0
-        first_ts: int | None = None
-        start = time.perf_counter()
-        for event in read_recording(path):
-            if limit is not None and played >= limit:
-                break
-            if isinstance(event, BookUpdate) and event.snapshot:
-                continue
-            first_ts = event.ts_ms if first_ts is None else first_ts
-            if speed > 0:
-                delay = start + (event.ts_ms - first_ts) / 1000 / speed - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
+        async for event in paced(path, speed, limit):
             if isinstance(event, BookUpdate):
                 await self.set_levels(
                     symbol, _contracts(event.bids, size), _contracts(event.asks, size)
