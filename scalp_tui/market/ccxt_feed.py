@@ -79,7 +79,9 @@ def _nonce(book: Any) -> int | None:
     """The venue's id of the last change applied to ccxt's book (Binance `u`, OKX
     `seqId`, Bybit `u`), so signals can be matched to a recording's updates."""
     nonce = book.get("nonce") if isinstance(book, dict) else None
-    return int(nonce) if isinstance(nonce, int | float | str) and str(nonce).isdigit() else None
+    if type(nonce) is int and nonce >= 0:  # what ccxt keeps: no text round trip per update
+        return nonce
+    return int(nonce) if isinstance(nonce, float | str) and str(nonce).isdigit() else None
 
 
 def _levels(side: Iterable[Any], depth: int, size: float) -> tuple[tuple[float, float], ...]:
