@@ -154,6 +154,7 @@ def test_secret_in_config_file_is_refused_without_echoing_it(tmp_path: Path) -> 
 
 def test_secrets_from_env_and_file_are_masked_everywhere(tmp_path: Path) -> None:
     secrets = write(tmp_path, {"api_secret": "s3cr3t-from-file"}, "secrets.json")
+    secrets.chmod(0o600)
     loaded = load_config(
         write(tmp_path, {}),
         env={"SCALP_TUI_API_KEY": "k3y-from-env"},
