@@ -50,7 +50,7 @@ def message(err: Mapping[str, Any]) -> str:
         "less_than_equal": "must be at most {le}",
     }
     if kind in bounds:
-        return bounds[kind].format(**{k: f"{v:g}" for k, v in ctx.items()})
+        return bounds[kind].format(**{k: _number(v) for k, v in ctx.items()})
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return "must be an integer"
     if kind in ("float_parsing", "float_type"):
@@ -74,3 +74,10 @@ def message(err: Mapping[str, Any]) -> str:
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     return str(err["msg"])
+
+
+def _number(value: float) -> str:
+    """A bound as written in the docs: 10000000, not 1e+07."""
+    if float(value).is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return f"{value:g}"

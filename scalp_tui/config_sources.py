@@ -72,8 +72,8 @@ class SecretsFile(SettingsFile):
     """The API credentials, from a file only its owner may read (ssh's rule)."""
 
     def _read_file(self, path: Any) -> dict[str, Any]:
-        check_private(Path(path), "secrets file")
         raw = read_json_object(Path(path), "secrets file", MAX_SECRETS_BYTES)
+        check_private(Path(path), "secrets file")  # after: a device is no secrets file
         data = {}
         for key, value in raw.items():
             if key not in SECRET_KEYS:
