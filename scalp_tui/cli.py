@@ -31,6 +31,7 @@ from scalp_tui.cli_common import (
     read_pairlists,
     replay_session,
     resume_command,
+    run_program,
     simulated_session,
 )
 from scalp_tui.config import CONSENT_CONSOLE, CONSENT_HEADLESS, describe_config
@@ -410,20 +411,7 @@ def config_check(
 
 def main(argv: list[str] | None = None) -> None:
     """The program: every failure is one line on stderr, usage errors included."""
-    try:
-        code = app(args=argv, standalone_mode=False)
-    except typer.Abort:
-        sys.exit(130)
-    except Exception as exc:
-        # click's usage errors (a bad value, an unknown option), as typer raises them:
-        # they carry their message and exit code (2)
-        if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
-            raise
-        context = getattr(exc, "ctx", None)
-        where = f" (see {context.command_path} --help)" if context is not None else ""
-        typer.echo(f"error: {' '.join(exc.format_message().split())}{where}", err=True)
-        sys.exit(exc.exit_code)
-    sys.exit(code if isinstance(code, int) else 0)
+    run_program(app, argv)
 
 
 if __name__ == "__main__":

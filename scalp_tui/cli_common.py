@@ -87,6 +87,26 @@ def fail(lines: list[str]) -> typer.Exit:
     return typer.Exit(EXIT_CONFIG)
 
 
+def run_program(app: typer.Typer, argv: list[str] | None) -> None:
+    """Run the command line; click's usage errors (a bad value, an unknown option) as
+    one line like every other failure, instead of a usage panel."""
+    import sys
+
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except typer.Abort:
+        sys.exit(130)
+    except Exception as exc:
+        # typer raises click's errors: they carry their message and exit code (2)
+        if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+            raise
+        context = getattr(exc, "ctx", None)
+        where = f" (see {context.command_path} --help)" if context is not None else ""
+        typer.echo(f"error: {' '.join(exc.format_message().split())}{where}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
 def load_or_exit(
     config: Path | None,
     secrets: Path | None = None,
