@@ -83,3 +83,26 @@ def test_a_journal_in_a_read_only_directory_is_one_line(tmp_path: Path) -> None:
         assert not (folder / "journal.sqlite").exists()
     finally:
         ro.chmod(0o700)
+
+
+def test_a_journal_whose_id_is_still_only_in_its_wal_is_ours(tmp_path: Path) -> None:
+    """Killed just after creating its journal, a run leaves the application id in the
+    WAL, not yet in the header: the next start must still take it as a journal."""
+    import shutil
+
+    from scalp_tui.store.journal import APPLICATION_ID
+
+    first = tmp_path / "first.sqlite"
+    conn = sqlite3.connect(first)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA wal_autocheckpoint=0")
+    conn.execute("CREATE TABLE unrelated (x)")
+    conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    conn.commit()
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copy(first, copy / "j.sqlite")  # as a crash leaves it: header and WAL apart
+    shutil.copy(tmp_path / "first.sqlite-wal", copy / "j.sqlite-wal")
+    conn.close()
+    assert int.from_bytes((copy / "j.sqlite").read_bytes()[68:72], "big") == 0
+    Journal(copy / "j.sqlite", session="s").close()  # migrated, not refused
