@@ -1,8 +1,10 @@
-"""Configuration: defaults < JSON file < environment < command-line flags.
+"""Configuration: defaults < JSON file < secrets file < environment < command line,
+composed by pydantic-settings (the sources are in `config_sources`).
 
 Every problem becomes one line naming the key and where the value came from; a
-misspelt key is an error (a risk setting must never be ignored silently). Secrets
-come only from the environment or a separate secrets file and are never shown.
+misspelt key is an error (a risk setting must never be ignored silently). Every
+number is finite and bounded. Secrets come only from the environment or a separate
+secrets file and are never shown.
 """
 
 from __future__ import annotations
@@ -33,12 +35,12 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from scalp_tui.config_errors import describe_errors
 from scalp_tui.config_sources import (
     ENV_PREFIX,
-    NOT_SETTINGS,
     SECRET_KEYS,
     Environment,
     SecretsFile,
     SettingsFile,
     SourceProblem,
+    key_paths,
 )
 from scalp_tui.engine.candles import TIMEFRAME_MS
 from scalp_tui.engine.params import EngineParams
@@ -46,7 +48,6 @@ from scalp_tui.input_files import InputFileError
 
 DEFAULT_CONFIG = Path("configs/default.json")
 _PERP_SYMBOL = re.compile(r"^[A-Z0-9]+/[A-Z0-9]+:[A-Z0-9]+$")
-__all__ = ["ENV_PREFIX", "NOT_SETTINGS", "SECRET_KEYS"]
 # Real orders need the trader's consent at the moment of starting: `--live` on the
 # headless command line, or LIVE typed in the console. A `paper: false` read from a
 # file or the environment is not that (it may have been written long ago, or be
@@ -286,7 +287,7 @@ def load_config(
             origin.update(layer.origins())
     except SourceProblem as exc:
         raise ConfigError([*problems, str(exc)]) from None
-    origin.update(dict.fromkeys(_paths(cli_data), "command line"))
+    origin.update(dict.fromkeys(key_paths(cli_data), "command line"))
     refusal = _paper_refusal(layers, cli_data, origin, file_label, consent)
     if refusal is not None:
         problems.append(refusal)
@@ -309,16 +310,6 @@ def load_config(
             "entry 661 will never fire"
         )
     return LoadedConfig(settings, source, warnings)
-
-
-def _paths(data: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    out: list[tuple[str, ...]] = []
-    for key, value in data.items():
-        path = (*prefix, key)
-        out.append(path)
-        if isinstance(value, Mapping):
-            out.extend(_paths(value, path))
-    return out
 
 
 def _paper_refusal(
