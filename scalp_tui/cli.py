@@ -20,8 +20,10 @@ from scalp_tui.cli_common import (
     SeedOpt,
     SpeedOpt,
     SymbolOpt,
+    check_like_run,
     check_mode,
     fail,
+    finite_duration,
     headless_replay,
     journal_path,
     load_or_exit,
@@ -29,6 +31,7 @@ from scalp_tui.cli_common import (
     read_pairlists,
     replay_session,
     resume_command,
+    run_program,
     simulated_session,
 )
 from scalp_tui.config import CONSENT_CONSOLE, CONSENT_HEADLESS, describe_config
@@ -93,14 +96,10 @@ def run(
     (exchange.id, with exchange.rest_url/ws_url for custom endpoints), or a recording
     (--replay). Paper by default."""
     from scalp_tui.tui.app import ScalpApp
-    from scalp_tui.tui.keymap import action_ids, unknown_actions
 
     symbols = None if replay else symbol or None  # a replay's --symbol names the recording's
     loaded = load_or_exit(config, secrets, CONSENT_CONSOLE, mode=check_mode(mode), symbols=symbols)
-    unknown = unknown_actions(loaded.settings.keys)
-    if unknown:
-        known = ", ".join(action_ids())
-        raise fail([f"keys.{name}: unknown console action (known: {known})" for name in unknown])
+    check_like_run(loaded.settings)
     if replay:
         if pairlist or blacklist:
             raise fail(["--pairlist/--blacklist need an exchange: a replay plays its recording"])
@@ -161,7 +160,9 @@ def headless(
     duration: Annotated[
         float | None,
         typer.Option(
-            "--duration", help="Simulated seconds to run (default: until Ctrl-C).", min=0.0
+            "--duration",
+            help="Simulated seconds to run (default: until Ctrl-C).",
+            callback=finite_duration,
         ),
     ] = None,
     speed: SpeedOpt = 1.0,
@@ -351,7 +352,11 @@ def record(
     symbol: SymbolOpt = None,
     duration: Annotated[
         float | None,
-        typer.Option("--duration", help="Seconds to record (default: until Ctrl-C).", min=0.0),
+        typer.Option(
+            "--duration",
+            help="Seconds to record (default: until Ctrl-C).",
+            callback=finite_duration,
+        ),
     ] = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -394,6 +399,7 @@ def config_check(
 
     overrides = {"exchange": {"id": exchange}} if exchange else {}
     loaded = load_or_exit(file, secrets, **overrides)  # names both ways to real orders
+    check_like_run(loaded.settings)
     typer.echo(describe_config(loaded))
     if exchange:
         try:
@@ -403,11 +409,9 @@ def config_check(
         typer.echo("\n".join(lines))
 
 
-def main() -> None:
-    try:
-        app()
-    except KeyboardInterrupt:
-        sys.exit(130)
+def main(argv: list[str] | None = None) -> None:
+    """The program: every failure is one line on stderr, usage errors included."""
+    run_program(app, argv)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import shlex
 from collections.abc import Callable
 from pathlib import Path
@@ -22,13 +23,32 @@ SecretsOpt = Annotated[
     Path | None,
     typer.Option("--secrets", help="JSON file with api_key / api_secret / api_password."),
 ]
+MAX_SPEED = 1e6  # simulated seconds per wall second: far beyond what any machine plays
+MAX_DURATION_S = 10 * 365 * 86_400.0  # ten years: longer means "until stopped", say so
+
+
+def seconds_between(option: str, upper: float) -> Callable[[float | None], float | None]:
+    """A check of a time option: a finite number from 0 to `upper` (inf and 1e308
+    would overflow the clocks they are added to)."""
+
+    def check(value: float | None) -> float | None:
+        if value is not None and not (math.isfinite(value) and 0 <= value <= upper):
+            raise fail([f"{option} {value:g}: must be a number from 0 to {upper:g}"])
+        return value
+
+    return check
+
+
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the simulated market.")]
 SpeedOpt = Annotated[
     float,
     typer.Option(
-        "--speed", help="Simulated seconds per wall-clock second (0: as fast as possible).", min=0.0
+        "--speed",
+        help="Simulated seconds per wall-clock second (0: as fast as possible).",
+        callback=seconds_between("--speed", MAX_SPEED),
     ),
 ]
+finite_duration = seconds_between("--duration", MAX_DURATION_S)
 ModeOpt = Annotated[
     str | None, typer.Option("--mode", help="auto: trade at once; confirm: ask first.")
 ]
@@ -67,6 +87,26 @@ def fail(lines: list[str]) -> typer.Exit:
     return typer.Exit(EXIT_CONFIG)
 
 
+def run_program(app: typer.Typer, argv: list[str] | None) -> None:
+    """Run the command line; click's usage errors (a bad value, an unknown option) as
+    one line like every other failure, instead of a usage panel."""
+    import sys
+
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except typer.Abort:
+        sys.exit(130)
+    except Exception as exc:
+        # typer raises click's errors: they carry their message and exit code (2)
+        if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+            raise
+        context = getattr(exc, "ctx", None)
+        where = f" (see {context.command_path} --help)" if context is not None else ""
+        typer.echo(f"error: {' '.join(exc.format_message().split())}{where}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
 def load_or_exit(
     config: Path | None,
     secrets: Path | None = None,
@@ -81,6 +121,27 @@ def load_or_exit(
     for warning in loaded.warnings:
         typer.echo(f"warning: {warning}", err=True)
     return loaded
+
+
+def check_like_run(settings: Any) -> None:
+    """What the console checks in a configuration beyond its values, so that `config
+    check` passes exactly what `run` accepts: key bindings name console actions, and
+    the exchange is one this console can trade on."""
+    from scalp_tui.tui.keymap import action_ids, unknown_actions
+    from scalp_tui.venue import VenueError, check_capabilities
+
+    unknown = unknown_actions(settings.keys)
+    problems = []
+    if unknown:
+        known = ", ".join(action_ids())
+        problems += [f"keys.{name}: unknown console action (known: {known})" for name in unknown]
+    if settings.exchange.id != "simulated":
+        try:
+            check_capabilities(settings.exchange.id)
+        except VenueError as exc:
+            problems.append(f"exchange.id: {exc}")
+    if problems:
+        raise fail(problems)
 
 
 def check_mode(mode: str | None) -> str | None:

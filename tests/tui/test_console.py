@@ -319,8 +319,8 @@ async def test_a_full_disk_shows_in_the_console_and_pauses_entries(tmp_path) -> 
     journal = Journal(tmp_path / "journal.sqlite", session="console")
     # journaled from its first event on, as the command starts it
     app = make_app(mode="auto", before_start=lambda session: attach(session, journal))
-    with journal._lock:
-        fill_the_disk(journal._conn)
+    with journal.connection() as conn:
+        fill_the_disk(conn)
     try:
         async with app.run_test(size=SIZE) as pilot:
             await until(app, pilot, lambda: not app.session.snapshot().entries_enabled, step=0.5)
@@ -329,10 +329,10 @@ async def test_a_full_disk_shows_in_the_console_and_pauses_entries(tmp_path) -> 
             assert "entries paused" in log_text(app)
             assert "ENTRIES PAUSED" in str(app.status.render())
             # every entry that went out before the disk filled is in the journal
-            with journal._lock:
-                journaled = journal._conn.execute(
+            with journal.connection() as conn:
+                (journaled,) = conn.execute(
                     "SELECT count(*) FROM positions WHERE id > 0"
-                ).fetchone()[0]
+                ).fetchone()
             assert app.session.engine.summary()["entries"] == journaled
     finally:
         journal.close()
