@@ -21,7 +21,7 @@ from crash import events_since, open_positions, wait_for
 
 from scalp_tui.config import load_config
 from scalp_tui.engine.protocol import Event, ModeChanged
-from scalp_tui.session import Session
+from scalp_tui.runtime.session import Session
 from scalp_tui.stopping import EXIT_NOT_FLAT, Stopper
 
 CLI = [sys.executable, "-m", "scalp_tui.cli"]

@@ -187,9 +187,9 @@ async def test_space_pauses_and_resumes_entries() -> None:
         await pilot.press("space")
         await pilot.pause()
         assert not app.session.snapshot().entries_enabled
-        entries = app.session.engine.summary()["entries"]
+        entries = app.session.summary()["entries"]
         await advance(app, 30)
-        assert app.session.engine.summary()["entries"] == entries
+        assert app.session.summary()["entries"] == entries
         await pilot.press("space")
         await pilot.pause()
         assert app.session.snapshot().entries_enabled
@@ -313,7 +313,7 @@ async def test_the_console_works_at_100_by_30() -> None:
 async def test_a_full_disk_shows_in_the_console_and_pauses_entries(tmp_path) -> None:
     from crash import fill_the_disk
 
-    from scalp_tui.recovery import attach
+    from scalp_tui.runtime.recovery import attach
     from scalp_tui.store.journal import Journal
 
     journal = Journal(tmp_path / "journal.sqlite", session="console")
@@ -333,6 +333,6 @@ async def test_a_full_disk_shows_in_the_console_and_pauses_entries(tmp_path) -> 
                 journaled = journal._conn.execute(
                     "SELECT count(*) FROM positions WHERE id > 0"
                 ).fetchone()[0]
-            assert app.session.engine.summary()["entries"] == journaled
+            assert app.session.summary()["entries"] == journaled
     finally:
         journal.close()

@@ -16,7 +16,8 @@ HEADLESS_MODULES = [
     "scalp_tui.execution.paper",
     "scalp_tui.market.sim",
     "scalp_tui.market.feed",
-    "scalp_tui.session",
+    "scalp_tui.runtime.session",
+    "scalp_tui.runtime.builder",
     "scalp_tui.headless",
 ]
 
