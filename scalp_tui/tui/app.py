@@ -344,7 +344,8 @@ class ScalpApp(App[None]):
             ConfirmScreen(
                 f"{open_positions} position(s) open. Quit anyway?",
                 "Live positions stay open at the exchange with no timeout watching them; "
-                "paper positions end with this session. Ctrl+K flattens everything first.",
+                "paper positions are kept in the journal and come back on the next start. "
+                "Ctrl+K flattens everything first.",
             ),
             answered,
         )

@@ -232,6 +232,8 @@ async def test_quit_asks_when_positions_are_open() -> None:
         await pilot.press("q")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
+        # paper positions are journaled and restored: the dialog must not say they end
+        assert "paper positions are kept in the journal" in app.screen.detail
         await pilot.press("n")
         await pilot.pause()
         assert app.is_running
@@ -239,7 +241,8 @@ async def test_quit_asks_when_positions_are_open() -> None:
         await pilot.pause()
         await pilot.press("y")
         await pilot.pause()
-    assert app.return_code == 0 or app.return_code is None
+        assert not app.is_running
+    assert app.return_code == 0
 
 
 async def test_quit_without_positions_exits_at_once() -> None:
