@@ -1,11 +1,12 @@
 """What the commands of `scalp_tui.cli` share: their options, one-line failures
-(exit 2), loading the configuration, opening the journal, building sessions."""
+(exit 2), loading the configuration, opening the journal, starting sessions."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -200,52 +201,26 @@ def read_pairlists(pairlist: Path | None, blacklist: Path | None) -> tuple[Any, 
     return steps, patterns
 
 
-def simulated_session(loaded: LoadedConfig, seed: int, speed: float, journal: Any) -> Any:
-    """The simulated market on today's clock, opening at the start of the current
-    candle, never earlier than the journal's last event (a fast run may have got ahead
-    of the wall clock), with the symbols of any position to restore.
+@contextlib.contextmanager
+def start_errors_fail() -> Iterator[None]:
+    """A session that cannot start says why in one line (exit 2)."""
+    from scalp_tui.market.replay import RecordingError
+    from scalp_tui.runtime.interface import StartError
 
-    Opening on a candle boundary makes a seed's run the same whenever it starts: the
-    rules only count whole candles, so a start part-way through one would otherwise
-    shift which candle the volume and reversal rules see, by the minute of starting."""
-    import time
-
-    from scalp_tui.engine.candles import TIMEFRAME_MS
-    from scalp_tui.recovery import symbols_to_restore
-    from scalp_tui.session import Session
-
-    settings = loaded.settings
-    restored = [s for s in symbols_to_restore(journal) if s not in settings.symbols]
-    symbols = settings.symbols + restored
-    frame = TIMEFRAME_MS[settings.timeframe]
-    after = (journal.last_ts_ms() or 0) + 1
-    start_ms = time.time_ns() // 1_000_000 // frame * frame
-    if start_ms < after:
-        start_ms = -(-after // frame) * frame  # the next boundary after the journal
     try:
-        return Session.simulated(
-            settings.model_copy(update={"symbols": symbols}),
-            seed=seed,
-            speed=speed,
-            start_ms=start_ms,
-        )
-    except ValueError as exc:  # e.g. a symbol the simulated market does not list
+        yield
+    except StartError as exc:
         raise fail([str(exc)]) from None
-
-
-def replay_session(
-    loaded: LoadedConfig, paths: list[Path], symbol: str | None, speed: float
-) -> Any:
-    """A recording replayed into the engine with the paper broker; one line and exit 2
-    for a file that is missing, unreadable or in no format we read."""
-    from scalp_tui.market.replay import RecordingError, ReplaySource
-    from scalp_tui.session import Session
-
-    try:
-        source = ReplaySource(paths, symbol)
-        return Session.replay(loaded.settings, source, speed)
     except RecordingError as exc:
         raise fail([f"--replay: {exc}"]) from None
+
+
+def start_session(request: Any) -> Any:
+    """The console's session (runtime/builder.py), or one line and exit 2."""
+    from scalp_tui.runtime.builder import open_session
+
+    with start_errors_fail():
+        return open_session(request)
 
 
 def headless_replay(
@@ -268,18 +243,23 @@ def headless_replay(
 
     from scalp_tui.config import CONSENT_HEADLESS
     from scalp_tui.headless import run_headless
+    from scalp_tui.runtime.builder import SessionRequest
     from scalp_tui.stopping import Stopper
 
     if exchange is not None or live:
         raise fail(["--replay plays a recording: it takes no --exchange or --live"])
     loaded = load_or_exit(config, secrets, CONSENT_HEADLESS, mode=check_mode(mode) or "auto")
-    session = replay_session(loaded, paths, symbol[0] if symbol else None, speed)
-    for note in session.notes:
-        print(f"start: {note}", flush=True)
+    request = SessionRequest(
+        loaded.settings,
+        speed=speed,
+        replay=paths,
+        replay_symbol=symbol[0] if symbol else None,
+    )
     stopper = Stopper(sys.stdout, flatten_on_exit, lambda _p: "scalp-tui headless --replay")
     stopper.catch_signals()
     try:
-        code = run_headless(session, duration, accept, as_json, stopper=stopper)
+        with start_errors_fail():
+            code = run_headless(request, duration, accept, as_json, stopper=stopper)
     finally:
         sys.stdout.flush()
         stopper.ignore_signals()

@@ -28,7 +28,7 @@ from scalp_tui.engine.protocol import (
     Snapshot,
 )
 from scalp_tui.eventlog import clock_text
-from scalp_tui.session import Session
+from scalp_tui.runtime.interface import EngineSession
 from scalp_tui.tui import keymap
 from scalp_tui.tui.screens.charts import ChartsScreen
 from scalp_tui.tui.screens.confirm import ConfirmScreen
@@ -80,7 +80,7 @@ class ScalpApp(App[None]):
 
     def __init__(
         self,
-        session: Session,
+        session: EngineSession,
         settings: Settings,
         keys: dict[str, str] | None = None,
         autorun: bool = True,
@@ -90,7 +90,7 @@ class ScalpApp(App[None]):
         self.settings = settings
         self.key_overrides = keys or {}
         self.autorun = autorun
-        self.symbols = tuple(session.engine.markets)
+        self.symbols = session.symbols
         self.focus_symbol = self.symbols[0]
         self.snap: Snapshot = session.snapshot()
         self._proposal_screen: ProposalScreen | None = None
@@ -146,7 +146,7 @@ class ScalpApp(App[None]):
             f"console started: {self.exchange_label}, {len(self.symbols)} symbols, "
             f"{self.snap.mode.value} mode, {self.snap.broker}"
         )
-        for note in getattr(self.session, "notes", ()):  # e.g. positions left alone
+        for note in self.session.notes:  # e.g. positions left alone
             self.log_pane.add_line(f"start: {note}", style="bold yellow")
         if self.autorun:
             self.run_worker(self.session.run(), name="feed", group="feed")
@@ -243,7 +243,7 @@ class ScalpApp(App[None]):
     # ----------------------------------------------------------------- actions
 
     def report(self, result: CommandResult) -> None:
-        now = clock_text(self.session.engine.clock.now_ms())
+        now = clock_text(self.session.now_ms())
         line = f"{now} {'OK' if result.ok else 'REFUSED':<8} {result.message}"
         self.log_pane.add_line(line)
         self.notify(result.message, severity="information" if result.ok else "warning")
@@ -344,7 +344,8 @@ class ScalpApp(App[None]):
             ConfirmScreen(
                 f"{open_positions} position(s) open. Quit anyway?",
                 "Live positions stay open at the exchange with no timeout watching them; "
-                "paper positions end with this session. Ctrl+K flattens everything first.",
+                "paper positions are kept in the journal and come back on the next start. "
+                "Ctrl+K flattens everything first.",
             ),
             answered,
         )

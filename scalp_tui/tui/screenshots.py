@@ -19,7 +19,7 @@ from typing import Any
 from textual.widgets import Input
 
 from scalp_tui.config import load_config
-from scalp_tui.session import Session
+from scalp_tui.runtime.session import Session
 from scalp_tui.tui.app import ScalpApp
 
 SIZE = (160, 48)

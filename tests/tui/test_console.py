@@ -187,9 +187,9 @@ async def test_space_pauses_and_resumes_entries() -> None:
         await pilot.press("space")
         await pilot.pause()
         assert not app.session.snapshot().entries_enabled
-        entries = app.session.engine.summary()["entries"]
+        entries = app.session.summary()["entries"]
         await advance(app, 30)
-        assert app.session.engine.summary()["entries"] == entries
+        assert app.session.summary()["entries"] == entries
         await pilot.press("space")
         await pilot.pause()
         assert app.session.snapshot().entries_enabled
@@ -232,6 +232,8 @@ async def test_quit_asks_when_positions_are_open() -> None:
         await pilot.press("q")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
+        # paper positions are journaled and restored: the dialog must not say they end
+        assert "paper positions are kept in the journal" in app.screen.detail
         await pilot.press("n")
         await pilot.pause()
         assert app.is_running
@@ -239,7 +241,8 @@ async def test_quit_asks_when_positions_are_open() -> None:
         await pilot.pause()
         await pilot.press("y")
         await pilot.pause()
-    assert app.return_code == 0 or app.return_code is None
+        assert not app.is_running
+    assert app.return_code == 0
 
 
 async def test_quit_without_positions_exits_at_once() -> None:
@@ -313,7 +316,7 @@ async def test_the_console_works_at_100_by_30() -> None:
 async def test_a_full_disk_shows_in_the_console_and_pauses_entries(tmp_path) -> None:
     from crash import fill_the_disk
 
-    from scalp_tui.recovery import attach
+    from scalp_tui.runtime.recovery import attach
     from scalp_tui.store.journal import Journal
 
     journal = Journal(tmp_path / "journal.sqlite", session="console")
@@ -333,6 +336,6 @@ async def test_a_full_disk_shows_in_the_console_and_pauses_entries(tmp_path) -> 
                 (journaled,) = conn.execute(
                     "SELECT count(*) FROM positions WHERE id > 0"
                 ).fetchone()
-            assert app.session.engine.summary()["entries"] == journaled
+            assert app.session.summary()["entries"] == journaled
     finally:
         journal.close()

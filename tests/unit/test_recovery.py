@@ -18,7 +18,7 @@ from scalp_tui.engine.protocol import (
     PositionState,
     SetEntriesEnabled,
 )
-from scalp_tui.recovery import attach
+from scalp_tui.runtime.recovery import attach
 from scalp_tui.store.journal import Journal, read_open_positions, read_trades
 
 TIMEOUT_MS = 15 * 60_000
@@ -204,7 +204,7 @@ def test_live_positions_without_a_live_broker_refuse_the_start(tmp_path: Path) -
     import pytest
 
     from scalp_tui.engine.protocol import PositionRecord, PositionSaved
-    from scalp_tui.recovery import RecoveryError
+    from scalp_tui.runtime.recovery import RecoveryError
 
     path = tmp_path / "j.sqlite"
     journal = Journal(path, session="live run", venue="binanceusdm")

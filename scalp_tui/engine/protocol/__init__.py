@@ -25,7 +25,6 @@ from scalp_tui.engine.protocol.commands import (
     SetMode,
 )
 from scalp_tui.engine.protocol.enums import (
-    ENTRY_TAG,
     ExitReason,
     FeedState,
     Mode,
@@ -58,7 +57,6 @@ from scalp_tui.engine.protocol.market import (
     Candle,
     FeedStatus,
     Level,
-    MarketEvent,
     MarketInfo,
     TradeTick,
 )
@@ -76,7 +74,6 @@ from scalp_tui.engine.protocol.views import (
 )
 
 __all__ = [
-    "ENTRY_TAG",
     "AcceptProposal",
     "BookUpdate",
     "Candle",
@@ -97,7 +94,6 @@ __all__ = [
     "FillEvent",
     "KillSwitchChanged",
     "Level",
-    "MarketEvent",
     "MarketInfo",
     "Mode",
     "ModeChanged",

@@ -1,6 +1,6 @@
 """An engine on an exchange's live books (ccxt.pro), with paper fills by default.
 
-Same frontend surface as `Session` (subscribe, execute, snapshot, run, stop), but
+Same frontend surface as `Session` (interface.py's `EngineSession`), but
 time is the wall clock and the engine timer is a wall-clock task. Every venue call,
 at start and after, goes through one retrier (execution/retry.py).
 """
@@ -26,8 +26,9 @@ from scalp_tui.execution.retry import Retrier
 from scalp_tui.execution.venues import contract_size, traits_for
 from scalp_tui.market.ccxt_feed import CcxtFeed
 from scalp_tui.pairlist import resolve
-from scalp_tui.position_check import PositionCheck
-from scalp_tui.session import EngineSession
+from scalp_tui.runtime.interface import StartError
+from scalp_tui.runtime.position_check import PositionCheck
+from scalp_tui.runtime.session import SessionBase
 from scalp_tui.venue import VenueError, make_exchange
 
 HISTORY_CANDLES = 24
@@ -41,7 +42,7 @@ START_THROTTLED_ATTEMPTS = 16  # about 30 to 60 s for a throttling storm
 REJECTED = OrderStatus.REJECTED
 
 
-class ConnectError(Exception):
+class ConnectError(StartError):
     """The exchange could not be reached or refused us: one line for the user."""
 
 
@@ -67,7 +68,7 @@ async def fetch_history(
     ]
 
 
-class LiveSession(EngineSession):
+class LiveSession(SessionBase):
     elapsed_key = "seconds"  # wall-clock seconds
 
     def __init__(
