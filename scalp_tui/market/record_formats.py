@@ -96,7 +96,7 @@ class BinanceFormat:
             frame = payload
         elif kind == "book":
             known = self.markets.by_symbol.get(key)
-            if known is None:
+            if known is None or payload["nonce"] is None:
                 return []
             frame = {
                 "lastUpdateId": payload["nonce"],
@@ -242,17 +242,6 @@ def _trade(
     }
 
 
-FORMATS: dict[str, Callable[[Markets], Any]] = {
-    "binanceusdm": BinanceFormat,
-    "okx": OkxFormat,
-    "bybit": BybitFormat,
-}
-
-
-def supported(exchange_id: str) -> bool:
-    return exchange_id in FORMATS
-
-
 class Tap:
     """Installed on one exchange instance: stamps and queues what ccxt receives."""
 
@@ -262,6 +251,7 @@ class Tap:
         writer: RecordWriter,
         symbols: list[str],
         time_ns: Callable[[], int] = time.time_ns,
+        rest_snapshots: bool = False,
     ) -> None:
         self.exchange = exchange
         self.writer = writer
@@ -275,6 +265,8 @@ class Tap:
                 original = getattr(exchange, name, None)
                 if original is not None:
                     setattr(exchange, name, self._rest_depth(original))
+        if rest_snapshots:
+            exchange.fetch_order_book = self._rest_book(exchange.fetch_order_book)
 
     def _handle_message(self, client: Any, message: Any) -> Any:
         now = self.time_ns()
@@ -295,21 +287,34 @@ class Tap:
 
         return depth
 
+    def _rest_book(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        """ccxt's REST snapshot of a book it then continues with diffs (Gate, KuCoin),
+        copied: ccxt goes on to build its live book from it."""
+
+        async def fetch_order_book(symbol: str, *args: Any, **kwargs: Any) -> Any:
+            book = await original(symbol, *args, **kwargs)
+            copy = {
+                "bids": [list(level[:2]) for level in book["bids"]],
+                "asks": [list(level[:2]) for level in book["asks"]],
+                "nonce": book.get("nonce"),
+                "timestamp": book.get("timestamp"),
+            }
+            self.writer.offer((self.time_ns(), "snapshot", symbol, copy))
+            return book
+
+        return fetch_order_book
+
     def _books(self, now: int) -> None:
         """A copy of ccxt's book per symbol, first in the new hour's files."""
         books = getattr(self.exchange, "orderbooks", {}) or {}
         for symbol in self.symbols:
             book = books.get(symbol)
-            if book is None or book.get("nonce") is None:
+            if book is None or not len(book["bids"]) or not len(book["asks"]):
                 continue
             copy = {
                 "bids": [list(level[:2]) for level in book["bids"]],
                 "asks": [list(level[:2]) for level in book["asks"]],
-                "nonce": book["nonce"],
+                "nonce": book.get("nonce"),  # None where books carry no id (Bitget)
                 "timestamp": book.get("timestamp") or now // 1_000_000,
             }
             self.writer.offer((now, "book", symbol, copy))
-
-
-def make_format(exchange: Any, symbols: list[str]) -> Any:
-    return FORMATS[exchange.id](Markets(exchange, symbols))

@@ -19,9 +19,12 @@ BTC = "BTC/USDT:USDT"
 
 class Recording:
     """record() of `symbol` running in this loop until the block ends; entering waits
-    for ccxt's first book."""
+    for ccxt's first book (`wait_for_book`: venues that snapshot only after a diff)."""
 
-    def __init__(self, venue: str, emulator: Any, out: Path, symbol: str = BTC) -> None:
+    def __init__(
+        self, venue: str, emulator: Any, out: Path, symbol: str = BTC, wait_for_book: bool = True
+    ) -> None:
+        self.wait_for_book = wait_for_book
         self.exchange = make_exchange(venue, rest_url=emulator.rest_url, ws_url=emulator.ws_url)
         self.out = out
         self.symbol = symbol
@@ -35,7 +38,8 @@ class Recording:
         self.task = asyncio.create_task(
             record(self.exchange, [self.symbol], self.out, stop=self.stop, on_writer=self._keep)
         )
-        await until(lambda: self.task.done() or self.book_top() is not None, timeout=20)
+        if self.wait_for_book:
+            await until(lambda: self.task.done() or self.book_top() is not None, timeout=20)
         if self.task.done():
             self.task.result()  # a failed start says why
         return self
