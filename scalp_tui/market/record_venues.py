@@ -171,15 +171,113 @@ class GateFormat(_Chained):
         return []
 
 
+class BitgetFormat(_Chained):
+    """`books` snapshot/update (`[[price, size]]` strings, `seq`), `trade` rows."""
+
+    def parse(self, msg: dict) -> list[Parsed]:
+        arg = msg.get("arg") or {}
+        channel = str(arg.get("channel") or "")
+        known = self.markets.by_id.get(str(arg.get("instId")))
+        data = msg.get("data")
+        if known is None or not isinstance(data, list):
+            return []
+        if channel == "books":
+            out: list[Parsed] = []
+            for book in data:
+                bids, asks = book.get("bids") or [], book.get("asks") or []
+                seq, ts = book.get("seq"), book.get("ts")
+                if msg.get("action") == "snapshot":
+                    out.append(("snapshot", known, seq, bids, asks, ts))
+                else:
+                    out.append(("diff", known, None, seq, bids, asks, ts))
+            return out
+        if channel == "trade":
+            rows = [
+                _trade_row(
+                    known, t["price"], t["size"], t.get("side"), t.get("tradeId"), t.get("ts")
+                )
+                for t in data
+            ]
+            return rows[::-1]  # Bitget sends the newest first
+        return []
+
+
+class HtxFormat(_Chained):
+    """`market.<id>.depth.size_<n>.high_freq` ticks (`event` snapshot|update, `version`:
+    an update follows version - 1), `market.<id>.trade.detail` (`amount` in contracts,
+    `direction` the taker's)."""
+
+    def parse(self, msg: dict) -> list[Parsed]:
+        parts = str(msg.get("ch") or "").split(".")
+        tick = msg.get("tick")
+        if len(parts) < 3 or not isinstance(tick, dict):
+            return []
+        known = self.markets.by_id.get(parts[1])
+        if known is None:
+            return []
+        if parts[2] == "depth":
+            version = tick.get("version")
+            if version is None:
+                return []
+            bids, asks, ts = tick.get("bids") or [], tick.get("asks") or [], tick.get("ts")
+            if tick.get("event") == "snapshot":
+                return [("snapshot", known, version, bids, asks, ts)]
+            return [("diff", known, int(version), int(version), bids, asks, ts)]
+        if parts[2] == "trade":
+            return [
+                _trade_row(
+                    known, t["price"], t["amount"], t.get("direction"), t.get("id"), t.get("ts")
+                )
+                for t in tick.get("data") or []
+            ]
+        return []
+
+
+class KucoinFuturesFormat(_Chained):
+    """`/contractMarket/level2:<id>` changes ("price,side,size" in contracts, one per
+    message, `sequence` +1 each) after ccxt's REST snapshot (its `sequence`),
+    `/contractMarket/execution:<id>` `match` trades (`ts` in ns)."""
+
+    rest_snapshot = True
+
+    def parse(self, msg: dict) -> list[Parsed]:
+        topic = str(msg.get("topic") or "")
+        data = msg.get("data")
+        if msg.get("type") != "message" or not isinstance(data, dict):
+            return []
+        channel, _, market_id = topic.partition(":")
+        if channel == "/contractMarket/level2":
+            known = self.markets.by_id.get(market_id)
+            change = str(data.get("change") or "").split(",")
+            if known is None or len(change) != 3 or data.get("sequence") is None:
+                return []
+            price, side, size = change
+            level = [(price, size)]
+            bids, asks = (level, []) if side == "buy" else ([], level)
+            seq = int(data["sequence"])
+            return [("diff", known, seq, seq, bids, asks, data.get("timestamp"))]
+        if channel == "/contractMarket/execution":
+            known = self.markets.by_id.get(str(data.get("symbol") or market_id))
+            if known is None:
+                return []
+            ts = int(data.get("ts") or 0) // 1_000_000
+            side = data.get("side")
+            return [_trade_row(known, data["price"], data["size"], side, data.get("tradeId"), ts)]
+        return []
+
+
 FORMATS: dict[str, Callable[[Markets], Any]] = {
     "binanceusdm": BinanceFormat,
     "okx": OkxFormat,
     "bybit": BybitFormat,
     "gate": GateFormat,
+    "bitget": BitgetFormat,
+    "htx": HtxFormat,
+    "kucoinfutures": KucoinFuturesFormat,
 }
 
 # venues whose book ccxt starts from a REST snapshot the tap must see
-REST_SNAPSHOTS = {"gate"}
+REST_SNAPSHOTS = {"gate", "kucoinfutures"}
 
 
 def make_format(exchange: Any, symbols: list[str]) -> Any:

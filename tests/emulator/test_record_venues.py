@@ -21,6 +21,9 @@ from scalp_tui.market.replay import ReplaySource
 ROOT = Path(__file__).resolve().parents[2]
 FEEDS = {
     "gate": ("emulator.feed_gate", "GateFeed"),
+    "bitget": ("emulator.feed_bitget", "BitgetFeed"),
+    "htx": ("emulator.feed_htx", "HtxFeed"),
+    "kucoinfutures": ("emulator.feed_kucoin", "KucoinFuturesFeed"),
 }
 DEPTH = 20  # levels compared: every venue's subscription holds at least these
 
