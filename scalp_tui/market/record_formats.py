@@ -14,8 +14,10 @@ Formats:
   `market.recording.read_recording` reads the file back.
 - OKX, Bybit: JSON lines (docs/recording-formats.md): `t` receive ns, `kind`
   snapshot|diff|trade, `symbol` (unified), `bids`/`asks` [[price, size]] in base
-  units, `update_id` (OKX seqId, Bybit u), `prev_update_id` where the venue sends one;
+  units, `update_id` (OKX seqId, Bybit u), `prev_update_id` (OKX prevSeqId, Bybit u - 1);
   trades `price`, `size` (base units), `side` (the taker's), `id`, `ts` (venue ms).
+  Gate, KuCoin Futures, Bitget and HTX write the same lines (record_venues.py, which
+  also holds the registry of every venue's format).
 
 At the start of each UTC hour the tap also queues a copy of ccxt's book per symbol as
 a snapshot line (`"synthetic": true`, the update id ccxt last applied), so every
@@ -205,6 +207,8 @@ class BybitFormat(_JsonLines):
                 "update_id": data.get("u"),
                 "ts": int(msg.get("ts") or 0),
             }
+            if row["kind"] == "diff" and isinstance(data.get("u"), int):
+                row["prev_update_id"] = data["u"] - 1  # Bybit's deltas go up by one
             return self._out(known, [row])
         if topic.startswith("publicTrade.") and isinstance(data, list):
             out: list[tuple[str, bytes]] = []

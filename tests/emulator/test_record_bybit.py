@@ -3,6 +3,7 @@ USD-M recording as its own market (as `serve.py --venue bybit --recording FILE` 
 the real ccxt.pro client receives it, the recorder writes JSON lines, and a replay and
 a backtest of that file see the book and the trades that were served."""
 
+import gzip
 import json
 import subprocess
 import sys
@@ -64,6 +65,9 @@ async def test_a_bybit_recording_replays_to_the_book_and_trades_served(tmp_path)
     assert rebuilt.trades == trades and len(trades) > 100
     ids = [uid for uid in rebuilt.update_ids if uid is not None]
     assert ids == list(range(ids[0], ids[0] + len(ids)))  # Bybit's u, none lost
+    with gzip.open(path, "rt") as lines:
+        diffs = [row for row in map(json.loads, lines) if row["kind"] == "diff"]
+    assert diffs and all(d["prev_update_id"] == d["update_id"] - 1 for d in diffs)
 
     backtest = subprocess.run(
         [sys.executable, "-m", "scalp_tui.cli", "backtest", str(path), "--json"],
