@@ -4,12 +4,14 @@ after it (those it covers skipped), stamped with its receive time; a diff that
 breaks the chain is held until the next snapshot, so a replay never applies a diff
 to a book it does not continue."""
 
+import io
 import json
 
 from scalp_tui.engine.protocol import BookUpdate
 from scalp_tui.market.readers import ReadStats, read_jsonl
 from scalp_tui.market.record_formats import Markets
 from scalp_tui.market.record_venues import GateFormat
+from scalp_tui.market.recorder import RecordWriter
 
 BTC = "BTC/USDT:USDT"
 
@@ -77,3 +79,18 @@ def test_diffs_before_the_snapshot_follow_it_and_a_gap_waits_for_the_next(tmp_pa
         17,
         18,
     ]
+
+
+def test_a_message_in_an_unknown_shape_is_counted_and_the_recording_goes_on(tmp_path) -> None:
+    err = io.StringIO()
+    writer = RecordWriter(tmp_path, "gate", GateFormat(Markets(FakeGate(), [BTC])), err=err)
+    writer.start()
+    broken = diff(11, 12, ("99.8", 2))
+    del broken["result"]["U"]  # no first update id: not a diff we can chain
+    writer.offer((1, "snapshot", BTC, snapshot(10)))
+    writer.offer((2, "ws", None, broken))
+    writer.offer((3, "ws", None, diff(11, 11, ("99.7", 3))))
+    summary = writer.close()
+    assert (summary.written, summary.unreadable, summary.dropped) == (2, 1, 0)
+    assert summary.line().endswith("1 files, 1 unreadable")
+    assert "could not be read" in err.getvalue()
