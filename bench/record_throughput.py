@@ -228,6 +228,7 @@ def main() -> None:
     first = snapshots[0]
     events = [e for e in events if e not in snapshots]
     span_s = (events[-1].ts_ms - events[0].ts_ms) / 1000
+    print("$ python " + " ".join(sys.argv))
     print(f"python {platform.python_version()}, {len(events)} events over {span_s:.0f} s")
     print(f"{'venue':<14} {'messages':>9} {'feed us/msg':>12} {'writer msg/s':>13} "
           f"{'x real time':>12} {'bytes/msg':>10}")  # fmt: skip
