@@ -81,6 +81,8 @@ class _Chained(_JsonLines):
         symbol = known[0]
         if kind == "snapshot":
             _, _, uid, bids, asks, ts = parsed
+            if synthetic and uid is None and self.rest_snapshot:
+                return []  # ccxt is between books (a resync): what it holds is stale
             row = _book_row(recv_ns, "snapshot", known, bids, asks, uid, ts)
             if synthetic:
                 row["synthetic"] = True
