@@ -27,7 +27,7 @@ def diff(first: int, last: int, bid: tuple[str, int]) -> dict:
     return {"channel": "futures.order_book_update", "event": "update", "result": result}
 
 
-def snapshot(nonce: int) -> dict:
+def snapshot(nonce: int | None) -> dict:
     return {"bids": [[100.0, 10.0]], "asks": [[100.1, 20.0]], "nonce": nonce, "timestamp": 7}
 
 
@@ -51,6 +51,7 @@ def test_diffs_before_the_snapshot_follow_it_and_a_gap_waits_for_the_next(tmp_pa
             (6, "ws", None, diff(17, 17, ("99.5", 5))),  # 15, 16 lost: held
             (7, "snapshot", BTC, snapshot(16)),  # ccxt's resync
             (8, "ws", None, diff(18, 18, ("99.4", 6))),
+            (9, "book", BTC, snapshot(None)),  # the hour's copy of a book being resynced
         ],
     )
     chain = [(r["kind"], r["t"], r.get("update_id"), r.get("prev_update_id")) for r in written]
