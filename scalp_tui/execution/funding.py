@@ -115,10 +115,14 @@ class FundingWatch:
                 ),
             )
         except Exception as exc:  # retries exhausted, auth, exchange errors
-            self.engine.report_error(
-                f"funding history could not be read: {type(exc).__name__}: {exc}", symbol
+            # a standing alert, said once (not every 30 s), until a read succeeds
+            self.engine.set_alert(
+                "funding",
+                f"funding history of {symbol} could not be read ({type(exc).__name__}: {exc}); "
+                "live pnl may leave funding out",
             )
             return None
+        self.engine.set_alert("funding", None)
         paid = 0.0
         for row in rows or ():
             ts = row.get("timestamp")

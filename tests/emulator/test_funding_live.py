@@ -90,3 +90,34 @@ async def test_a_venue_without_funding_history_is_said_once() -> None:
             assert sum("no funding history" in e.message for e in errors) == 1
     finally:
         await venue.emulator.stop()
+
+
+async def test_a_funding_history_that_cannot_be_read_is_a_standing_alert() -> None:
+    import ccxt
+
+    venue = Venue("okx")
+    venue.seed(THIN_BIDS, HEAVY_ASKS)
+    await venue.emulator.start()
+    try:
+        async with LiveVenue(venue) as live:
+            await enter(live)
+            venue.emulator.charge_funding(venue.sid, -0.0003, MARK)
+            read = live.exchange.fetch_funding_history
+
+            async def refused(*args, **kwargs):
+                raise ccxt.PermissionDenied("okx: this key may not read bills")
+
+            live.exchange.fetch_funding_history = refused
+            watch = FundingWatch(live.engine, live.exchange, live.broker.retrier)
+            await watch.check()
+            await watch.check()
+            assert "could not be read" in live.engine.alerts["funding"]
+            errors = [e.message for e in live.events if isinstance(e, ErrorEvent)]
+            assert sum("could not be read" in m for m in errors) == 1  # said once
+            live.exchange.fetch_funding_history = read
+            await watch.check()
+            assert "funding" not in live.engine.alerts
+            (position,) = live.engine.positions.values()
+            assert position.funding_fees == pytest.approx(0.09, abs=1e-9)
+    finally:
+        await venue.emulator.stop()
