@@ -121,3 +121,40 @@ async def test_a_funding_history_that_cannot_be_read_is_a_standing_alert() -> No
             assert position.funding_fees == pytest.approx(0.09, abs=1e-9)
     finally:
         await venue.emulator.stop()
+
+
+async def test_the_live_session_checks_funding_with_its_position_check(monkeypatch) -> None:
+    """The session's own loop (its 30 s cadence shortened) brings the venue's funding
+    in: the watch is wired where a live broker is."""
+    import asyncio
+
+    from feed_sink import until
+
+    from scalp_tui import live_session
+    from scalp_tui.market.ccxt_feed import CcxtFeed
+
+    monkeypatch.setattr(live_session, "ORDER_POLL_S", 0.05)
+    monkeypatch.setattr(live_session, "RECONCILE_EVERY", 1)
+    venue = Venue("bybit")
+    venue.seed(THIN_BIDS, HEAVY_ASKS)
+    await venue.emulator.start()
+    try:
+        async with LiveVenue(venue) as live:
+            position = await enter(live)
+            session = live_session.LiveSession(
+                live.engine,
+                CcxtFeed(live.exchange, [position.symbol], live.engine.clock),
+                live.engine.brokers["paper"],
+                live.broker,
+            )
+            assert session.funding is not None
+            venue.emulator.charge_funding(venue.sid, -0.0003, MARK)
+            polling = asyncio.create_task(session._poll_orders())
+            try:
+                await until(lambda: position.funding_fees > 0, timeout=10)
+            finally:
+                polling.cancel()
+                await asyncio.gather(polling, return_exceptions=True)
+            assert position.funding_fees == pytest.approx(0.09, abs=1e-9)
+    finally:
+        await venue.emulator.stop()
