@@ -130,7 +130,7 @@ async def test_the_live_session_checks_funding_with_its_position_check(monkeypat
 
     from feed_sink import until
 
-    from scalp_tui import live_session
+    from scalp_tui.runtime import live_session
     from scalp_tui.market.ccxt_feed import CcxtFeed
 
     monkeypatch.setattr(live_session, "ORDER_POLL_S", 0.05)
