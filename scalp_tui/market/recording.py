@@ -20,11 +20,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 
 from scalp_tui.engine.protocol import BookUpdate, Side, TradeTick
-from scalp_tui.market.formats import EXPECTED, RecordingError, iter_lines
+from scalp_tui.market.formats import EXPECTED, RecordingError, iter_blocks
 from scalp_tui.market.symbols import unified_symbol
 
 RECORDING_NAME = "binance-usdm-btcusdt-20240808.jsonl.gz"
@@ -64,69 +63,82 @@ def default_recording() -> Path:
     return root.parent / "shared" / "data" / RECORDING_NAME
 
 
-def _levels(raw: list[list[str]]) -> tuple[tuple[float, float], ...]:
+def _levels(raw: list) -> list:
     if type(raw) is tuple:
-        return raw  # built and checked by _numeric_depth (json never gives a tuple)
+        return raw[0]  # numbers already, checked by _numeric_depth
     # a list comprehension, not a generator: ~460k levels in 5.7 minutes of USD-M diffs
-    return tuple([(float(p), float(q)) for p, q in raw])
+    return [(float(p), float(q)) for p, q in raw]
 
 
-_FLOAT = {float}
-
-
-def _numeric_depth(payload: str) -> dict | None:
+def _numeric_depth(payload: bytes) -> dict | None:
     """A depth diff parsed with its levels as numbers, or None to parse it as it is.
 
     Converting ~890k price and quantity strings one float() at a time was the reader's
-    largest cost: here the quotes around the levels' strings go, each gets an `e0`
-    (so the parser makes a float even of "5"), and the parser builds the floats. The
-    result is used only when it can only mean what the frame said: "b" and "a" are the
-    last fields, and every level is a pair of floats (float() of the same text gives
-    the same number); anything else (a string that is no number, a field after the
-    levels) is parsed again unchanged, so its errors read as before.
+    largest cost: here the quotes around the levels' strings are deleted, so the
+    parser builds the floats. The result is used only when it can only mean what the
+    frame said: "b" and "a" are the last fields (a field after them, its name now
+    unquoted, fails to parse), every level is a pair, no level holds a list, and every
+    number has its decimal point, so each is a float, the one float() of the same text
+    gives. Anything else (a string that is no such number, a level of another shape)
+    is parsed again unchanged, so its errors read as before. The levels stay the
+    parser's [price, quantity] lists, wrapped in a 1-tuple to say they are checked.
     """
-    head, sep, tail = payload.partition('"b":[')
-    if not sep:
+    head, sep, tail = payload.partition(b'"b":[')
+    bid_text, a_sep, ask_text = tail.partition(b'"a":[')
+    if not a_sep:
         return None
-    text = head + sep + tail.replace('["', "[").replace('","', "e0,").replace('"]', "e0]")
+    bid_text = bid_text.translate(None, b'"')
+    ask_text = ask_text.translate(None, b'"')
     try:
-        frame = _loads(text)
+        frame = _loads(b"".join((head, sep, bid_text, a_sep, ask_text)))
         data = frame.get("data", frame)  # type: ignore[union-attr]
         if type(data) is not dict or list(data)[-2:] != ["b", "a"]:
             return None
-        bids = tuple(map(tuple, data["b"]))
-        asks = tuple(map(tuple, data["a"]))
+        bids, asks = data["b"], data["a"]
+        if (
+            bid_text.count(b"[") != len(bids)
+            or ask_text.count(b"[") != len(asks)
+            or bid_text.count(b".") != 2 * len(bids)
+            or ask_text.count(b".") != 2 * len(asks)
+            or set(map(len, bids)) - _PAIR
+            or set(map(len, asks)) - _PAIR
+        ):
+            return None
     except (ValueError, TypeError, AttributeError):
         return None
-    levels = bids + asks
-    if set(map(len, levels)) - {2} or set(map(type, chain.from_iterable(levels))) - _FLOAT:
-        return None
-    data["b"] = bids
-    data["a"] = asks
+    data["b"], data["a"] = (bids,), (asks,)
     return frame  # type: ignore[return-value]
+
+
+_PAIR = {2}
 
 
 def _frames(path: Path) -> Iterator[tuple[int, int, dict]]:
     """(line number, receive ms, frame) per line; bookTicker lines are skipped unparsed."""
-    for lineno, line in enumerate(iter_lines(path), 1):
-        head = line[:64]
-        if "bookTicker" in head:
-            continue  # two thirds of a recording, and the depth diffs carry the touch
-        recv, _, payload = line.partition(" ")
-        try:
-            # numbers only pay with orjson: json's own number parsing is slower
-            numeric = "depth" in head and _loads is _ORJSON_LOADS
-            frame = _numeric_depth(payload) if numeric else None
-            if frame is None:
-                frame = _loads(payload)
-            recv_ms = int(recv) // 1_000_000
-        except ValueError:
-            raise RecordingError(
-                f"{path.name} line {lineno}: not a `<receive_ns> <json>` frame; {EXPECTED}"
-            ) from None
-        if not isinstance(frame, dict):
-            raise RecordingError(f"{path.name} line {lineno}: a frame that is not a JSON object")
-        yield lineno, recv_ms, frame
+    lineno = 0
+    numeric = _loads is _ORJSON_LOADS  # numbers only pay with orjson: json's are slower
+    for block in iter_blocks(path):
+        for line in block.splitlines():
+            lineno += 1
+            head = line[:64]
+            if b"bookTicker" in head:
+                continue  # two thirds of a recording, and the depth diffs carry the touch
+            recv, _, payload = line.partition(b" ")
+            try:
+                frame = _numeric_depth(payload) if numeric and b"depth" in head else None
+                if frame is None:
+                    frame = _loads(payload)
+                recv_ms = int(recv) // 1_000_000
+            except ValueError:
+                if line.isspace() or not line:
+                    continue  # a blank line (or the end of the last)
+                raise RecordingError(
+                    f"{path.name} line {lineno}: not a `<receive_ns> <json>` frame; {EXPECTED}"
+                ) from None
+            if not isinstance(frame, dict):
+                reason = f"{path.name} line {lineno}: a frame that is not a JSON object"
+                raise RecordingError(reason)
+            yield lineno, recv_ms, frame
 
 
 def _kind(frame: dict) -> tuple[str, dict]:
