@@ -34,7 +34,7 @@ from scalp_tui.config import load_config
 from scalp_tui.engine.clock import ManualClock
 from scalp_tui.engine.engine import Engine
 from scalp_tui.engine.params import EngineParams
-from scalp_tui.engine.protocol import BookUpdate, MarketInfo
+from scalp_tui.engine.protocol import BookUpdate, MarketInfo, TradeTick
 from scalp_tui.execution.paper import PaperBroker
 from scalp_tui.market import formats, recording
 from scalp_tui.market.feed import TIMER_MS
@@ -94,8 +94,10 @@ def feed_engine(events: Any, engine: Engine, clock: ManualClock) -> int:
             clock.set(ts)
         if type(event) is BookUpdate:
             on_book(event)
-        else:
+        elif type(event) is TradeTick:
             on_trade(event)
+        else:  # a gap's resync (none in the shared recording)
+            engine.on_feed_status(event.status)
         n += 1
     return n
 

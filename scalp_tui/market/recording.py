@@ -18,15 +18,19 @@ bookTicker frames are skipped: the depth diffs already carry the touch.
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from scalp_tui.engine.protocol import BookUpdate, Side, TradeTick
+from scalp_tui.market.feed import StatusAt
 from scalp_tui.market.formats import EXPECTED, RecordingError, iter_blocks
+from scalp_tui.market.readers import ReadStats
 from scalp_tui.market.symbols import unified_symbol
 
 RECORDING_NAME = "binance-usdm-btcusdt-20240808.jsonl.gz"
+PENDING_DIFFS = 20_000  # diffs held for a snapshot: minutes of them at Binance's rates
 
 try:  # orjson parses these frames faster than json (same objects, same ValueError)
     import orjson
@@ -38,10 +42,6 @@ except ImportError:  # pragma: no cover - orjson is a dependency; json otherwise
     _loads = json.loads
     _ORJSON_LOADS = None
     JSON_PARSER = "json"
-
-
-class RecordingGap(RecordingError):
-    """A depth diff does not follow the previous one: the book can't be trusted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,24 +186,36 @@ def probe_binance(path: Path) -> RawInfo:
     return info
 
 
-def read_recording(path: Path, symbol: str | None = None) -> Iterator[BookUpdate | TradeTick]:
+def read_recording(
+    path: Path, symbol: str | None = None, stats: ReadStats | None = None
+) -> Iterator[BookUpdate | TradeTick | StatusAt]:
     """The snapshot as BookUpdate(snapshot=True), then diffs and trades in file order.
 
     `symbol` defaults to the unified form of the recorded one (`BTCUSDT` on USD-M ->
     `BTC/USDT:USDT`). Diffs received before the snapshot are held and applied right
     after it, stamped with its receive time (the book is known only from then on);
     trades before it are yielded as they come (they need no book). A later snapshot
-    line starts the book again. Raises RecordingError (one line) for a file that can't
-    rebuild a book, RecordingGap when a diff doesn't follow the previous one.
+    line starts the book again.
+
+    A diff that doesn't follow the previous one (a gap) breaks the book, as it does
+    live: a StatusAt(RESYNCING) is yielded, the diffs after it are held (not applied)
+    until the next snapshot line, which resyncs the book by the same rule as the first
+    and yields StatusAt(LIVE). With no snapshot after it the book stays broken to the
+    end. `stats` counts the gaps and the diffs dropped. Raises RecordingError (one
+    line) for a file that can't rebuild a book.
     """
     info = probe_binance(path)
     sym = symbol or info.symbol
+    stats = stats if stats is not None else ReadStats()
     futures = info.futures
     snapshot_id: int | None = None
-    pending: list[tuple[int, dict]] = []
+    # diffs waiting for a snapshot (before the first, or after a gap); the oldest go
+    # when it is long in coming: a snapshot needs only the diffs just before it
+    pending: deque[tuple[int, dict]] = deque(maxlen=PENDING_DIFFS)
     last_u: int | None = None
 
-    def diff(data: dict, ts: int, lineno: int) -> BookUpdate | None:
+    def diff(data: dict, ts: int, lineno: int) -> BookUpdate | str | None:
+        """The update, None for a diff older than the snapshot, or why it breaks."""
         nonlocal last_u
         assert snapshot_id is not None
         first, final = data["U"], data["u"]
@@ -219,16 +231,30 @@ def read_recording(path: Path, symbol: str | None = None) -> Iterator[BookUpdate
                     return None
                 ok = first <= snapshot_id + 1 <= final
             if not ok:
-                raise RecordingGap(
-                    f"{path.name} line {lineno}: first diff {first}..{final} after the "
-                    f"snapshot doesn't cover its lastUpdateId {snapshot_id}"
+                return (
+                    f"depth gap at {path.name} line {lineno}: first diff {first}..{final} "
+                    f"after the snapshot doesn't cover its lastUpdateId {snapshot_id}"
                 )
         elif futures and data["pu"] != last_u:
-            raise RecordingGap(f"{path.name} line {lineno}: diff pu={data['pu']} after u={last_u}")
+            return f"depth gap at {path.name} line {lineno}: diff pu={data['pu']} after u={last_u}"
         elif not futures and first != last_u + 1:
-            raise RecordingGap(f"{path.name} line {lineno}: diff U={first} after u={last_u}")
+            return f"depth gap at {path.name} line {lineno}: diff U={first} after u={last_u}"
         last_u = final
         return BookUpdate(sym, ts, _levels(data["b"]), _levels(data["a"]), update_id=final)
+
+    def broken(ts: int, reason: str, held: list[tuple[int, dict]]) -> StatusAt:
+        """The book can't go on: `held` (the diff that broke it and any after it)
+        wait for the next snapshot."""
+        nonlocal snapshot_id, last_u
+        snapshot_id = last_u = None
+        pending.clear()
+        pending.extend(held)
+        return stats.gap(ts, sym, reason)
+
+    def hold(lineno: int, data: dict) -> None:
+        if len(pending) == pending.maxlen and sym in stats.broken:
+            stats.dropped_in_gap += 1  # the oldest goes: never to be applied
+        pending.append((lineno, data))
 
     for lineno, ts, frame in _frames(path):
         kind, data = _kind(frame)
@@ -244,11 +270,22 @@ def read_recording(path: Path, symbol: str | None = None) -> Iterator[BookUpdate
                     snapshot=True,
                     update_id=snapshot_id,
                 )
-                for held_line, held in pending:
-                    update = diff(held, ts, held_line)
-                    if update is not None:
-                        yield update
+                held = list(pending)
                 pending.clear()
+                resync = sym in stats.broken
+                for i, (held_line, held_data) in enumerate(held):
+                    update = diff(held_data, ts, held_line)
+                    if type(update) is str:
+                        yield broken(ts, update, held[i:])
+                        break
+                    if update is not None:
+                        yield update  # type: ignore[misc]
+                    elif resync:
+                        stats.dropped_in_gap += 1  # came after the gap, older than this
+                else:
+                    status = stats.resynced(ts, sym)
+                    if status is not None:
+                        yield status
             elif kind == "diff":
                 if data.get("s", info.venue_symbol) != info.venue_symbol:
                     raise RecordingError(
@@ -256,11 +293,13 @@ def read_recording(path: Path, symbol: str | None = None) -> Iterator[BookUpdate
                         f"(after {info.venue_symbol}): one symbol per recording"
                     )
                 if snapshot_id is None:
-                    pending.append((lineno, data))
+                    hold(lineno, data)
                 else:
                     update = diff(data, ts, lineno)
-                    if update is not None:
-                        yield update
+                    if type(update) is str:
+                        yield broken(ts, update, [(lineno, data)])
+                    elif update is not None:
+                        yield update  # type: ignore[misc]
             elif kind == "trade":
                 yield TradeTick(
                     sym,
@@ -275,3 +314,5 @@ def read_recording(path: Path, symbol: str | None = None) -> Iterator[BookUpdate
             raise RecordingError(
                 f"{path.name} line {lineno}: a {kind} frame missing or mangling {exc}"
             ) from None
+    if sym in stats.broken:
+        stats.dropped_in_gap += len(pending)  # no snapshot came after the gap
