@@ -131,8 +131,10 @@ class ReplaySource:
 
     def events(self, stats: ReadStats | None = None) -> Iterator[BookUpdate | TradeTick | StatusAt]:
         """A fresh pass over the recording(s), merged by receive time; what it drops is
-        counted in `stats` (the source's own by default, which `dropped` reports)."""
-        stats = self.stats if stats is None else stats
+        counted in `stats` (by default the source's own, counted afresh for this pass,
+        which `dropped` reports)."""
+        if stats is None:
+            self.stats = stats = ReadStats()
         streams: list[Iterator[Timed]] = []
         for path, fmt in zip(self.paths, self.formats, strict=True):
             keep = self._keep[path]
