@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from scalp_tui.engine.protocol import BookUpdate, Side, TradeTick
 from scalp_tui.market.feed import StatusAt
@@ -63,54 +64,92 @@ def default_recording() -> Path:
     return root.parent / "shared" / "data" / RECORDING_NAME
 
 
-def _levels(raw: list) -> list:
-    if type(raw) is tuple:
-        return raw[0]  # numbers already, checked by _numeric_depth
+class FlatLevels(Sequence[tuple[float, float]]):
+    """A diff's levels as the parser left them, `[price, qty, price, qty, ...]`, read
+    as (price, qty) pairs: no list or tuple per level is ever built (iteration pairs
+    them up in C, reusing one tuple), so a diff is one list a side for the collector."""
+
+    __slots__ = ("flat",)
+
+    def __init__(self, flat: list[float]) -> None:
+        self.flat = flat
+
+    def __iter__(self) -> Iterator[tuple[float, float]]:
+        numbers = iter(self.flat)
+        return zip(numbers, numbers, strict=False)  # an even count, checked when parsed
+
+    def __len__(self) -> int:
+        return len(self.flat) // 2
+
+    def __getitem__(self, index: Any) -> Any:
+        return list(self)[index]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == [tuple(x) for x in other]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"FlatLevels({list(self)!r})"
+
+
+def _levels(raw: list) -> Sequence[tuple[float, float]]:
+    if type(raw) is FlatLevels:
+        return raw  # numbers already, checked by _numeric_depth
     # a list comprehension, not a generator: ~460k levels in 5.7 minutes of USD-M diffs
     return [(float(p), float(q)) for p, q in raw]
+
+
+_NUMBER_CHARS = b"0123456789.-+eE"
+_LEVEL_SHAPE = b'["",""]'  # a level with its numbers taken out
+
+
+def _flat_levels(inner: bytes) -> tuple[bytes, int] | None:
+    """The inside of a levels array, `["p","q"],["p","q"]`, as `p,q,p,q`, and its count
+    of levels; None unless every level is a pair of strings of number characters with,
+    all told, a decimal point a number."""
+    count = inner.count(b"[")
+    if inner.translate(None, _NUMBER_CHARS) != b",".join([_LEVEL_SHAPE] * count):
+        return None
+    if inner.count(b".") != 2 * count:
+        return None
+    return inner.translate(None, b'"[]'), count
 
 
 def _numeric_depth(payload: bytes) -> dict | None:
     """A depth diff parsed with its levels as numbers, or None to parse it as it is.
 
     Converting ~890k price and quantity strings one float() at a time was the reader's
-    largest cost: here the quotes around the levels' strings are deleted, so the
-    parser builds the floats. The result is used only when it can only mean what the
-    frame said: "b" and "a" are the last fields (a field after them, its name now
-    unquoted, fails to parse), every level is a pair, no level holds a list, and every
-    number has its decimal point, so each is a float, the one float() of the same text
-    gives. Anything else (a string that is no such number, a level of another shape)
-    is parsed again unchanged, so its errors read as before. The levels stay the
-    parser's [price, quantity] lists, wrapped in a 1-tuple to say they are checked.
+    largest cost, and building a list per level the next: here the quotes and the
+    levels' brackets are deleted, so the parser builds the floats, in one flat list a
+    side. The result is used only when it can only mean what the frame said: each
+    level was a pair of strings of number characters (checked on the text), "b" and
+    "a" are the last fields, the parser took every string for a number (one that isn't
+    valid JSON fails to parse) and every number has its decimal point, so each is a
+    float, the one float() of the same text gives. Anything else is parsed again
+    unchanged, so its errors read as before.
     """
     head, sep, tail = payload.partition(b'"b":[')
-    bid_text, a_sep, ask_text = tail.partition(b'"a":[')
+    bid_inner, a_sep, rest = tail.partition(b'],"a":[')
     if not a_sep:
         return None
-    bid_text = bid_text.translate(None, b'"')
-    ask_text = ask_text.translate(None, b'"')
+    ask_inner, close, end = rest.rpartition(b"]")
+    bids = _flat_levels(bid_inner)
+    asks = _flat_levels(ask_inner)
+    if bids is None or asks is None:
+        return None
     try:
-        frame = _loads(b"".join((head, sep, bid_text, a_sep, ask_text)))
+        frame = _loads(b"".join((head, sep, bids[0], a_sep, asks[0], close, end)))
         data = frame.get("data", frame)  # type: ignore[union-attr]
         if type(data) is not dict or list(data)[-2:] != ["b", "a"]:
             return None
-        bids, asks = data["b"], data["a"]
-        if (
-            bid_text.count(b"[") != len(bids)
-            or ask_text.count(b"[") != len(asks)
-            or bid_text.count(b".") != 2 * len(bids)
-            or ask_text.count(b".") != 2 * len(asks)
-            or set(map(len, bids)) - _PAIR
-            or set(map(len, asks)) - _PAIR
-        ):
+        flat_bids, flat_asks = data["b"], data["a"]
+        if len(flat_bids) != 2 * bids[1] or len(flat_asks) != 2 * asks[1]:
             return None
     except (ValueError, TypeError, AttributeError):
         return None
-    data["b"], data["a"] = (bids,), (asks,)
+    data["b"], data["a"] = FlatLevels(flat_bids), FlatLevels(flat_asks)
     return frame  # type: ignore[return-value]
-
-
-_PAIR = {2}
 
 
 def _frames(path: Path) -> Iterator[tuple[int, int, dict]]:
