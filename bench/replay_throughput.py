@@ -11,7 +11,8 @@ cumulatively (each run repeats the ones before it) to give each one's share:
 ccxt.pro: a real `ccxt.pro.binanceusdm` client, its book seeded from the recording's
 REST snapshot, gets every depth frame through `handle_message` (stub client, no
 socket): once with ccxt's own json parsing of each frame (what its socket does) and
-once on frames parsed beforehand. Figures only; best of --repeat runs.
+once on frames parsed beforehand. Figures only; best of --repeat rounds, each round
+running every measurement once (our stages and ccxt's alike, under the same load).
 Run:  python bench/replay_throughput.py [--repeat N] [--file PATH]
 """
 
@@ -137,22 +138,28 @@ def stdlib_reader() -> Iterator[None]:
             setattr(module, name, value)
 
 
-def breakdowns(path: Path, start_ms: int, repeat: int) -> dict[str, dict[str, float]]:
-    """Cumulative stage times, best of `repeat`, the stdlib reader and the fast one
-    interleaved so that load from elsewhere falls on both alike."""
+def rounds(
+    path: Path, start_ms: int, repeat: int, ccxt: dict[str, Callable[[], float]]
+) -> dict[str, dict[str, float]]:
+    """Best of `repeat` rounds; each round times every stage of both readers (the
+    stdlib one and the fast one) and ccxt's runs once, so that load from elsewhere on
+    the shared cores falls on all of them alike and the ratios compare like with like."""
     stages: dict[str, Callable[[], Any]] = {
         "gunzip": lambda: stage_gunzip(path),
         "parse": lambda: stage_parse(path),
         "events": lambda: stage_events(path),
         "engine": lambda: stage_engine(path, start_ms),
     }
-    times: dict[str, dict[str, float]] = {"stdlib": {}, "fast": {}}
+    times: dict[str, dict[str, float]] = {"stdlib": {}, "fast": {}, "ccxt": {}}
     for _ in range(repeat):
         for name, fn in stages.items():
             for mode in ("stdlib", "fast"):
                 with stdlib_reader() if mode == "stdlib" else contextlib.nullcontext():
                     took = best(1, fn)[0]
                 times[mode][name] = min(took, times[mode].get(name, took))
+        for name, run in ccxt.items():
+            took = run()
+            times["ccxt"][name] = min(took, times["ccxt"].get(name, took))
     return times
 
 
@@ -236,7 +243,7 @@ def main() -> None:
         last_ms = event.ts_ms
         if type(event) is BookUpdate:
             books += 1
-        else:
+        elif type(event) is TradeTick:
             trades += 1
     assert first_ms is not None and last_ms is not None
     span_s = (last_ms - first_ms) / 1000
@@ -246,13 +253,24 @@ def main() -> None:
         f"= {books + trades:,} events over {span_s:,.1f} s; CPU seconds, best of {args.repeat}"
     )
 
-    times = breakdowns(path, first_ms, args.repeat)
+    snapshot, texts = depth_frames(path)
+    nonce = asyncio.run(ccxt_book_handling(snapshot, texts, True))[1]
+    # the frames for "handle" are parsed afresh for each run (untimed) and dropped
+    # after it: ~1.3M parsed objects held through our stages would slow every full
+    # garbage collection there
+    ccxt = {
+        "parse": lambda: asyncio.run(ccxt_book_handling(snapshot, texts, True))[0],
+        "handle": lambda: asyncio.run(
+            ccxt_book_handling(snapshot, [json.loads(t) for t in texts], False)
+        )[0],
+    }
+    times = rounds(path, first_ms, args.repeat, ccxt)
     n, summary = stage_engine(path, first_ms)
     for mode in ("stdlib", "fast"):
         t = times[mode]
         t_all = t["engine"]
         print()
-        label = "gzip (zlib) + json" if mode == "stdlib" else f"{decompressor} + {json_parser}"
+        label = "zlib + json" if mode == "stdlib" else f"{decompressor} + {json_parser}"
         print(f"{mode} ({label}):")
         print(f"  whole pipeline : {n / t_all:,.0f} events/s, {span_s / t_all:,.0f}x real time "
               f"({t_all:.3f} s)")  # fmt: skip
@@ -268,14 +286,7 @@ def main() -> None:
           f"entries {summary['entries']}, exits {summary['exits']})")  # fmt: skip
     t = times["fast"]
     t_all, t_events, t_gz = t["engine"], t["events"], t["gunzip"]
-
-    snapshot, texts = depth_frames(path)
-    parsed = [json.loads(t) for t in texts]
-    runs = [asyncio.run(ccxt_book_handling(snapshot, texts, True)) for _ in range(args.repeat)]
-    t_ccxt, nonce = min(r[0] for r in runs), runs[-1][1]
-    t_ccxt_pre = min(
-        asyncio.run(ccxt_book_handling(snapshot, parsed, False))[0] for _ in range(args.repeat)
-    )
+    t_ccxt, t_ccxt_pre = times["ccxt"]["parse"], times["ccxt"]["handle"]
     print()
     print(f"ccxt.pro binanceusdm, {len(texts):,} depth frames (its book ends at nonce {nonce}):")
     print(f"  json parse + handle_message : {t_ccxt:.3f} s, {span_s / t_ccxt:,.0f}x real time")
