@@ -10,6 +10,9 @@ their rules for rebuilding the book from the snapshot:
 - spot (no `pu`): drop diffs with `u <= lastUpdateId`; the first one kept must have
   `U <= lastUpdateId + 1 <= u`; after it each `U` equals the previous `u + 1`.
 
+A diff that breaks the chain (a lost frame) breaks the book as it does live: the feed
+resyncs, and the next snapshot line rebuilds the book by the same rule.
+
 Every event is stamped with the frame's receive time (ns -> ms), not the venue's event
 time: a replay then runs on the recording's own clock, as the live session did.
 bookTicker frames are skipped: the depth diffs already carry the touch.
@@ -106,8 +109,8 @@ _LEVEL_SHAPE = b'["",""]'  # a level with its numbers taken out
 
 def _flat_levels(inner: bytes) -> tuple[bytes, int] | None:
     """The inside of a levels array, `["p","q"],["p","q"]`, as `p,q,p,q`, and its count
-    of levels; None unless every level is a pair of strings of number characters with,
-    all told, a decimal point a number."""
+    of levels; None unless every level is a pair of strings made of number characters
+    and there are as many decimal points as numbers."""
     count = inner.count(b"[")
     if inner.translate(None, _NUMBER_CHARS) != b",".join([_LEVEL_SHAPE] * count):
         return None
