@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from scalp_tui.engine.protocol import (
     CandleClosed,
+    CommandAnswered,
     EntrySubmitted,
     ErrorEvent,
     Event,
@@ -60,6 +61,8 @@ def event_kind(event: Event) -> str:
             return "error"
         case KillSwitchChanged():
             return "kill"
+        case CommandAnswered(ok=False):
+            return "error"
         case _:
             return "info"
 
@@ -130,6 +133,9 @@ def _describe(event: Event) -> str | None:
             return f"feed{where} {s.state.value}{detail}"
         case ErrorEvent(message=message, symbol=symbol):
             return f"{symbol + ' ' if symbol else ''}{message}"
+        case CommandAnswered(command=command, ok=ok, message=message, origin=origin):
+            outcome = "done" if ok else "REFUSED"
+            return f"{command} from {origin or 'a client'} {outcome}: {message or '-'}"
         case CandleClosed():
             return None
     return None

@@ -137,6 +137,18 @@ class CandleClosed:
     candle: Candle
 
 
+@dataclass(frozen=True, slots=True)
+class CommandAnswered:
+    """The engine's answer to a command sent from another process: commands cross the
+    process boundary without waiting, and their results come back as events."""
+
+    ts_ms: int
+    command: str  # the command's type name, e.g. "EngageKillSwitch"
+    ok: bool
+    message: str = ""
+    origin: str = ""  # who sent it: "console", "kill", …
+
+
 Event = (
     EntrySubmitted
     | PositionOpened
@@ -154,4 +166,5 @@ Event = (
     | PositionSaved
     | PositionRestored
     | StopPlaced
+    | CommandAnswered
 )
