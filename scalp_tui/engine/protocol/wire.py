@@ -39,6 +39,7 @@ class Hello(msgspec.Struct, tag="hello", tag_field="kind"):
 
 class Welcome(msgspec.Struct, tag="welcome", tag_field="kind"):
     version: int
+    you: str  # this client's name in the engine's answers: "console#3"
     pid: int
     exchange: str
     live_orders: bool  # started with --live: real orders may be sent
@@ -46,6 +47,11 @@ class Welcome(msgspec.Struct, tag="welcome", tag_field="kind"):
     elapsed_key: str
     max_daily_loss: float
     notes: tuple[str, ...] = ()
+    # the engine's settings without its secrets: what an attached console shows
+    settings: dict[str, Any] = {}
+    # how to start this engine again (a console offers it when the engine is lost)
+    command: tuple[str, ...] = ()
+    cwd: str = ""
 
 
 class Refused(msgspec.Struct, tag="refused", tag_field="kind"):
