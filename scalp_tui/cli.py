@@ -35,7 +35,7 @@ from scalp_tui.cli_common import (
     start_session,
 )
 from scalp_tui.config import CONSENT_CONSOLE, CONSENT_HEADLESS, describe_config
-from scalp_tui.service_commands import engine, kill, status
+from scalp_tui.service_commands import attach, engine, kill, status
 
 app = typer.Typer(
     name="scalp-tui",
@@ -51,6 +51,7 @@ app.command("backtest")(backtest)
 app.command("engine")(engine)
 app.command("kill")(kill)
 app.command("status")(status)
+app.command("attach")(attach)
 
 
 @app.callback()

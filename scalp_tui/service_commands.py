@@ -196,3 +196,25 @@ def status(as_json: JsonOpt = False) -> None:
     except ServiceError as exc:
         raise fail([str(exc)]) from None
     typer.echo(json.dumps(state, sort_keys=True) if as_json else status_text(state))
+
+
+def attach() -> None:
+    """Open the console on the running engine (scalp-tui engine). Several consoles
+    may attach; quitting one leaves the engine running."""
+    from scalp_tui.config import ConfigError, load_config
+    from scalp_tui.service.client import ServiceError
+    from scalp_tui.service.paths import socket_path
+    from scalp_tui.service.remote import RemoteSession
+    from scalp_tui.tui.attached import AttachedApp
+
+    try:
+        session = RemoteSession.open(socket_path())
+    except ServiceError as exc:
+        raise fail([str(exc)]) from None
+    try:
+        # the engine's own settings (without its secrets): its thresholds, symbols, keys
+        settings = load_config(None, overrides=session.welcome.settings, env={}).settings
+    except ConfigError as exc:
+        session.stop()
+        raise fail([f"the engine's settings do not load here: {exc.problems[0]}"]) from None
+    AttachedApp(session, settings, keys=settings.keys).run()
