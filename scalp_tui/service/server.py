@@ -127,6 +127,8 @@ class EngineService:
         """Stop listening, say goodbye to every client, remove the socket."""
         with contextlib.suppress(NotImplementedError, RuntimeError):
             asyncio.get_running_loop().remove_signal_handler(signal.SIGUSR1)
+        # the engine no longer trades; SIGUSR1's default would kill it mid-flush
+        signal.signal(signal.SIGUSR1, signal.SIG_IGN)
         if self._pusher is not None:
             self._pusher.cancel()
         if self._server is not None:

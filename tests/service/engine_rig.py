@@ -32,12 +32,15 @@ def wait_for(condition: Callable[[], Any], timeout_s: float, what: str) -> Any:
 
 
 class EngineProcess:
-    def __init__(self, runtime: Path, journal: Path, *args: str) -> None:
+    def __init__(
+        self, runtime: Path, journal: Path, *args: str, env: dict[str, str] | None = None
+    ) -> None:
         self.runtime = runtime
         self.env = {
             **os.environ,
             "XDG_RUNTIME_DIR": str(runtime),
             "SCALP_TUI_JOURNAL": str(journal),
+            **(env or {}),
         }
         self.log = runtime.parent / "engine.log"
         with self.log.open("w") as out:

@@ -174,3 +174,23 @@ def test_the_engine_removes_its_socket_when_stopped(engine: EngineProcess) -> No
     assert engine.stop() == 0
     assert not engine.socket.exists()
     assert "Traceback" not in engine.log.read_text()
+
+
+def test_no_secret_crosses_the_socket(runtime, private_journal) -> None:
+    secrets = {"SCALP_TUI_API_KEY": "key-5ec4e7-0001", "SCALP_TUI_API_SECRET": "sec-5ec4e7-0002"}
+    engine = EngineProcess(runtime, private_journal, env=secrets)
+    try:
+        welcome = asyncio.run(_welcome(engine))
+        said = repr(welcome) + engine.run("status", "--json").stdout + engine.run("status").stdout
+        said += engine.log.read_text()
+    finally:
+        engine.stop()
+    assert not {"api_key", "api_secret", "api_password"} & set(welcome.settings)
+    for value in secrets.values():
+        assert value not in said
+
+
+async def _welcome(engine: EngineProcess):
+    conn = await connect(engine.socket, "status", events=False)
+    await conn.close()
+    return conn.welcome
