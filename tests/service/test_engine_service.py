@@ -194,3 +194,18 @@ async def _welcome(engine: EngineProcess):
     conn = await connect(engine.socket, "status", events=False)
     await conn.close()
     return conn.welcome
+
+
+def test_a_client_that_never_reads_does_not_hold_the_engine_up(engine: EngineProcess) -> None:
+    import socket
+
+    with socket.socket(socket.AF_UNIX) as idle:
+        idle.connect(str(engine.socket))
+        idle.sendall(wire.encode_frame(wire.Hello(wire.PROTOCOL_VERSION, "idle")))
+        # snapshots and events pile up for it, unread, while the market plays on
+        before = engine.status()["engine_time_ms"]
+        wait_for(
+            lambda: engine.status()["engine_time_ms"] > before + 60_000,
+            30,
+            "a simulated minute to pass with an idle client attached",
+        )
