@@ -38,7 +38,9 @@ class EarlyKill:
         self.requested = True
 
 
-def facts_of(settings: Settings, live_orders: bool, command: tuple[str, ...], cwd: str):
+def facts_of(
+    settings: Settings, live_orders: bool, command: tuple[str, ...], cwd: str
+) -> EngineFacts:
     """What the engine tells its clients about itself: never a secret."""
     public = settings.model_dump(mode="json", exclude=set(SECRET_KEYS))
     return EngineFacts(
