@@ -319,7 +319,11 @@ def reset_kill_switch(journal: JournalOpt = None) -> None:
 @app.command()
 def record(
     exchange: Annotated[
-        str, typer.Option("--exchange", help="ccxt id: binanceusdm, okx or bybit.")
+        str,
+        typer.Option(
+            "--exchange",
+            help="ccxt id: binanceusdm, okx, bybit, gate, kucoinfutures, bitget or htx.",
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Directory for the hourly .jsonl.gz files.")],
     symbol: SymbolOpt = None,
@@ -338,7 +342,7 @@ def record(
     --duration or SIGINT with a summary: frames written, dropped, files."""
     import asyncio
 
-    from scalp_tui.market.record_formats import FORMATS
+    from scalp_tui.market.record_venues import FORMATS
     from scalp_tui.record import run_command
     from scalp_tui.venue import VenueError
 

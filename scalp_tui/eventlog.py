@@ -13,6 +13,7 @@ from scalp_tui.engine.protocol import (
     ExitTriggered,
     FeedChanged,
     FillEvent,
+    FundingApplied,
     KillSwitchChanged,
     ModeChanged,
     OrderStatus,
@@ -131,6 +132,9 @@ def _describe(event: Event) -> str | None:
             where = f" {s.symbol}" if s.symbol else ""
             detail = f" ({s.detail})" if s.detail else ""
             return f"feed{where} {s.state.value}{detail}"
+        case FundingApplied(position_id=pid, symbol=symbol, amount=amount, total=total):
+            what = "paid" if amount >= 0 else "received"
+            return f"{symbol} #{pid} funding {what} {abs(amount):.6g} (total {total:+.6g}, in pnl)"
         case ErrorEvent(message=message, symbol=symbol):
             return f"{symbol + ' ' if symbol else ''}{message}"
         case CommandAnswered(command=command, ok=ok, message=message, origin=origin):

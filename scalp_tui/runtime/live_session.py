@@ -21,6 +21,7 @@ from scalp_tui.engine.params import EngineParams
 from scalp_tui.engine.protocol import Candle, Event, OrderStatus, OrderUpdated
 from scalp_tui.execution import ccxt_account
 from scalp_tui.execution.ccxt_broker import CcxtBroker
+from scalp_tui.execution.funding import FundingWatch
 from scalp_tui.execution.paper import PaperBroker
 from scalp_tui.execution.retry import Retrier
 from scalp_tui.execution.venues import contract_size, traits_for
@@ -90,6 +91,10 @@ class LiveSession(SessionBase):
             PositionCheck(engine, live, self.retrier, CHECK_INTERVAL_S)
             if live is not None
             else None
+        )
+        # the funding the venue charges live positions, into their pnl (funding.py)
+        self.funding = (
+            FundingWatch(engine, live.exchange, self.retrier) if live is not None else None
         )
         # a reduce-only exit the venue refused: it may hold nothing any more, so the
         # next position check comes at once instead of within 30 s
@@ -261,6 +266,8 @@ class LiveSession(SessionBase):
             ticks += 1
             if soon or ticks % RECONCILE_EVERY == 0:
                 await self.reconcile()
+            if ticks % RECONCILE_EVERY == 0 and self.funding is not None:
+                await self.funding.check()
 
     async def reconcile(self) -> list[str]:
         """Agree with the venue on what is held (position_check.py)."""

@@ -149,6 +149,17 @@ class CommandAnswered:
     origin: str = ""  # who sent it: "console", "kill", …
 
 
+@dataclass(frozen=True, slots=True)
+class FundingApplied:
+    """Funding the venue charged on an open position, now in its pnl."""
+
+    ts_ms: int
+    position_id: int
+    symbol: str
+    amount: float  # this charge, quote: paid positive, received negative
+    total: float  # the position's funding so far
+
+
 Event = (
     EntrySubmitted
     | PositionOpened
@@ -166,5 +177,6 @@ Event = (
     | PositionSaved
     | PositionRestored
     | StopPlaced
+    | FundingApplied
     | CommandAnswered
 )
