@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import enum
+import hashlib
+import json
 import types
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
@@ -115,3 +117,41 @@ def test_the_schema_names_every_type_and_the_version() -> None:
     assert schema["version"] == wire.PROTOCOL_VERSION
     for name in (*wire.COMMAND_TYPES, *wire.EVENT_TYPES, "Snapshot", "Hello", "Welcome"):
         assert name in schema["$defs"]
+
+
+def signature(kind: Any, seen: dict[str, Any]) -> None:
+    """Every type the wire carries, by name: its fields and their types, an enum's
+    values; nested types included."""
+    if get_origin(kind) is not None:
+        for arg in get_args(kind):
+            signature(arg, seen)
+        return
+    if not isinstance(kind, type) or kind.__name__ in seen:
+        return
+    if issubclass(kind, enum.Enum):
+        seen[kind.__name__] = [m.value for m in kind]
+    elif dataclasses.is_dataclass(kind) or issubclass(kind, msgspec.Struct):
+        hints = get_type_hints(kind)
+        fields = [(name, str(hint)) for name, hint in hints.items()]
+        tag = getattr(getattr(kind, "__struct_config__", None), "tag", None)
+        seen[kind.__name__] = [tag, fields]
+        for hint in hints.values():
+            signature(hint, seen)
+
+
+# The signature of each protocol version. A console and an engine of one version must
+# decode each other exactly: changing any type on the wire without a new version
+# would let an old console misread a new engine.
+SIGNATURES = {1: "89e9cf94953abec5a26179e86f97e5d4"}
+
+
+def test_the_types_on_the_wire_change_only_with_the_version() -> None:
+    seen: dict[str, Any] = {}
+    signature(wire.Frame, seen)
+    for kind in (*wire.COMMAND_TYPES.values(), *wire.EVENT_TYPES.values(), Snapshot):
+        signature(kind, seen)
+    digest = hashlib.sha256(json.dumps(seen, sort_keys=True).encode()).hexdigest()[:32]
+    assert SIGNATURES.get(wire.PROTOCOL_VERSION) == digest, (
+        f"the protocol's types changed (signature {digest}): bump PROTOCOL_VERSION in "
+        "scalp_tui/engine/protocol/wire.py and add its signature here"
+    )
