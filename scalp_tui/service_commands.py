@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from scalp_tui.cli_common import (
+    MAX_DURATION_S,
     BlacklistOpt,
     ConfigOpt,
     JournalOpt,
@@ -29,6 +30,7 @@ from scalp_tui.cli_common import (
     open_journal,
     read_pairlists,
     resume_command,
+    seconds_between,
     start_errors_fail,
 )
 from scalp_tui.config import CONSENT_HEADLESS
@@ -161,7 +163,7 @@ def kill(
         typer.Option(
             "--wait",
             help="Seconds to wait for flat (0: do not wait); exit code 3 if not flat by then.",
-            callback=finite_duration,
+            callback=seconds_between("--wait", MAX_DURATION_S),
         ),
     ] = 30.0,
 ) -> None:

@@ -209,3 +209,12 @@ def test_a_client_that_never_reads_does_not_hold_the_engine_up(engine: EnginePro
             30,
             "a simulated minute to pass with an idle client attached",
         )
+
+
+def test_a_bad_wait_is_one_line_naming_the_option(runtime) -> None:
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime)}
+    done = subprocess.run(
+        [*PROGRAM, "kill", "--wait", "-1"], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == ["error: --wait -1: must be a number from 0 to 3.1536e+08"]
