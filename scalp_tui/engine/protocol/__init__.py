@@ -35,6 +35,7 @@ from scalp_tui.engine.protocol.enums import (
 )
 from scalp_tui.engine.protocol.events import (
     CandleClosed,
+    CommandAnswered,
     EntrySubmitted,
     ErrorEvent,
     Event,
@@ -81,6 +82,7 @@ __all__ = [
     "CandleClosed",
     "ClosePosition",
     "Command",
+    "CommandAnswered",
     "CommandResult",
     "ConditionResult",
     "EngageKillSwitch",
