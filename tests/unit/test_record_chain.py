@@ -69,7 +69,7 @@ def test_diffs_before_the_snapshot_follow_it_and_a_gap_waits_for_the_next(tmp_pa
     path = tmp_path / "gate.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in written))
     stats = ReadStats()
-    events = [e for _, e in read_jsonl(path, BTC, BTC, stats)]
+    events = [e for _, e in read_jsonl(path, {BTC: BTC}, stats)]
     assert stats.gaps == 0 and stats.before_snapshot == 0
     assert [e.update_id for e in events if isinstance(e, BookUpdate)] == [
         11,
