@@ -36,6 +36,7 @@ from scalp_tui.config import Settings  # noqa: E402
 from scalp_tui.engine.clock import WallClock  # noqa: E402
 from scalp_tui.engine.engine import Engine  # noqa: E402
 from scalp_tui.engine.params import EngineParams  # noqa: E402
+from scalp_tui.engine.protocol import BookUpdate  # noqa: E402
 from scalp_tui.execution.paper import PaperBroker  # noqa: E402
 from scalp_tui.market.ccxt_feed import CcxtFeed  # noqa: E402
 from scalp_tui.market.sim_symbols import sim_symbol_names  # noqa: E402
@@ -82,10 +83,12 @@ class Counting:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.counts = {"books": 0, "trades": 0}
+        self.seen: set[str] = set()  # symbols whose book arrived
 
-    def on_book(self, update: object) -> None:
+    def on_book(self, update: BookUpdate) -> None:
         self.counts["books"] += 1
-        self.engine.on_book(update)  # type: ignore[arg-type]
+        self.seen.add(update.symbol)
+        self.engine.on_book(update)
 
     def on_trade(self, trade: object) -> None:
         self.counts["trades"] += 1
@@ -177,6 +180,12 @@ async def emulator_run(count: int, seconds: float) -> str:
         running = asyncio.create_task(feed.run(sink, stop))
         assert process.stdout is not None
         await asyncio.to_thread(process.stdout.readline)  # "playing under N names"
+        synced_from = time.perf_counter()
+        # measured once every book is synced (ccxt fetches a 1,000-level snapshot each)
+        deadline = time.perf_counter() + 120
+        while sink.seen != set(names) and time.perf_counter() < deadline:
+            await asyncio.sleep(0.1)
+        synced = time.perf_counter() - synced_from
         share, rates = await measure(seconds, sink.counts, heartbeat)
         stop.set()
         beat.cancel()
@@ -189,6 +198,7 @@ async def emulator_run(count: int, seconds: float) -> str:
         f"emulator  {count:4d} symbols: CPU {share * 100:5.1f} % of one core, "
         f"{rates['books']:6.0f} books/s {rates['trades']:6.0f} trades/s "
         f"({(rates['books'] + rates['trades']) / count:.1f}/symbol), resyncs {feed.resyncs}, "
+        f"synced in {synced:.1f} s, "
         f"{heartbeat.figures()}"
     )
 

@@ -6,19 +6,16 @@ and the engine a rebuild of both sides, for a frame that usually moves a handful
 levels. Instead the feed remembers the top levels it last handed over and sends only
 the difference as a delta update: levels new or changed, and levels gone (or fallen
 below the top `depth`) as quantity 0. Applied to the engine's book, that book is
-again exactly ccxt's top `depth` levels. The comparison runs on dicts and sets in C;
-only the changed levels are converted.
+again exactly ccxt's top `depth` levels. An unchanged top is found by one list
+comparison in C; only the changed levels are converted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from operator import itemgetter
 from typing import Any
 
 from scalp_tui.engine.protocol import Level
-
-_price, _amount = itemgetter(0), itemgetter(1)
 
 
 class SideTop:
@@ -31,27 +28,31 @@ class SideTop:
     def __init__(self, depth: int, descending: bool) -> None:
         self.depth = depth
         self.descending = descending
-        self.sent: dict[Any, Any] = {}
+        # (price, amount[, ...]) tuples, best first: copies, ccxt mutates its levels
+        self.sent: list[tuple[Any, ...]] = []
 
     def snapshot(self, side: Sequence[Any], size: float) -> tuple[Level, ...]:
         """The whole top, best first, and remember it (a new or resynced book)."""
-        top = side[: self.depth]
-        self.sent = dict(zip(map(_price, top), map(_amount, top), strict=True))
-        return _base_levels(self.sent.items(), size)
+        self.sent = list(map(tuple, side[: self.depth]))
+        return _base_levels([(level[0], level[1]) for level in self.sent], size)
 
     def changes(self, side: Sequence[Any], size: float) -> tuple[Level, ...]:
         """The levels that differ from what was last handed over (removed ones with
         quantity 0), best first, and remember the new top."""
-        top = side[: self.depth]
-        now = dict(zip(map(_price, top), map(_amount, top), strict=True))
-        sent = self.sent
-        self.sent = now
-        changed = now.items() - sent.items()
-        gone = sent.keys() - now.keys()
-        if not changed and not gone:
+        now = list(map(tuple, side[: self.depth]))
+        before = self.sent
+        if now == before:  # the frame changed nothing on top: compared in C
             return ()
-        levels = list(changed)
-        levels.extend([(price, 0.0) for price in gone])
+        self.sent = now
+        # the unchanged head is skipped; below the first difference a new or removed
+        # level shifts every position, so the rest is compared by price
+        same, n = 0, min(len(now), len(before))
+        while same < n and now[same] == before[same]:
+            same += 1
+        now_by_price = {level[0]: level[1] for level in now[same:]}
+        before_by_price = {level[0]: level[1] for level in before[same:]}
+        levels = [(p, q) for p, q in now_by_price.items() if before_by_price.get(p) != q]
+        levels += [(p, 0.0) for p in before_by_price if p not in now_by_price]
         levels.sort(reverse=self.descending)
         return _base_levels(levels, size)
 

@@ -23,7 +23,7 @@ from typing import Any
 from scalp_tui.engine.backoff import backoff
 from scalp_tui.engine.clock import Clock
 from scalp_tui.engine.protocol import BookUpdate, FeedState, FeedStatus, MarketInfo, Side, TradeTick
-from scalp_tui.market import book_integrity
+from scalp_tui.market import book_integrity, ccxt_speedups
 from scalp_tui.market.book_delta import SideTop
 from scalp_tui.market.feed import MarketSink
 
@@ -111,6 +111,7 @@ class CcxtFeed:
         self._rng = random.Random(seed)
         self._sizes: dict[str, float] = {}  # contractSize per symbol, once markets are known
         self.integrity = book_integrity.install(exchange)
+        ccxt_speedups.install(exchange)
 
     @property
     def checksum_mismatches(self) -> int:
