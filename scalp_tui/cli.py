@@ -149,6 +149,16 @@ def headless(
     config: ConfigOpt = None,
     secrets: SecretsOpt = None,
     symbol: SymbolOpt = None,
+    sim_symbols: Annotated[
+        int | None,
+        typer.Option(
+            "--sim-symbols",
+            min=1,
+            max=200,
+            help="Watch the simulated market's first N symbols (BTC, ETH, SOL, then "
+            "others) instead of --symbol or the config's.",
+        ),
+    ] = None,
     accept: Annotated[
         bool,
         typer.Option("--accept", help="In confirm mode, accept every proposal (default: reject)."),
@@ -190,6 +200,12 @@ def headless(
     from scalp_tui.runtime.builder import SessionRequest
     from scalp_tui.stopping import Stopper
 
+    if sim_symbols is not None:
+        if symbol or exchange is not None or replay:
+            raise fail(["--sim-symbols is for the simulated market alone: no --symbol/--exchange"])
+        from scalp_tui.market.sim_symbols import sim_symbol_names
+
+        symbol = sim_symbol_names(sim_symbols)
     # Nobody is there to confirm: headless trades automatically unless asked to
     # confirm, and then answers every proposal itself (reject, or accept with --accept).
     if replay:
