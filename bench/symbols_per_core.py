@@ -12,7 +12,7 @@ CPU share = process CPU seconds / wall seconds over the measured window (after a
 warm-up). "lag" is how late a 10 ms heartbeat on the same loop woke (p99 / max): a
 loop that keeps up wakes on time. Figures only; nothing is asserted.
 Run:  python bench/symbols_per_core.py [--counts 10,30,100] [--seconds 20] [--only sim|emulator]
-      [--profile N]  (cProfile of the emulator run with N symbols, top functions)
+      [--profile N [--sort cumtime]]  (cProfile of the emulator run with N symbols)
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import os
 import pstats
 import subprocess
 import sys
@@ -64,17 +65,31 @@ class Heartbeat:
         return f"lag p99 {p99:5.1f} ms max {late[-1]:6.1f} ms"
 
 
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) another process has used, from /proc (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def measure(
-    seconds: float, counters: dict[str, int], heartbeat: Heartbeat
+    seconds: float, counters: dict[str, int], heartbeat: Heartbeat, other_pid: int | None = None
 ) -> tuple[float, dict[str, float]]:
-    """CPU share and per-second rates of `counters` (read before and after)."""
+    """CPU share and per-second rates of `counters` (read before and after); the
+    other process's CPU share as the rate "other_cpu"."""
     await asyncio.sleep(WARMUP_S)
     heartbeat.late_ms.clear()
     start = dict(counters)
+    other0 = process_cpu_s(other_pid) if other_pid else 0.0
     wall0, cpu0 = time.perf_counter(), time.process_time()
     await asyncio.sleep(seconds)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    return cpu / wall, {k: (counters[k] - start[k]) / wall for k in counters}
+    rates = {k: (counters[k] - start[k]) / wall for k in counters}
+    if other_pid:
+        rates["other_cpu"] = (process_cpu_s(other_pid) - other0) / wall
+    return cpu / wall, rates
 
 
 class Counting:
@@ -186,7 +201,7 @@ async def emulator_run(count: int, seconds: float) -> str:
         while sink.seen != set(names) and time.perf_counter() < deadline:
             await asyncio.sleep(0.1)
         synced = time.perf_counter() - synced_from
-        share, rates = await measure(seconds, sink.counts, heartbeat)
+        share, rates = await measure(seconds, sink.counts, heartbeat, process.pid)
         stop.set()
         beat.cancel()
         await running
@@ -198,7 +213,7 @@ async def emulator_run(count: int, seconds: float) -> str:
         f"emulator  {count:4d} symbols: CPU {share * 100:5.1f} % of one core, "
         f"{rates['books']:6.0f} books/s {rates['trades']:6.0f} trades/s "
         f"({(rates['books'] + rates['trades']) / count:.1f}/symbol), resyncs {feed.resyncs}, "
-        f"synced in {synced:.1f} s, "
+        f"synced in {synced:.1f} s, emulator CPU {rates['other_cpu'] * 100:.0f} %, "
         f"{heartbeat.figures()}"
     )
 
@@ -209,6 +224,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--only", choices=("sim", "emulator"))
     parser.add_argument("--profile", type=int, metavar="N")
+    parser.add_argument("--sort", default="tottime", help="profile order (tottime, cumtime)")
     args = parser.parse_args()
     try:
         counts = [int(c) for c in args.counts.split(",")]
@@ -219,7 +235,7 @@ def main() -> None:
         profile.enable()
         print(asyncio.run(emulator_run(args.profile, args.seconds)))
         profile.disable()
-        pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+        pstats.Stats(profile).sort_stats(args.sort).print_stats(30)
         return
     if not default_recording().is_file():
         sys.exit(f"error: the recording is not at {default_recording()}")
