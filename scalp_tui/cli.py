@@ -18,6 +18,7 @@ from scalp_tui.cli_common import (
     ReplayOpt,
     SecretsOpt,
     SeedOpt,
+    SimSymbolsOpt,
     SpeedOpt,
     SymbolOpt,
     check_like_run,
@@ -149,16 +150,7 @@ def headless(
     config: ConfigOpt = None,
     secrets: SecretsOpt = None,
     symbol: SymbolOpt = None,
-    sim_symbols: Annotated[
-        int | None,
-        typer.Option(
-            "--sim-symbols",
-            min=1,
-            max=200,
-            help="Watch the simulated market's first N symbols (BTC, ETH, SOL, then "
-            "others) instead of --symbol or the config's.",
-        ),
-    ] = None,
+    sim_symbols: SimSymbolsOpt = None,
     accept: Annotated[
         bool,
         typer.Option("--accept", help="In confirm mode, accept every proposal (default: reject)."),
