@@ -18,6 +18,7 @@ from scalp_tui.cli_common import (
     ReplayOpt,
     SecretsOpt,
     SeedOpt,
+    SimSymbolsOpt,
     SpeedOpt,
     SymbolOpt,
     check_like_run,
@@ -154,6 +155,7 @@ def headless(
     config: ConfigOpt = None,
     secrets: SecretsOpt = None,
     symbol: SymbolOpt = None,
+    sim_symbols: SimSymbolsOpt = None,
     accept: Annotated[
         bool,
         typer.Option("--accept", help="In confirm mode, accept every proposal (default: reject)."),
@@ -195,6 +197,12 @@ def headless(
     from scalp_tui.runtime.builder import SessionRequest
     from scalp_tui.stopping import Stopper
 
+    if sim_symbols is not None:
+        if symbol or exchange is not None or replay:
+            raise fail(["--sim-symbols is for the simulated market alone: no --symbol/--exchange"])
+        from scalp_tui.market.sim_symbols import sim_symbol_names
+
+        symbol = sim_symbol_names(sim_symbols)
     # Nobody is there to confirm: headless trades automatically unless asked to
     # confirm, and then answers every proposal itself (reject, or accept with --accept).
     if replay:

@@ -80,6 +80,16 @@ SymbolOpt = Annotated[
     list[str] | None,
     typer.Option("--symbol", "-s", help="Symbol to trade, e.g. BTC/USDT:USDT (repeatable)."),
 ]
+SimSymbolsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--sim-symbols",
+        min=1,
+        max=200,
+        help="Watch the simulated market's first N symbols (BTC, ETH, SOL, then others) "
+        "instead of --symbol or the config's.",
+    ),
+]
 
 
 def fail(lines: list[str]) -> typer.Exit:

@@ -1,7 +1,9 @@
 """Live market data through ccxt.pro: order books and trades for the engine.
 
 ccxt keeps one live order-book object per symbol and mutates it in place; the
-engine gets a copy of the top levels as a snapshot update, never ccxt's object.
+engine never gets ccxt's object: a new (or resynced) book arrives as a snapshot of
+its top levels, every later frame as a delta of the levels that changed among them
+(book_delta), so the engine's book stays exactly ccxt's top `depth` levels.
 Sizes cross into the engine in base units: ccxt reports book and trade amounts of
 contract markets in contracts (OKX BTC-USDT-SWAP 0.01 BTC each, Gate 0.0001, ...),
 so they are multiplied by the market's contractSize here, and nowhere else.
@@ -15,14 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from scalp_tui.engine.backoff import backoff
 from scalp_tui.engine.clock import Clock
 from scalp_tui.engine.protocol import BookUpdate, FeedState, FeedStatus, MarketInfo, Side, TradeTick
-from scalp_tui.market import book_integrity
+from scalp_tui.market import book_integrity, ccxt_speedups
+from scalp_tui.market.book_delta import SideTop
 from scalp_tui.market.feed import MarketSink
 
 BACKOFF_FIRST_S = 0.25
@@ -86,21 +88,6 @@ def _nonce(book: Any) -> int | None:
     return int(nonce) if isinstance(nonce, float | str) and str(nonce).isdigit() else None
 
 
-def _levels(side: Iterable[Any], depth: int, size: float) -> tuple[tuple[float, float], ...]:
-    out = []
-    if size == 1.0:  # Binance, Bybit: a contract is one base unit, no arithmetic
-        for level in side:
-            if len(out) >= depth:
-                break
-            out.append((float(level[0]), float(level[1])))
-    else:
-        for level in side:
-            if len(out) >= depth:
-                break
-            out.append((float(level[0]), round(float(level[1]) * size, 12)))
-    return tuple(out)
-
-
 class CcxtFeed:
     def __init__(
         self,
@@ -124,6 +111,7 @@ class CcxtFeed:
         self._rng = random.Random(seed)
         self._sizes: dict[str, float] = {}  # contractSize per symbol, once markets are known
         self.integrity = book_integrity.install(exchange)
+        ccxt_speedups.install(exchange)
 
     @property
     def checksum_mismatches(self) -> int:
@@ -173,6 +161,8 @@ class CcxtFeed:
 
         attempt = 0
         gaps = 0  # resyncs in a row
+        fresh = True  # the next book is handed over whole: first, resynced or reconnected
+        bids, asks = SideTop(self.depth, descending=True), SideTop(self.depth, descending=False)
         while not stop.is_set():
             try:
                 if gaps:
@@ -180,14 +170,24 @@ class CcxtFeed:
                 else:
                     book = await self.exchange.watch_order_book(symbol)
                 size = self._size(symbol)
-                update = BookUpdate(
-                    symbol,
-                    self.clock.now_ms(),
-                    _levels(book["bids"], self.depth, size),
-                    _levels(book["asks"], self.depth, size),
-                    snapshot=True,
-                    update_id=_nonce(book),
-                )
+                if fresh:
+                    update = BookUpdate(
+                        symbol,
+                        self.clock.now_ms(),
+                        bids.snapshot(book["bids"], size),
+                        asks.snapshot(book["asks"], size),
+                        snapshot=True,
+                        update_id=_nonce(book),
+                    )
+                    fresh = False
+                else:
+                    update = BookUpdate(
+                        symbol,
+                        self.clock.now_ms(),
+                        bids.changes(book["bids"], size),
+                        asks.changes(book["asks"], size),
+                        update_id=_nonce(book),
+                    )
                 attempt = gaps = 0
                 self._last_book[symbol] = update.ts_ms
                 if self.states[symbol] is not FeedState.LIVE:
@@ -198,6 +198,7 @@ class CcxtFeed:
                 # and InvalidNonce (ccxt's OKX seqId gap): the book is wrong, the socket
                 # is fine. InvalidNonce is a NetworkError: caught first, not a drop.
                 self.resyncs += 1
+                fresh = True
                 reason = self.integrity.take_reason(symbol) or "sequence gap"
                 if gaps == 0:
                     self._set_state(symbol, FeedState.RESYNCING, sink, f"{reason}: resyncing")
@@ -208,10 +209,12 @@ class CcxtFeed:
                 gaps += 1
             except ccxt.NetworkError as exc:
                 self.reconnects += 1
+                fresh = True
                 self._set_state(symbol, FeedState.DOWN, sink, f"disconnected: {exc}".strip())
                 await asyncio.sleep(backoff_delay(attempt, self._rng))
                 attempt += 1
             except ccxt.ExchangeError as exc:
+                fresh = True
                 self._set_state(symbol, FeedState.DOWN, sink, f"exchange error: {exc}")
                 await asyncio.sleep(backoff_delay(attempt, self._rng))
                 attempt += 1

@@ -20,7 +20,8 @@ from collections.abc import Iterator, Sequence
 
 from scalp_tui.engine.protocol import BookUpdate, Candle, MarketInfo, Side, TradeTick
 from scalp_tui.market import sim_params as P
-from scalp_tui.market.sim_params import MODELS, SymbolModel
+from scalp_tui.market.sim_params import SymbolModel
+from scalp_tui.market.sim_symbols import derived_model
 
 DEFAULT_SYMBOLS = ("BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT")
 DEFAULT_START_MS = 1_723_161_600_000  # 2024-08-09 00:00 UTC
@@ -313,21 +314,22 @@ class SimMarket:
         seed: int = 1,
         start_ms: int = DEFAULT_START_MS,
     ) -> None:
-        unknown = [s for s in symbols if s not in MODELS]
-        if unknown:
+        malformed = [s for s in symbols if "/" not in s or ":" not in s]
+        if malformed:
             raise ValueError(
-                f"the simulated market has no {', '.join(unknown)}; it lists {', '.join(MODELS)}"
+                f"the simulated market has no {', '.join(malformed)}: "
+                "it simulates linear perpetuals like BTC/USDT:USDT"
             )
         self.seed = seed
         self.start_ms = start_ms
         self.symbols = tuple(symbols)
+        # calibrated models for BTC, ETH and SOL; derived ones for any other name
+        models = [derived_model(s) for s in self.symbols]
         self.markets: dict[str, MarketInfo] = {
-            s: MarketInfo(s, MODELS[s].tick_size, MODELS[s].lot_size, MODELS[s].min_qty)
-            for s in self.symbols
+            m.symbol: MarketInfo(m.symbol, m.tick_size, m.lot_size, m.min_qty) for m in models
         }
-        self._sims = [
-            _SymbolSim(MODELS[s], random.Random(f"{seed}:{s}"), start_ms) for s in self.symbols
-        ]
+        # each symbol its own generator, seeded by the run's seed and its name
+        self._sims = [_SymbolSim(m, random.Random(f"{seed}:{m.symbol}"), start_ms) for m in models]
 
     def initial_books(self) -> list[BookUpdate]:
         return [sim.snapshot(self.start_ms) for sim in self._sims]

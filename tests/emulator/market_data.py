@@ -15,6 +15,8 @@ from emulator.recordings import first_snapshot, paced
 from emulator.wire import fmt
 
 LISTEN_KEY = "emulator-listen-key"
+_NAME = "\u0000name"  # stands for the symbol in a frame serialised once for many names
+_NAME_JSON = json.dumps(_NAME)
 
 
 @dataclass
@@ -61,6 +63,7 @@ class MarketData:
         self.quote_volume: dict[str, float] = {}  # 24 h quote volume per exchange id
         # last trade price per symbol: what a CONTRACT_PRICE stop watches
         self.last_price: dict[str, float] = {}
+        self._trade_ids = 0  # trade ids: clients drop a repeated one as already seen
 
     # -- the book ------------------------------------------------------------------
 
@@ -131,6 +134,7 @@ class MarketData:
     async def trade(self, symbol: str, price: float, qty: float, buyer_is_maker: bool) -> None:
         """A trade printed by someone else: moves the last price (stops watch it)."""
         now = int(time.time() * 1000)
+        self._trade_ids += 1
         self.last_price[symbol] = price
         await self._broadcast(
             f"{symbol.lower()}@trade",
@@ -139,7 +143,7 @@ class MarketData:
                 "E": now,
                 "T": now,
                 "s": symbol,
-                "t": now,
+                "t": self._trade_ids,
                 "p": fmt(price),
                 "q": fmt(qty),
                 "X": "MARKET",
@@ -158,6 +162,76 @@ class MarketData:
             self.seed_book(symbol, list(snapshot.bids), list(snapshot.asks))
             if snapshot.update_id is not None:  # the diffs played next carry theirs
                 self.markets[symbol].update_id = snapshot.update_id
+
+    def list_like(self, ids: list[str], template: str = "BTCUSDT") -> None:
+        """List more symbols with `template`'s contract, so one recording can be served
+        under many names (`play_recording_as`)."""
+        spec = self.markets[template]
+        for sid in ids:
+            if sid not in self.markets:
+                base = sid.removesuffix(spec.quote)
+                self.markets[sid] = EmulatedMarket(
+                    sid, base, spec.quote, spec.tick, spec.step, spec.min_qty
+                )
+
+    def seed_recording_as(self, path: Path, ids: list[str]) -> None:
+        """List `ids` like BTCUSDT and start each from the recording's snapshot."""
+        self.list_like(ids)
+        snapshot = first_snapshot(path)
+        for sid in ids if snapshot is not None else ():
+            self.seed_book(sid, list(snapshot.bids), list(snapshot.asks))
+            if snapshot.update_id is not None:
+                self.markets[sid].update_id = snapshot.update_id
+
+    async def play_recording_as(
+        self, path: Path, ids: list[str], speed: float = 0.0, limit: int | None = None
+    ) -> int:
+        """The recording under every name in `ids` at once (after `seed_recording_as`):
+        each recorded frame goes out once per name, so N names carry N times its
+        message rate. A load generator: each frame is serialised once and only the
+        symbol differs per name, and no resting order or stop is matched against these
+        books (they are market data only). Returns the recorded frames played."""
+        from scalp_tui.engine.protocol import BookUpdate
+
+        played = 0
+        async for event in paced(path, speed, limit):
+            now = int(time.time() * 1000)
+            if isinstance(event, BookUpdate):
+                kind, template = "depth", self._depth_template(ids, event, now)
+            else:
+                kind = "trade"
+                self._trade_ids += 1
+                trade = {"e": "trade", "E": now, "T": now, "s": _NAME, "t": self._trade_ids}
+                trade |= {"p": fmt(event.price), "q": fmt(event.qty), "X": "MARKET"}
+                template = json.dumps(trade | {"m": event.taker_side.value == "sell"})
+            for sid in ids:
+                stream = f"{sid.lower()}@{kind}"
+                text = template.replace(_NAME_JSON, json.dumps(sid))
+                for ws, streams in list(self._subscriptions.items()):
+                    if stream in streams:
+                        await self._deliver(ws, text)
+            await asyncio.sleep(0)
+            played += 1
+        return played
+
+    def _depth_template(self, ids: list[str], event: Any, now: int) -> str:
+        """Apply a recorded diff to every name's book; its frame, the name left out
+        (the names were seeded alike, so their update ids move alike)."""
+        for sid in ids:
+            market = self.markets[sid]
+            for side, levels in ((market.bids, event.bids), (market.asks, event.asks)):
+                for price, qty in levels:
+                    if qty > 0:
+                        side[price] = qty
+                    else:
+                        side.pop(price, None)
+            previous = market.update_id
+            market.update_id = max(event.update_id or 0, previous + 1)
+        diff = {"e": "depthUpdate", "E": now, "T": now, "s": _NAME, "U": previous + 1}
+        diff |= {"u": market.update_id, "pu": previous}
+        diff["b"] = [[fmt(p), fmt(q)] for p, q in event.bids]
+        diff["a"] = [[fmt(p), fmt(q)] for p, q in event.asks]
+        return json.dumps(diff)
 
     async def play_recording(
         self, path: Path, symbol: str = "BTCUSDT", speed: float = 0.0, limit: int | None = None

@@ -2,11 +2,15 @@
 
     .venv/bin/python tests/emulator/serve.py [--venue binanceusdm|okx|bybit] [--port 0]
         [--recording /work/shared/data/binance-usdm-btcusdt-20240808.jsonl.gz]
+        [--symbols N]
 
 The first line printed is `listening on http://127.0.0.1:PORT`; the second the
 environment that points scalp-tui at it (see docs/live-trading.md). With --recording the
 BTC market replays that Binance recording (in real time, looping; quantities turned
-into the venue's contracts); the other symbols keep a random touch.
+into the venue's contracts); the other symbols keep a random touch. With --symbols N
+(binanceusdm) the recording is served under N names at once (the simulated market's
+first N: BTCUSDT, ETHUSDT, SOLUSDT, XRPUSDT, ...), each with BTCUSDT's contract, and
+plays once every name has a depth subscriber.
 """
 
 from __future__ import annotations
@@ -60,7 +64,24 @@ async def replay_forever(emulator: Any, recording: Path, symbol: str) -> None:
         await emulator.play_recording(recording, symbol, speed=1.0)
 
 
-async def main(venue: str, port: int, recording: Path | None) -> None:
+def many_names(count: int) -> list[str]:
+    """Exchange ids of the simulated market's first `count` symbols."""
+    from scalp_tui.market.sim_symbols import sim_symbol_names
+
+    return [name.split(":")[0].replace("/", "") for name in sim_symbol_names(count)]
+
+
+async def serve_many(emulator: Any, recording: Path, ids: list[str]) -> None:
+    emulator.seed_recording_as(recording, ids)
+    while not all(emulator.subscribed(f"{sid.lower()}@depth") for sid in ids):
+        await asyncio.sleep(0.05)
+    print(f"playing under {len(ids)} names", flush=True)
+    while True:
+        await emulator.play_recording_as(recording, ids, speed=1.0)
+        emulator.seed_recording_as(recording, ids)  # a new loop: clients resync
+
+
+async def main(venue: str, port: int, recording: Path | None, symbols: int = 1) -> None:
     emulator = build(venue)
     moving = dict(MIDS)
     if recording is not None:
@@ -85,7 +106,10 @@ async def main(venue: str, port: int, recording: Path | None) -> None:
         flush=True,
     )
     replay = None
-    if recording is not None:
+    if recording is not None and symbols > 1:
+        replay = asyncio.create_task(serve_many(emulator, recording, many_names(symbols)))
+        moving.clear()
+    elif recording is not None:
         replay = asyncio.create_task(replay_forever(emulator, recording, "BTCUSDT"))
     rng = random.Random(1)
     while replay is None or not replay.done():  # the touch keeps changing
@@ -104,6 +128,11 @@ if __name__ == "__main__":
     parser.add_argument("--venue", choices=sorted(VENUES), default="binanceusdm")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--recording", type=Path, help="a Binance recording to replay as BTC")
+    parser.add_argument(
+        "--symbols", type=int, default=1, help="serve the recording under this many names"
+    )
     args = parser.parse_args()
+    if args.symbols > 1 and (args.recording is None or args.venue != "binanceusdm"):
+        parser.error("--symbols needs --recording and the binanceusdm venue")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main(args.venue, args.port, args.recording))
+        asyncio.run(main(args.venue, args.port, args.recording, args.symbols))

@@ -40,8 +40,8 @@ class Running:
         await self.feed.close()
 
     def last_book(self):
-        book = self.sink.books[-1]
-        return book.bids, book.asks
+        """The top 20 levels of the engine's book: built from the feed's updates."""
+        return self.sink.top(BTC, 20)
 
 
 async def test_markets_come_from_exchange_info(emulator) -> None:
@@ -57,7 +57,8 @@ async def test_the_engine_sees_the_emulators_book(emulator) -> None:
         await emulator.set_levels("BTCUSDT", [(59_999.9, 0.25)], [(60_000.2, 0.0)])
         await until(lambda: run.last_book() == top(emulator))
         assert run.last_book()[0][0] == (60_000.05, 4.0)
-        assert run.sink.books[-1].snapshot  # a copy of the top levels, not ccxt's object
+        # the book came whole once, then only what changed: copies, not ccxt's object
+        assert run.sink.books[0].snapshot and not run.sink.books[-1].snapshot
         assert isinstance(run.sink.books[-1].bids, tuple)
 
 
@@ -172,3 +173,36 @@ async def test_a_silent_book_turns_stale_then_live_again(emulator) -> None:
         assert "no book update for" in run.sink.statuses[-1].detail
         await emulator.set_levels("BTCUSDT", [(60_000.0, 3.0)], [])
         await until(lambda: run.sink.statuses[-1].state is FeedState.LIVE)
+
+
+async def test_the_book_built_from_deltas_is_ccxts_top_20_at_every_update(emulator) -> None:
+    """Over the real recording: after each update the feed hands over, the book the
+    engine builds from them (one snapshot, then deltas) equals ccxt's own top 20."""
+    from shared_data import default_recording
+
+    path = default_recording()
+    if not path.is_file():
+        pytest.skip(f"recording not found at {path}")
+    emulator.seed_recording(path)
+    async with Running(emulator) as run:
+        compared, differing = [], []
+        on_book = run.sink.on_book
+
+        def checking(update) -> None:
+            on_book(update)
+            ours = run.sink.top(BTC, 20)
+            # ccxt's book at this moment: the feed's task has not yielded since the watch
+            book = run.feed.exchange.orderbooks[BTC]
+            theirs = tuple(
+                tuple((p, q) for p, q in side[:20]) for side in (book["bids"], book["asks"])
+            )
+            compared.append(update.snapshot)
+            if ours != theirs:
+                differing.append((ours, theirs))
+
+        run.sink.on_book = checking
+        await emulator.play_recording(path, limit=1_500)
+        await until(lambda: run.last_book() == top(emulator))
+        assert differing == []
+        assert len(compared) > 100 and not any(compared)  # deltas, all of them
+        assert run.feed.resyncs == 0

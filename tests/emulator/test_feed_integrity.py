@@ -44,8 +44,8 @@ class Running:
         await self.feed.close()
 
     def last_book(self) -> tuple:
-        book = self.sink.books[-1]
-        return book.bids, book.asks
+        """The top 20 levels of the engine's book: built from the feed's updates."""
+        return self.sink.top(BTC, 20)
 
     def states(self) -> list[FeedState]:
         return [s.state for s in self.sink.statuses]

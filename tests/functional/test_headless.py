@@ -170,3 +170,23 @@ def test_a_venue_that_cannot_run_is_refused_with_one_line_and_exit_2(
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and reason in lines[0], result.stderr
+
+
+def test_headless_watches_a_hundred_simulated_symbols(tmp_path) -> None:
+    result = scalp_tui(
+        "headless", "--sim-symbols", "100", "--duration", "60", "--speed", "0", "--seed", "2",
+        "--json", "--journal", str(tmp_path / "journal.sqlite"),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    # ~19 book updates a second per symbol, as recorded on Binance: all 100 are fed
+    assert summary["book_updates"] > 100 * 60 * 15
+    assert summary["sim_seconds"] == pytest.approx(60, abs=1)
+
+
+def test_sim_symbols_with_a_symbol_is_one_clear_line() -> None:
+    result = scalp_tui("headless", "--sim-symbols", "5", "--symbol", "BTC/USDT:USDT")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: --sim-symbols is for the simulated market alone: no --symbol/--exchange"
+    ]

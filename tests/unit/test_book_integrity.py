@@ -221,8 +221,8 @@ async def test_okx_books_with_true_checksums_stay_live_in_base_units() -> None:
     async with Watching(okx_exchange(), okx_exchange().get_url("books", "public")) as run:
         await okx_live(run, venue)
         run.push(venue.update(bids=[("60000.0", "0"), ("60000.05", "3")], asks=[("60000.1", "7")]))
-        await until(lambda: run.sink.books[-1].bids[0] == (60_000.05, 0.03))
-        assert run.sink.books[-1].asks[0] == (60_000.1, 0.07)  # 7 contracts of 0.01 BTC
+        await until(lambda: run.sink.top(BTC, 1)[0] == ((60_000.05, 0.03),))
+        assert run.sink.top(BTC, 1)[1] == ((60_000.1, 0.07),)  # 7 contracts of 0.01 BTC
         assert run.feed.checksum_mismatches == 0 and run.feed.resyncs == 0
         assert run.states()[-1] is FeedState.LIVE
 
@@ -242,12 +242,12 @@ async def test_an_okx_checksum_mismatch_resyncs_from_a_new_snapshot() -> None:
         assert "checksum mismatch" in run.sink.statuses[-1].detail
         assert run.sink.books[-1] is good  # the broken book never reached the engine
         await okx_resnapshot(run, venue)
-        assert run.sink.books[-1].bids[1] == (59_999.9, 0.99)
+        assert run.sink.top(BTC, 50)[0][1] == (59_999.9, 0.99)
         assert run.states()[-1] is FeedState.LIVE
         assert run.feed.resyncs == 1 and run.feed.reconnects == 0
         # and the new book is checked as before
         run.push(venue.update(bids=[("60000.0", "1")]))
-        await until(lambda: run.sink.books[-1].bids[0] == (60_000.0, 0.01))
+        await until(lambda: run.sink.top(BTC, 50)[0][0] == (60_000.0, 0.01))
         assert run.feed.checksum_mismatches == 1
 
 
@@ -337,8 +337,8 @@ async def test_bybit_deltas_in_sequence_are_applied() -> None:
         await bybit_live(run)
         run.push(bybit("delta", 101, bids=[("60000.0", "0")]))
         run.push(bybit("delta", 102, asks=[("60000.1", "4.25")]))
-        await until(lambda: run.sink.books[-1].asks == ((60_000.1, 4.25),))
-        assert run.sink.books[-1].bids == ((59_999.9, 2.0),)
+        await until(lambda: run.sink.top(BTC, 50)[1] == ((60_000.1, 4.25),))
+        assert run.sink.top(BTC, 50)[0] == ((59_999.9, 2.0),)
         assert run.feed.sequence_gaps == 0 and run.states()[-1] is FeedState.LIVE
 
 
@@ -346,7 +346,7 @@ async def test_a_bybit_gap_unsubscribes_then_resubscribes_for_a_new_snapshot() -
     async with Watching(bybit_exchange(), BYBIT_URL) as run:
         await bybit_live(run)
         run.push(bybit("delta", 101, bids=[("60000.0", "1.75")]))
-        await until(lambda: run.sink.books[-1].bids[0] == (60_000.0, 1.75))
+        await until(lambda: run.sink.top(BTC, 50)[0][0] == (60_000.0, 1.75))
         run.push(bybit("delta", 103, bids=[("60000.0", "9")]))  # 102 was lost
         await until(lambda: run.feed.sequence_gaps == 1)
         await until(lambda: run.states()[-1] is FeedState.RESYNCING)
@@ -354,15 +354,15 @@ async def test_a_bybit_gap_unsubscribes_then_resubscribes_for_a_new_snapshot() -
         await until(lambda: topic_ops(run.sent) == ["subscribe", "unsubscribe"])
         # deltas of the old subscription still in flight are not applied to anything
         run.push(bybit("delta", 104, bids=[("60000.0", "8")]))
-        assert run.sink.books[-1].bids[0] == (60_000.0, 1.75)
+        assert run.sink.top(BTC, 50)[0][0] == (60_000.0, 1.75)
         req_id = next(m["req_id"] for m in run.sent if m["op"] == "unsubscribe")
         run.push({"success": True, "ret_msg": "", "req_id": req_id, "op": "unsubscribe"})
         await until(lambda: topic_ops(run.sent) == ["subscribe", "unsubscribe", "subscribe"])
         run.push(bybit("snapshot", 500, (("60001.0", "0.5"),), (("60001.1", "0.25"),)))
-        await until(lambda: run.sink.books[-1].bids == ((60_001.0, 0.5),))
+        await until(lambda: run.sink.top(BTC, 50)[0] == ((60_001.0, 0.5),))
         assert run.states()[-1] is FeedState.LIVE and run.feed.reconnects == 0
         run.push(bybit("delta", 501, asks=[("60001.2", "1")]))  # counted from the snapshot
-        await until(lambda: len(run.sink.books[-1].asks) == 2)
+        await until(lambda: len(run.sink.top(BTC, 50)[1]) == 2)
         assert run.feed.sequence_gaps == 1 and run.feed.resyncs == 1
 
 
