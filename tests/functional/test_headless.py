@@ -63,11 +63,12 @@ def test_same_seed_same_result(tmp_path) -> None:
     assert first == second
 
 
-def test_unknown_symbol_is_one_clear_line_and_exit_code_2() -> None:
-    result = scalp_tui("headless", "--duration", "1", "--symbol", "DOGE/USDT:USDT")
+def test_a_symbol_the_simulated_market_cannot_have_is_one_clear_line_and_exit_code_2() -> None:
+    # any linear perpetual can be simulated; a spot pair cannot
+    result = scalp_tui("headless", "--duration", "1", "--symbol", "DOGE/USDT")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "DOGE/USDT:USDT" in result.stderr
+    assert "DOGE/USDT" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 def test_default_headless_command_trades_in_ten_simulated_minutes() -> None:
