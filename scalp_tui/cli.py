@@ -107,7 +107,7 @@ def run(
         # The recording's clock, the paper broker and no journal: its times are the
         # recording's, in the past, and its trades are not the account's.
         session = replay_session(loaded, replay, symbol[0] if symbol else None, speed)
-        ScalpApp(session, loaded.settings, keys=loaded.settings.keys).run()
+        ScalpApp(session, loaded.settings, keys=loaded.settings.keys, journaled=False).run()
         return
     from scalp_tui.engine_thread import ThreadedSession
     from scalp_tui.live_session import ConnectError, LiveSession

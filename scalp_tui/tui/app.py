@@ -19,6 +19,7 @@ from scalp_tui.engine.protocol import (
     EngageKillSwitch,
     Event,
     Mode,
+    PositionView,
     ProposalView,
     RejectProposal,
     ResetKillSwitch,
@@ -35,6 +36,7 @@ from scalp_tui.tui.screens.confirm import ConfirmScreen
 from scalp_tui.tui.screens.help import HelpScreen
 from scalp_tui.tui.screens.live import LiveConfirmScreen
 from scalp_tui.tui.screens.proposal import ProposalScreen
+from scalp_tui.tui.screens.quit import QuitScreen
 from scalp_tui.tui.trade_history import TradeHistory
 from scalp_tui.tui.widgets.event_log import EventLog
 from scalp_tui.tui.widgets.ladder import Ladder
@@ -84,8 +86,12 @@ class ScalpApp(App[None]):
         settings: Settings,
         keys: dict[str, str] | None = None,
         autorun: bool = True,
+        journaled: bool = True,
     ) -> None:
+        """`journaled`: open positions are saved and restored at the next start (a
+        replay keeps no journal)."""
         super().__init__()
+        self.journaled = journaled
         self.session = session
         self.settings = settings
         self.key_overrides = keys or {}
@@ -330,9 +336,14 @@ class ScalpApp(App[None]):
     def _key_of(self, action: keymap.Action) -> str:
         return self.key_overrides.get(action.id, action.key).replace("question_mark", "?")
 
+    async def action_quit(self) -> None:
+        # ctrl+q and the palette's Quit land here: the same question as `q`.
+        self.action_quit_console()
+
     def action_quit_console(self) -> None:
-        open_positions = len(self.snap.positions)
-        if not open_positions:
+        if any(isinstance(screen, QuitScreen) for screen in self.screen_stack):
+            return  # already asking
+        if not self._open_positions():
             self.exit()
             return
 
@@ -340,14 +351,11 @@ class ScalpApp(App[None]):
             if yes:
                 self.exit()
 
-        self.push_screen(
-            ConfirmScreen(
-                f"{open_positions} position(s) open. Quit anyway?",
-                "Live positions stay open at the exchange with no timeout watching them; "
-                "paper positions end with this session. Ctrl+K flattens everything first.",
-            ),
-            answered,
-        )
+        self.push_screen(QuitScreen(self._open_positions, self.journaled), answered)
+
+    def _open_positions(self) -> tuple[PositionView, ...]:
+        # a fresh look, not the last drawn snapshot: one may have opened since
+        return self.session.snapshot(depth=0).positions
 
     # ---------------------------------------------------------- command palette
 

@@ -223,33 +223,6 @@ async def test_x_closes_the_selected_position() -> None:
         assert f"#{position.id} closed manual_exit" in log_text(app)
 
 
-async def test_quit_asks_when_positions_are_open() -> None:
-    app = make_app(mode="auto")
-    async with app.run_test(size=SIZE) as pilot:
-        await until(app, pilot, lambda: bool(app.session.snapshot().positions), step=0.2)
-        app.refresh_all()
-        await pilot.press("space")
-        await pilot.press("q")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
-        await pilot.press("n")
-        await pilot.pause()
-        assert app.is_running
-        await pilot.press("q")
-        await pilot.pause()
-        await pilot.press("y")
-        await pilot.pause()
-    assert app.return_code == 0 or app.return_code is None
-
-
-async def test_quit_without_positions_exits_at_once() -> None:
-    app = make_app(quiet=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("q")
-        await pilot.pause()
-        assert not app.is_running
-
-
 async def test_question_mark_shows_the_keys() -> None:
     app = make_app(quiet=True)
     async with app.run_test(size=SIZE) as pilot:
