@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable, Footer, Static
 
 from scalp_tui.config import Settings, implied_figures
 from scalp_tui.engine.protocol import (
@@ -51,6 +52,7 @@ LOG_HZ = 4
 PROPOSAL_HZ = 10
 CHART_SAMPLE_HZ = 1  # mid prices for the charts screen, on the console's clock
 # Exchanges whose perpetuals can be shorted through ccxt; the simulator is paper only.
+MIN_WIDTH, MIN_HEIGHT = 80, 24
 LIVE_EXCHANGES = {"binanceusdm", "okx", "bybit", "gate", "kucoinfutures", "bitget", "htx"}
 
 
@@ -76,9 +78,16 @@ class ScalpApp(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "scalp_tui"
     BINDINGS = keymap.bindings()
-    # Screen classes for small terminals (app.tcss shrinks panes under these sizes).
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
+    # Screen classes by terminal size (app.tcss shrinks panes under these sizes; under
+    # 80x24 one line says what is needed instead of a layout nobody can read).
+    HORIZONTAL_BREAKPOINTS = [
+        (0, "-too-narrow"),
+        (MIN_WIDTH, "-tiny"),
+        (100, "-narrow"),
+        (120, "-medium"),
+        (140, "-wide"),
+    ]
+    VERTICAL_BREAKPOINTS = [(0, "-too-low"), (MIN_HEIGHT, "-low"), (30, "-short"), (40, "-tall")]
 
     def __init__(
         self,
@@ -131,6 +140,10 @@ class ScalpApp(App[None]):
                 yield self.signal
                 yield self.positions
         yield self.log_pane
+        yield Static(
+            f"terminal too small: need {MIN_WIDTH}x{MIN_HEIGHT}\n(ctrl+k still works)",
+            id="too-small",
+        )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -318,7 +331,23 @@ class ScalpApp(App[None]):
     def _step_symbol(self, step: int) -> None:
         index = (self.symbols.index(self.focus_symbol) + step) % len(self.symbols)
         self.focus_symbol = self.symbols[index]
+        self.watchlist.move_cursor(row=index)  # the highlight follows the focused symbol
         self.refresh_all()
+
+    def action_toggle_watchlist(self) -> None:
+        self.watchlist.toggle_class("-toggled")
+
+    def action_focus_pane(self, pane: str) -> None:
+        widget = {
+            "ladder": self.ladder,
+            "watchlist": self.watchlist,
+            "signal": self.signal,
+            "positions": self.positions,
+            "log": self.log_pane,
+        }[pane]
+        if not widget.display:  # the folded watchlist unfolds to take the focus
+            self.action_toggle_watchlist()
+        widget.focus()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table is self.watchlist and event.row_key.value in self.symbols:
@@ -367,5 +396,5 @@ class ScalpApp(App[None]):
             yield SystemCommand(
                 action.description,
                 f"{action.description} ({self._key_of(action)})",
-                getattr(self, f"action_{action.action}"),
+                partial(self.run_action, action.action),
             )

@@ -40,6 +40,13 @@ ACTIONS: tuple[Action, ...] = (
         show=False,
     ),
     Action("charts", "g", "charts", "Charts"),
+    Action("toggle_watchlist", "w", "toggle_watchlist", "Watchlist", show=False),
+    # 1-5 focus a pane (its border lights up); the focused one scrolls with the keys
+    Action("focus_ladder", "1", "focus_pane('ladder')", "Focus book", show=False),
+    Action("focus_watchlist", "2", "focus_pane('watchlist')", "Focus watchlist", show=False),
+    Action("focus_signal", "3", "focus_pane('signal')", "Focus signal", show=False),
+    Action("focus_positions", "4", "focus_pane('positions')", "Focus positions", show=False),
+    Action("focus_log", "5", "focus_pane('log')", "Focus log", show=False),
     Action("help", "question_mark", "help", "Help"),
     Action("quit", "q", "quit_console", "Quit"),
 )

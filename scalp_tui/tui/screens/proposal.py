@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from scalp_tui.engine.protocol import ProposalView
 from scalp_tui.tui.fmt import fmt_countdown
-from scalp_tui.tui.widgets.signal_panel import _threshold, _value
+from scalp_tui.tui.widgets.signal_panel import _op, _threshold, _value
 
 
 def proposal_text(p: ProposalView, now_ms: int, position: int, total: int) -> Text:
@@ -23,7 +23,7 @@ def proposal_text(p: ProposalView, now_ms: int, position: int, total: int) -> Te
     for c in p.conditions:
         mark, style = ("✓", "green") if c.passed else ("✗", "red")
         text.append(f" {mark} ", style=f"bold {style}")
-        text.append(f"{c.name:<10}{_value(c):>12} {c.op:>2} {_threshold(c)}\n")
+        text.append(f"{c.name:<10}{_value(c):>12} {_op(c):>2} {_threshold(c)}\n")
     left = p.expires_ms - now_ms
     text.append("\nexpires in ")
     text.append(fmt_countdown(left) + f".{max(0, left) % 1000 // 100}", style="bold yellow")

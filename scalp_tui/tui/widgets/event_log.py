@@ -35,6 +35,8 @@ class EventLog(Widget, can_focus=True):
         Binding("pageup", "scroll_back", "Older", show=False),
         Binding("pagedown", "scroll_forward", "Newer", show=False),
         Binding("end", "scroll_newest", "Newest", show=False),
+        Binding("up", "scroll_line(1)", "Older line", show=False),
+        Binding("down", "scroll_line(-1)", "Newer line", show=False),
     ]
 
     def __init__(self, **kwargs: object) -> None:
@@ -91,6 +93,9 @@ class EventLog(Widget, can_focus=True):
 
     def action_scroll_forward(self) -> None:
         self._scroll(-max(1, self.size.height - 1))
+
+    def action_scroll_line(self, lines: int) -> None:
+        self._scroll(lines)
 
     def action_scroll_newest(self) -> None:
         self._scroll(-self._back)
