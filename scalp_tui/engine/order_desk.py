@@ -9,17 +9,25 @@ from typing import TYPE_CHECKING
 from scalp_tui.engine.book import OrderBook
 from scalp_tui.engine.candles import CandleBuilder
 from scalp_tui.engine.clock import Clock
+from scalp_tui.engine.imbalance import ImbalanceWindow
 from scalp_tui.engine.orders import Order
 from scalp_tui.engine.params import EngineParams
 from scalp_tui.engine.positions import ExitRule, Position
 from scalp_tui.engine.protocol import (
+    ConditionResult,
     Event,
     ExitReason,
+    FeedStatus,
     MarketInfo,
+    Mode,
     OrderType,
     PositionSaved,
+    PositionView,
+    ProposalView,
     Side,
 )
+from scalp_tui.engine.risk import RiskLimits
+from scalp_tui.engine.signal import EntryRule
 
 if TYPE_CHECKING:
     from scalp_tui.engine.broker import Broker
@@ -30,7 +38,8 @@ STOP_PURPOSE = ExitReason.STOP_LOSS_ON_EXCHANGE.value
 
 
 class OrderDesk:
-    """Mixed into `Engine` (through its parts); the attributes below are the engine's."""
+    """Mixed into `Engine` (through its parts); the attributes below are the engine's,
+    the callables its parts' (each part calls the others through these)."""
 
     params: EngineParams
     clock: Clock
@@ -43,7 +52,26 @@ class OrderDesk:
     closed: list[Position]
     orders: dict[int, Order]  # working: not yet done
     killed: bool
+    mode: Mode
+    broker_name: str  # where new entries go
+    entries_enabled: bool
+    feed: FeedStatus
+    feed_live: bool
+    limits: RiskLimits
+    entry_rule: EntryRule
+    imbalance: dict[str, ImbalanceWindow]
+    last_price: dict[str, float]
+    proposals: dict[int, ProposalView]
+    alerts: dict[str, str]
+    book_updates: int
+    updates_per_s: int
     entries: int
+    restored: int
+    _pnl_today: float
+    _fees_today: float
+    _divergent: dict[str, str]
+    _cooldown_until: dict[str, int]
+    _sizing_reported: set[str]
     _busy: dict[str, str]
     _order_entry_deadline: dict[int, int]
     _cancel_requested: set[int]
@@ -55,6 +83,17 @@ class OrderDesk:
     _book_close: Callable[[Position], None]
     _unbook: Callable[[Position], None]
     pause_entries: Callable[[str], None]
+    _roll_day: Callable[[], None]
+    _gate: Callable[..., tuple[str, str] | None]
+    _conditions: Callable[[str], tuple[ConditionResult, ...]]
+    _propose: Callable[[str, float, float], None]
+    _submit_entry: Callable[[str, float], None]
+    _resolve_proposal: Callable[[ProposalView, str, str], None]
+    _submit_exit: Callable[[Position, ExitReason], None]
+    _settle: Callable[..., None]
+    _close: Callable[[Position, int], None]
+    _view: Callable[[Position], PositionView]
+    summary: Callable[[], dict[str, object]]
 
     def _init_order_flow(self) -> None:
         self._every_order: dict[int, Order] = {}  # this run's, done or not: late fills
