@@ -11,6 +11,7 @@ from scalp_tui.engine.protocol import (
     Event,
     ExitTriggered,
     FeedChanged,
+    FeedState,
     FillEvent,
     KillSwitchChanged,
     ModeChanged,
@@ -34,6 +35,17 @@ QUIET_ORDER_STATES = frozenset(
         OrderStatus.FILLED,
     }
 )
+
+
+# what each feed state means for the trader, in plain words
+FEED_WORDS = {
+    FeedState.CONNECTING: "market data: connecting",
+    FeedState.LIVE: "market data: live",
+    FeedState.RESYNCING: "market data: order book out of step, fetching a fresh copy",
+    FeedState.STALE: "market data STALLED: no new book, entries held",
+    FeedState.DOWN: "market data LOST: reconnecting; entries held",
+}
+DETAIL_CHARS = 90
 
 
 def clock_text(ts_ms: int) -> str:
@@ -60,6 +72,8 @@ def event_kind(event: Event) -> str:
             return "error"
         case KillSwitchChanged():
             return "kill"
+        case FeedChanged(status=s) if s.state in (FeedState.DOWN, FeedState.STALE):
+            return "warning"
         case _:
             return "info"
 
@@ -125,9 +139,11 @@ def _describe(event: Event) -> str | None:
             open_text = f"; still open: {list(still_open)}" if still_open else ""
             return f"kill switch {state}: {detail}{open_text}"
         case FeedChanged(status=s):
-            where = f" {s.symbol}" if s.symbol else ""
-            detail = f" ({s.detail})" if s.detail else ""
-            return f"feed{where} {s.state.value}{detail}"
+            where = f"{s.symbol} " if s.symbol else ""
+            detail = s.detail.splitlines()[0] if s.detail else ""
+            if len(detail) > DETAIL_CHARS:  # a raw client error can run for lines
+                detail = detail[: DETAIL_CHARS - 1] + "…"
+            return f"{where}{FEED_WORDS[s.state]}" + (f" ({detail})" if detail else "")
         case ErrorEvent(message=message, symbol=symbol):
             return f"{symbol + ' ' if symbol else ''}{message}"
         case CandleClosed():

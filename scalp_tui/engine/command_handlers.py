@@ -50,6 +50,7 @@ class CommandHandlers(OrderDesk):
 
     def _set_entries(self, cmd: SetEntriesEnabled) -> CommandResult:
         self.entries_enabled = cmd.enabled
+        self.paused_by_journal = False  # whoever pauses again says why
         if not cmd.enabled:
             for proposal in list(self.proposals.values()):
                 self._resolve_proposal(proposal, "dropped", "entries paused")

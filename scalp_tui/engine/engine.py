@@ -102,6 +102,7 @@ class Engine(
         self.mode = Mode(params.mode)
         self.broker_name = "paper" if params.paper else "live"
         self.entries_enabled = True
+        self.paused_by_journal = False
         self.killed = False
         self.feed = FeedStatus(FeedState.CONNECTING)
         self.feed_live = True  # until a feed says otherwise; the simulator never does
@@ -131,6 +132,9 @@ class Engine(
         self.updates_per_s = 0
         self._rate_second = 0
         self._rate_count = 0
+        self.latency_ms: dict[str, int] = {}
+        self.feed_reconnects = 0
+        self._feed_was_live = False
 
         for broker in self.brokers.values():
             broker.bind(self, self.books)
@@ -179,6 +183,8 @@ class Engine(
             self.updates_per_s = self._rate_count if second == self._rate_second + 1 else 0
             self._rate_second, self._rate_count = second, 0
         self._rate_count += 1
+        if update.venue_ts_ms is not None:
+            self.latency_ms[symbol] = update.ts_ms - update.venue_ts_ms
         for broker in self.brokers.values():
             if broker.has_resting(symbol):
                 broker.on_book(book)
@@ -203,9 +209,23 @@ class Engine(
                 broker.on_trade(trade)
 
     def on_feed_status(self, status: FeedStatus) -> None:
+        live = status.state is FeedState.LIVE
+        if live and not self.feed_live and self._feed_was_live:
+            self.feed_reconnects += 1
+        self._feed_was_live = self._feed_was_live or live
         self.feed = status
-        self.feed_live = status.state is FeedState.LIVE
+        self.feed_live = live
         self._emit(FeedChanged(self.clock.now_ms(), status))
+
+    def updates_in_last_second(self, now_ms: int) -> int:
+        """Book updates in the last whole second before `now_ms`: 0 once nothing has
+        arrived for a second (the count is otherwise only renewed by an update)."""
+        second = now_ms // 1000
+        if second == self._rate_second:
+            return self.updates_per_s
+        if second == self._rate_second + 1:
+            return self._rate_count
+        return 0
 
     def on_timer(self) -> None:
         """Periodic work (about once a second or faster): candle closes, timeouts,
@@ -251,10 +271,12 @@ class Engine(
             self._emit(ErrorEvent(self.clock.now_ms(), text))
 
     def pause_entries(self, why: str) -> None:
-        """Stop new entries (the user re-enables them) and say why."""
+        """Stop new entries after a journal write failed (the user re-enables them
+        once there is room) and say why."""
         self._emit(ErrorEvent(self.clock.now_ms(), f"{why}; entries paused"))
         if self.entries_enabled:
             self._set_entries(SetEntriesEnabled(False))
+        self.paused_by_journal = True
 
     def cancel_order(self, order_id: int) -> None:
         """Withdraw a working order without treating its end as a failure."""

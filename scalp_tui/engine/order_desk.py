@@ -55,6 +55,7 @@ class OrderDesk:
     mode: Mode
     broker_name: str  # where new entries go
     entries_enabled: bool
+    paused_by_journal: bool  # entries were paused by a journal write failure
     feed: FeedStatus
     feed_live: bool
     limits: RiskLimits
@@ -65,6 +66,9 @@ class OrderDesk:
     alerts: dict[str, str]
     book_updates: int
     updates_per_s: int
+    latency_ms: dict[str, int]
+    feed_reconnects: int
+    updates_in_last_second: Callable[[int], int]
     entries: int
     restored: int
     _pnl_today: float

@@ -185,6 +185,7 @@ class CcxtFeed:
                     _levels(book["asks"], self.depth, size),
                     snapshot=True,
                     update_id=_nonce(book),
+                    venue_ts_ms=_venue_time(book),
                 )
                 attempt = gaps = 0
                 self._last_book[symbol] = update.ts_ms
@@ -288,3 +289,9 @@ class CcxtFeed:
         sink.on_feed_status(
             FeedStatus(worst, None, detail or f"{self.exchange.id} {worst.value}", self.resyncs)
         )
+
+
+def _venue_time(book: dict[str, Any]) -> int | None:
+    """The venue's time of the book's last change (ccxt's `timestamp`), when it sends one."""
+    stamp = book.get("timestamp")
+    return int(stamp) if isinstance(stamp, int | float) and stamp > 0 else None

@@ -127,7 +127,7 @@ class ScalpApp(App[None]):
 
     def compose(self) -> ComposeResult:
         self.status = StatusBar(id="status")
-        self.ladder = Ladder(levels=20, id="ladder")
+        self.ladder = Ladder(levels=20, stale_after_ms=self.settings.stale_after_ms, id="ladder")
         self.signal = SignalPanel(id="signal")
         self.watchlist = Watchlist(id="watchlist")
         self.positions = PositionsTable(rows=self.settings.max_open_positions, id="positions")

@@ -42,8 +42,10 @@ def test_kill_switch_flattens_within_a_second(tmp_path: Path) -> None:
         assert opened, f"no position opened:\n{text}"
         tmux("send-keys", "-t", session, "C-k")
         pressed = time.monotonic()
-        # the status line says KILLED and "flat" once no position is left open
-        flat, text = wait_for(session, lambda t: "KILLED  flat" in t.splitlines()[0], 1.0)
+        # the header says so and "flat" once no position is left open
+        flat, text = wait_for(
+            session, lambda t: "BLOCKED: kill switch  flat" in t.splitlines()[0], 1.0
+        )
         elapsed = time.monotonic() - pressed
         assert flat, f"not flat {elapsed:.2f}s after ctrl+k:\n{text}"
     finally:

@@ -112,7 +112,7 @@ async def test_kill_switch_flattens_open_positions() -> None:
         assert snap.killed and not snap.positions and not snap.orders
         app.refresh_all()
         status = str(app.status.render())
-        assert "KILLED" in status and "flat" in status
+        assert "BLOCKED: kill switch  flat" in status
 
 
 async def test_reset_kill_asks_first() -> None:
@@ -300,7 +300,7 @@ async def test_a_full_disk_shows_in_the_console_and_pauses_entries(tmp_path) -> 
             await pilot.pause()
             assert "journal write failed (database or disk is full)" in log_text(app)
             assert "entries paused" in log_text(app)
-            assert "ENTRIES PAUSED" in str(app.status.render())
+            assert "BLOCKED: journal" in str(app.status.render())
             # every entry that went out before the disk filled is in the journal
             with journal._lock:
                 journaled = journal._conn.execute(

@@ -36,6 +36,7 @@ class SymbolSnapshot:
     imbalance_mean: float | None = None
     imbalance_window_s: float = 0.0
     forming_partial: bool = False  # the forming candle began before the engine watched
+    latency_ms: int | None = None  # receive time minus the venue's time, last update
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,11 @@ class Snapshot:
     # conditions that need the trader's eye until they clear (a venue/journal
     # divergence, a position check that cannot run); a divergence also pauses entries
     alerts: tuple[str, ...] = ()
+    # what blocks every entry ("kill switch", "journal", "paused", "feed down",
+    # "loss limit"), "" when entries may go
+    entries_blocked: str = ""
+    max_daily_loss: float = 0.0  # the limit `realised_pnl_today` is held against
+    feed_reconnects: int = 0  # times the feed came back after going down this run
 
     def symbol(self, name: str) -> SymbolSnapshot | None:
         for s in self.symbols:

@@ -25,6 +25,7 @@ KIND_STYLE = {
     "order": "",
     "proposal": "yellow",
     "error": "bold red",
+    "warning": "bold yellow",
     "kill": "bold white on #8b0000",
     "info": "dim",
 }

@@ -31,6 +31,7 @@ S = {
         "spread": "bold #ffaf00",
         "mark": "bold reverse #ffd75f",
         "dim": "dim",
+        "stale": "bold #ffffff on #af0000",
         "red": "#ff5f87",
         "green": "#87d700",
         "bold": "bold",
@@ -84,9 +85,11 @@ class Ladder(Widget, can_focus=True):
 
     DEFAULT_CSS = "Ladder { height: 1fr; }"
 
-    def __init__(self, levels: int = 10, **kwargs: object) -> None:
+    def __init__(self, levels: int = 10, stale_after_ms: int = 3000, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.levels = levels
+        self.stale_after_ms = stale_after_ms
+        self.stale = False
         self._lines: list[Line] = [[("waiting for the order book…", S["dim"])]]
 
     def show(
@@ -97,7 +100,13 @@ class Ladder(Widget, can_focus=True):
     ) -> None:
         mine = tuple(o for o in orders if symbol and o.symbol == symbol.symbol)
         held = tuple(p for p in positions if symbol and p.symbol == symbol.symbol)
+        age = symbol.book_age_ms if symbol else None
+        # a frozen book must not look like a live one: dimmed, and said on top
+        self.stale = age is not None and age > self.stale_after_ms
         self._lines = self._build(symbol, mine, held, self.size)
+        if self.stale:
+            self._lines.insert(0, [(f" STALE: no update for {age / 1000:.1f} s ", S["stale"])])
+        self.set_class(self.stale, "-stale")
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
@@ -105,6 +114,8 @@ class Ladder(Widget, can_focus=True):
         if y >= len(self._lines):
             return Strip.blank(width, self.rich_style)
         base = self.rich_style  # the widget's background under every segment
+        if self.stale and y > 0:
+            base = base + S["dim"]
         strip = Strip([Segment(text, base + style) for text, style in self._lines[y]])
         return strip.crop_extend(0, width, base)
 
