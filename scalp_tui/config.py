@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     max_daily_loss: float = Field(50, gt=0)
     stale_after_ms: int = Field(3000, ge=100, le=600_000)
     confirm_timeout_s: float = Field(10, ge=1, le=600)
+    # a proposal whose entry conditions stop holding is withdrawn after this long
+    confirm_grace_s: float = Field(2, ge=0, le=60)
     proposal_cooldown_s: float = Field(15, ge=0, le=3600)
     max_slippage: float = Field(0.002, ge=0, le=0.05)
     taker_fee: float = Field(0.0005, ge=0, le=0.01)

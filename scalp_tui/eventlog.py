@@ -78,12 +78,20 @@ def event_kind(event: Event) -> str:
             return "info"
 
 
-def format_event(event: Event) -> str | None:
-    """The log line for `event`, or None for events too frequent to log."""
+def format_event(event: Event, at_ms: int | None = None) -> str | None:
+    """The log line for `event`, or None for events too frequent to log.
+
+    `at_ms`: stamp the line with this time (the engine's clock when it was emitted)
+    instead of the event's own, so a log reads in the order things happened; a fill
+    carries the book's time, which can be earlier than the accept that led to it, and
+    then says it."""
     text = _describe(event)
     if text is None:
         return None
-    return f"{clock_text(event.ts_ms)} {event_kind(event).upper():<8} {text}"
+    stamp = event.ts_ms if at_ms is None else at_ms
+    if isinstance(event, FillEvent) and stamp != event.ts_ms:
+        text += f" (book time {clock_text(event.ts_ms)})"
+    return f"{clock_text(stamp)} {event_kind(event).upper():<8} {text}"
 
 
 def _describe(event: Event) -> str | None:

@@ -66,9 +66,14 @@ class Engine(
         markets: Mapping[str, MarketInfo],
         brokers: Mapping[str, Broker],
         history: Mapping[str, Sequence[Candle]] | None = None,
+        human_clock: Clock | None = None,
     ) -> None:
+        """`human_clock` times what waits for a person (a proposal's countdown and its
+        withdrawal grace): wall time when the market is played faster than real time,
+        so a 10 s proposal gives the trader 10 s at any speed. Default: `clock`."""
         self.params = params
         self.clock = clock
+        self.human_clock = clock if human_clock is None else human_clock
         self.markets = dict(markets)
         self.brokers = dict(brokers)
         self.entry_rule = EntryRule(
@@ -191,6 +196,8 @@ class Engine(
         if symbol in self._busy:
             if self._busy[symbol] == "position":
                 self._check_exits(symbol)
+            elif self._busy[symbol] == "proposal":
+                self._recheck_proposals(symbol)
             return
         if self.entry_rule.fires(
             book.spread, self.candles[symbol].last_closed_volume, window.mean(update.ts_ms)
@@ -234,7 +241,9 @@ class Engine(
         for symbol, candles in self.candles.items():
             for candle in candles.roll(now):
                 self._emit(CandleClosed(now, symbol, candle))
-        for proposal in [p for p in self.proposals.values() if now >= p.expires_ms]:
+        self._recheck_proposals()
+        human_now = self.human_clock.now_ms()
+        for proposal in [p for p in self.proposals.values() if human_now >= p.expires_ms]:
             self._resolve_proposal(proposal, "expired", "no decision in time")
         for order_id, deadline in list(self._order_entry_deadline.items()):
             if now >= deadline and order_id in self.orders:

@@ -62,7 +62,6 @@ class KillSwitch(OrderDesk):
         if not self.killed:
             return CommandResult(False, "kill switch is not engaged")
         self.killed = False
-        self._emit(KillSwitchChanged(self.clock.now_ms(), False, detail="reset"))
         # say what still blocks entries rather than promise they are on
         self._roll_day()
         blocked = entries_blocked(
@@ -73,6 +72,6 @@ class KillSwitch(OrderDesk):
             feed_live=self.feed_live,
             realised_pnl_today=self._pnl_today,
         )
-        if blocked:
-            return CommandResult(True, f"kill switch reset; entries still blocked: {blocked}")
-        return CommandResult(True, "kill switch reset: entries enabled")
+        outcome = f"entries still blocked: {blocked}" if blocked else "entries enabled"
+        self._emit(KillSwitchChanged(self.clock.now_ms(), False, detail=outcome))
+        return CommandResult(True, f"kill switch reset; {outcome}")

@@ -58,6 +58,7 @@ class OrderDesk:
     paused_by_journal: bool  # entries were paused by a journal write failure
     feed: FeedStatus
     feed_live: bool
+    human_clock: Clock
     limits: RiskLimits
     entry_rule: EntryRule
     imbalance: dict[str, ImbalanceWindow]

@@ -25,6 +25,7 @@ class EngineParams:
     max_daily_loss: float = 50.0
     stale_after_ms: int = 3000
     confirm_timeout_s: float = 10.0
+    confirm_grace_s: float = 2.0
     proposal_cooldown_s: float = 15.0
     max_slippage: float = 0.002
     taker_fee: float = 0.0005
@@ -60,6 +61,7 @@ class EngineParams:
             max_daily_loss=s.max_daily_loss,
             stale_after_ms=s.stale_after_ms,
             confirm_timeout_s=s.confirm_timeout_s,
+            confirm_grace_s=s.confirm_grace_s,
             proposal_cooldown_s=s.proposal_cooldown_s,
             max_slippage=s.max_slippage,
             taker_fee=s.taker_fee,

@@ -86,4 +86,5 @@ class Snapshots(OrderDesk):
             ),
             max_daily_loss=self.limits.max_daily_loss,
             feed_reconnects=self.feed_reconnects,
+            human_now_ms=self.human_clock.now_ms(),
         )

@@ -16,12 +16,12 @@ from scalp_tui.config import Settings, implied_figures
 from scalp_tui.engine.protocol import (
     AcceptProposal,
     ClosePosition,
+    Command,
     CommandResult,
     EngageKillSwitch,
     Event,
     Mode,
     PositionView,
-    ProposalView,
     RejectProposal,
     ResetKillSwitch,
     SetBroker,
@@ -36,12 +36,12 @@ from scalp_tui.tui.screens.charts import ChartsScreen
 from scalp_tui.tui.screens.confirm import ConfirmScreen
 from scalp_tui.tui.screens.help import HelpScreen
 from scalp_tui.tui.screens.live import LiveConfirmScreen
-from scalp_tui.tui.screens.proposal import ProposalScreen
 from scalp_tui.tui.screens.quit import QuitScreen
 from scalp_tui.tui.trade_history import TradeHistory
 from scalp_tui.tui.widgets.event_log import EventLog
 from scalp_tui.tui.widgets.ladder import Ladder
 from scalp_tui.tui.widgets.positions import PositionsTable
+from scalp_tui.tui.widgets.proposals import ProposalPane
 from scalp_tui.tui.widgets.signal_panel import SignalPanel
 from scalp_tui.tui.widgets.status_bar import StatusBar
 from scalp_tui.tui.widgets.watchlist import Watchlist
@@ -108,7 +108,7 @@ class ScalpApp(App[None]):
         self.symbols = tuple(session.engine.markets)
         self.focus_symbol = self.symbols[0]
         self.snap: Snapshot = session.snapshot()
-        self._proposal_screen: ProposalScreen | None = None
+        self._events_seen = 0  # engine events received: tells a command's own line
         self.history = TradeHistory()
         self._pane_parts = (
             self._show_status_and_signal,
@@ -129,6 +129,7 @@ class ScalpApp(App[None]):
         self.status = StatusBar(id="status")
         self.ladder = Ladder(levels=20, stale_after_ms=self.settings.stale_after_ms, id="ladder")
         self.signal = SignalPanel(id="signal")
+        self.proposal_pane = ProposalPane(id="proposals")
         self.watchlist = Watchlist(id="watchlist")
         self.positions = PositionsTable(rows=self.settings.max_open_positions, id="positions")
         self.log_pane = EventLog(id="log")
@@ -137,6 +138,7 @@ class ScalpApp(App[None]):
             yield self.ladder
             with Vertical(id="right"):
                 yield self.watchlist
+                yield self.proposal_pane
                 yield self.signal
                 yield self.positions
         yield self.log_pane
@@ -147,6 +149,10 @@ class ScalpApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Nothing focused on the main screen, at start or after a dialog: 1-5 choose a
+        # pane, and a new proposal takes the arrows. (Dialogs still focus their input.)
+        self.screen.AUTO_FOCUS = ""
+        self.screen.set_focus(None)
         if self.key_overrides:
             self.set_keymap(self.key_overrides)
         self.ladder.border_title = "order book"
@@ -181,8 +187,10 @@ class ScalpApp(App[None]):
     # --------------------------------------------------------------- rendering
 
     def _on_engine_event(self, event: Event) -> None:
-        # Called inside engine code: only buffer, never draw here.
-        self.log_pane.add_event(event)
+        # Called inside engine code: only buffer, never draw here. Stamped with the
+        # engine's clock as it is emitted, so the log's times never run backwards.
+        self._events_seen += 1
+        self.log_pane.add_event(event, self.session.engine.clock.now_ms())
         self.history.on_event(event)
 
     def sample_history(self) -> None:
@@ -227,55 +235,60 @@ class ScalpApp(App[None]):
     # --------------------------------------------------------------- proposals
 
     def sync_proposals(self) -> None:
-        """Show the oldest pending proposal; close the modal when it is resolved."""
+        """Redraw the proposal pane from the latest snapshot (10 times a second, for
+        the countdowns); a new proposal takes the keyboard's up/down unless the trader
+        is scrolling the positions or the log, and closes the charts over it."""
         snap = self.session.snapshot(depth=0)
-        pending = sorted(snap.proposals, key=lambda p: p.created_ms)
-        screen = self._proposal_screen
-        if screen is not None:
-            ids = [p.id for p in pending]
-            if screen.proposal.id not in ids:
-                self._proposal_screen = None
-                screen.dismiss(None)
-            else:
-                screen.tick(snap.ts_ms, ids.index(screen.proposal.id) + 1, len(ids))
+        had = bool(self.proposal_pane.proposals)
+        self.proposal_pane.show(snap.proposals, snap.human_now_ms)
+        if bool(snap.proposals) != had:
+            self.refresh_bindings()
+            self.screen_stack[0].set_class(bool(snap.proposals), "-proposals")
+        if snap.proposals and not had:
+            if isinstance(self.screen, ChartsScreen):
+                self.pop_screen()
+            if self.focused not in (self.positions, self.log_pane):
+                self.proposal_pane.focus()
+
+    def action_answer_proposal(self, accept: bool) -> None:
+        proposal = self.proposal_pane.highlighted_proposal()
+        if proposal is None:
+            self.notify("no proposal is pending")
             return
-        # The charts only look: a proposal opens over them (it expires if unseen).
-        if pending and (
-            isinstance(self.screen, ChartsScreen) or not isinstance(self.screen, ModalScreen)
-        ):
-            self._show_proposal(pending[0], snap.ts_ms, len(pending))
-
-    def _show_proposal(self, proposal: ProposalView, now_ms: int, total: int) -> None:
-        screen = ProposalScreen(proposal, now_ms, 1, total)
-        self._proposal_screen = screen
-
-        def answered(accept: bool | None) -> None:
-            self._proposal_screen = None
-            if accept is None:  # resolved by the engine: expired or dropped
-                return
-            command = AcceptProposal(proposal.id) if accept else RejectProposal(proposal.id)
-            self.report(self.session.execute(command))
-            self.sync_proposals()
-
-        self.push_screen(screen, answered)
+        # by id: the answer goes to the proposal shown highlighted, never another
+        command = AcceptProposal(proposal.id) if accept else RejectProposal(proposal.id)
+        self.run_command(command)
+        self.sync_proposals()
 
     # ----------------------------------------------------------------- actions
 
-    def report(self, result: CommandResult) -> None:
-        now = clock_text(self.session.engine.clock.now_ms())
-        line = f"{now} {'OK' if result.ok else 'REFUSED':<8} {result.message}"
-        self.log_pane.add_line(line)
-        self.notify(result.message, severity="information" if result.ok else "warning")
+    def run_command(self, command: Command) -> CommandResult:
+        """Execute `command` and log one line for it: the engine's own event line when
+        it said something, else the result."""
+        seen = self._events_seen
+        result = self.session.execute(command)
+        self.report(result, said=self._events_seen != seen)
+        return result
+
+    def report(self, result: CommandResult, said: bool = False) -> None:
+        if not (result.ok and said):
+            now = clock_text(self.session.engine.clock.now_ms())
+            line = f"{now} {'OK' if result.ok else 'REFUSED':<8} {result.message}"
+            self.log_pane.add_line(line)
+        if not result.ok:  # a refusal must be seen; a success shows in the panes
+            self.notify(result.message, severity="warning")
         self.refresh_all()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # In a dialog only the kill switch acts from the app; the rest waits.
         if isinstance(self.screen, ModalScreen) and action not in ("kill",):
             return action in ("quit",) or None
+        if action == "answer_proposal":  # shown in the footer only while one waits
+            return bool(self.proposal_pane.proposals)
         return True
 
     def action_kill(self) -> None:
-        self.report(self.session.execute(EngageKillSwitch("console")))
+        self.run_command(EngageKillSwitch("console"))
 
     def action_reset_kill(self) -> None:
         if not self.snap.killed:
@@ -284,7 +297,7 @@ class ScalpApp(App[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.report(self.session.execute(ResetKillSwitch()))
+                self.run_command(ResetKillSwitch())
 
         self.push_screen(
             ConfirmScreen("Reset the kill switch?", "New entries will be allowed again."),
@@ -293,7 +306,7 @@ class ScalpApp(App[None]):
 
     def action_toggle_paper(self) -> None:
         if self.snap.broker == "live":
-            self.report(self.session.execute(SetBroker("paper")))
+            self.run_command(SetBroker("paper"))
             return
         refusal = live_refusal(self.settings)
         if refusal is not None:
@@ -302,7 +315,7 @@ class ScalpApp(App[None]):
 
         def answered(confirmed: bool | None) -> None:
             if confirmed:
-                self.report(self.session.execute(SetBroker("live")))
+                self.run_command(SetBroker("live"))
             else:
                 self.notify("still paper trading")
 
@@ -310,17 +323,17 @@ class ScalpApp(App[None]):
 
     def action_toggle_mode(self) -> None:
         mode = Mode.CONFIRM if self.snap.mode is Mode.AUTO else Mode.AUTO
-        self.report(self.session.execute(SetMode(mode)))
+        self.run_command(SetMode(mode))
 
     def action_close_position(self) -> None:
         position_id = self.positions.selected_position_id()
         if position_id is None:
             self.notify("no position selected", severity="warning")
             return
-        self.report(self.session.execute(ClosePosition(position_id)))
+        self.run_command(ClosePosition(position_id))
 
     def action_pause(self) -> None:
-        self.report(self.session.execute(SetEntriesEnabled(not self.snap.entries_enabled)))
+        self.run_command(SetEntriesEnabled(not self.snap.entries_enabled))
 
     def action_next_symbol(self) -> None:
         self._step_symbol(1)

@@ -24,6 +24,9 @@ class Action:
 
 ACTIONS: tuple[Action, ...] = (
     Action("kill", "ctrl+k", "kill", "Kill switch", priority=True),
+    # y/n answer the highlighted proposal in the proposal pane (by its id)
+    Action("accept", "y", "answer_proposal(True)", "Accept"),
+    Action("reject", "n", "answer_proposal(False)", "Reject"),
     Action("reset_kill", "ctrl+r", "reset_kill", "Reset kill"),
     Action("toggle_paper", "p", "toggle_paper", "Paper/Live"),
     Action("toggle_mode", "a", "toggle_mode", "Auto/Confirm"),

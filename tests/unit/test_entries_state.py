@@ -53,4 +53,4 @@ def test_the_loss_limit_blocks_and_a_kill_reset_does_not_claim_otherwise() -> No
 def test_a_kill_reset_with_nothing_else_blocking_says_entries_are_enabled() -> None:
     rig = make_rig((BTC,))
     rig.engine.execute(EngageKillSwitch("test"))
-    assert rig.engine.execute(ResetKillSwitch()).message == "kill switch reset: entries enabled"
+    assert rig.engine.execute(ResetKillSwitch()).message == "kill switch reset; entries enabled"

@@ -64,6 +64,7 @@ class Snapshot:
     entries_blocked: str = ""
     max_daily_loss: float = 0.0  # the limit `realised_pnl_today` is held against
     feed_reconnects: int = 0  # times the feed came back after going down this run
+    human_now_ms: int = 0  # the human clock, which proposals' times are on
 
     def symbol(self, name: str) -> SymbolSnapshot | None:
         for s in self.symbols:

@@ -92,6 +92,9 @@ class PositionView:
 
 @dataclass(frozen=True, slots=True)
 class ProposalView:
+    """A pending entry. Its times are on the engine's human clock (wall time, whatever
+    the market's speed); `conditions` are re-evaluated on every book of its symbol."""
+
     id: int
     symbol: str
     price: float
@@ -99,6 +102,12 @@ class ProposalView:
     conditions: tuple[ConditionResult, ...]
     created_ms: int
     expires_ms: int
+    failing_since_ms: int | None = None  # when its conditions stopped holding
+    withdraw_ms: int | None = None  # when it is withdrawn unless they hold again
+
+    @property
+    def holding(self) -> bool:
+        return all(c.passed for c in self.conditions)
 
 
 @dataclass(frozen=True, slots=True)

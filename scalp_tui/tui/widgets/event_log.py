@@ -48,8 +48,8 @@ class EventLog(Widget, can_focus=True):
         self._pending: deque[tuple[str, str]] = deque()
         self._back = 0  # lines scrolled back from the newest
 
-    def add_event(self, event: Event) -> None:
-        line = format_event(event)
+    def add_event(self, event: Event, at_ms: int | None = None) -> None:
+        line = format_event(event, at_ms)
         if line is not None:
             self._pending.append((line, KIND_STYLE.get(event_kind(event), "")))
 

@@ -24,9 +24,10 @@ S = {
     for name, spec in {
         "head": "bold dim",
         "ask": "bold #ff5f87",
-        "ask_bar": "#d7005f",
+        # bars chosen to stay red and green when a 16-colour terminal maps them down
+        "ask_bar": "#af0000",
         "bid": "bold #87d700",
-        "bid_bar": "#5f8700",
+        "bid_bar": "#008700",
         "plain": "",
         "spread": "bold #ffaf00",
         "mark": "bold reverse #ffd75f",
@@ -161,19 +162,13 @@ class Ladder(Widget, can_focus=True):
             ask_rows.append(_row(price, qty, cum, cum_w, biggest, bar_w, tick, "ask", marks))
         lines.extend(reversed(ask_rows))
         spread_ticks = round((snap.best_ask - snap.best_bid) / tick)
+        ticks = f"{spread_ticks} tick" + ("s" if spread_ticks != 1 else "")
+        mid = f"mid {fmt_price(snap.mid, tick / 2)}"
         if cum_w:
-            label = f"spread {spread_ticks} tick" + ("s" if spread_ticks != 1 else "")
-        else:  # narrow: the same figures, shorter words
-            label = f"{spread_ticks} tick" + ("s" if spread_ticks != 1 else "")
-        lines.append(
-            [
-                (
-                    f"{label:>{PRICE_W}} {fmt_bps(snap.spread):>{QTY_W}}  "
-                    f"mid {fmt_price(snap.mid, tick / 2)}",
-                    S["spread"],
-                )
-            ]
-        )
+            spread_line = f"{'spread ' + ticks:>{PRICE_W}} {fmt_bps(snap.spread):>{QTY_W}}  {mid}"
+        else:  # narrow: the same figures without the padding, so the mid is not cut
+            spread_line = f"{ticks:>{PRICE_W - 5}} {fmt_bps(snap.spread)}  {mid}"
+        lines.append([(spread_line, S["spread"])])
         cum = 0.0
         for price, qty in bids:
             cum += qty

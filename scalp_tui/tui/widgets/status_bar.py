@@ -118,6 +118,9 @@ def risk_line(snap: Snapshot, symbol: str, width: int) -> Text:
     focused = snap.symbol(symbol)
     age = focused.book_age_ms if focused else None
     feed = snap.feed
+    age_text = "-" if age is None else f"{age}ms"
+    # the book's age in words where there is room
+    age_text = f"book {age_text} old, " if width >= 120 else f"{age_text} "
     parts = [
         _part(0, ("PnL today ", ""), (pnl_text, pnl_style)),
         _part(3, ("fees ", "dim"), (f"{snap.fees_today:.2f}", "")),
@@ -130,7 +133,7 @@ def risk_line(snap: Snapshot, symbol: str, width: int) -> Text:
             1,
             ("feed ", "dim"),
             (feed.state.value, FEED_STYLE.get(feed.state, "")),
-            (f" book {'-' if age is None else f'{age}ms'} old, {snap.updates_per_s:,}/s", "dim"),
+            (f" {age_text}{snap.updates_per_s:,}/s", "dim"),
         ),
     ]
     latency = focused.latency_ms if focused else None
