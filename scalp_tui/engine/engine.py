@@ -13,6 +13,7 @@ exits, the exchange-side stop).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 
 from scalp_tui.engine.book import OrderBook
@@ -56,6 +57,9 @@ Listener = Callable[[Event], None]
 Recorder = Callable[[Event], str | None]
 
 
+TAPE_TRADES = 30  # recent trades kept per symbol for the console's tape
+
+
 class Engine(
     OrderFlow, Entries, Proposals, KillSwitch, Restore, Totals, Snapshots, CommandHandlers
 ):
@@ -96,6 +100,8 @@ class Engine(
         # the imbalance the entry and reversal rules compare: a trailing time-weighted mean
         self.imbalance: dict[str, ImbalanceWindow] = {}
         self.last_price: dict[str, float] = {}
+        # the tape: each symbol's latest trades, newest last
+        self.recent_trades: dict[str, deque[TradeTick]] = {}
         window_ms = int(params.imbalance_window_s * 1000)
         for symbol in self.markets:
             self.books[symbol] = OrderBook(symbol, params.book_depth)
@@ -209,6 +215,10 @@ class Engine(
         if candles is None:
             return
         self.last_price[trade.symbol] = trade.price
+        tape = self.recent_trades.get(trade.symbol)
+        if tape is None:
+            tape = self.recent_trades[trade.symbol] = deque(maxlen=TAPE_TRADES)
+        tape.append(trade)
         for candle in candles.add_trade(trade.ts_ms, trade.price, trade.qty):
             self._emit(CandleClosed(trade.ts_ms, trade.symbol, candle))
         for broker in self.brokers.values():

@@ -3,6 +3,7 @@ small steps all of them take (make, track, cancel an order; save a position)."""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from scalp_tui.engine.protocol import (
     PositionView,
     ProposalView,
     Side,
+    TradeTick,
 )
 from scalp_tui.engine.risk import RiskLimits
 from scalp_tui.engine.signal import EntryRule
@@ -68,6 +70,7 @@ class OrderDesk:
     book_updates: int
     updates_per_s: int
     latency_ms: dict[str, int]
+    recent_trades: dict[str, deque[TradeTick]]
     feed_reconnects: int
     updates_in_last_second: Callable[[int], int]
     entries: int

@@ -57,6 +57,7 @@ class Snapshots(OrderDesk):
                     signal=self.signal_state(symbol),
                     tick_size=self.markets[symbol].tick_size,
                     latency_ms=self.latency_ms.get(symbol),
+                    trades=tuple(reversed(self.recent_trades.get(symbol, ()))),
                 )
             )
         return Snapshot(

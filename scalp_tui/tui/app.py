@@ -44,6 +44,7 @@ from scalp_tui.tui.widgets.positions import PositionsTable
 from scalp_tui.tui.widgets.proposals import ProposalPane
 from scalp_tui.tui.widgets.signal_panel import SignalPanel
 from scalp_tui.tui.widgets.status_bar import StatusBar
+from scalp_tui.tui.widgets.tape import TradeTape
 from scalp_tui.tui.widgets.watchlist import Watchlist
 
 LADDER_HZ = 20
@@ -129,6 +130,7 @@ class ScalpApp(App[None]):
         self.status = StatusBar(id="status")
         self.ladder = Ladder(levels=20, stale_after_ms=self.settings.stale_after_ms, id="ladder")
         self.signal = SignalPanel(id="signal")
+        self.tape = TradeTape(id="tape")
         self.proposal_pane = ProposalPane(id="proposals")
         self.watchlist = Watchlist(id="watchlist")
         self.positions = PositionsTable(rows=self.settings.max_open_positions, id="positions")
@@ -136,6 +138,7 @@ class ScalpApp(App[None]):
         yield self.status
         with Horizontal(id="main"):
             yield self.ladder
+            yield self.tape
             with Vertical(id="right"):
                 yield self.watchlist
                 yield self.proposal_pane
@@ -156,6 +159,7 @@ class ScalpApp(App[None]):
         if self.key_overrides:
             self.set_keymap(self.key_overrides)
         self.ladder.border_title = "order book"
+        self.tape.border_title = "trades"
         self.signal.border_title = "signal · entry 661 (short)"
         self.watchlist.border_title = "watchlist"
         self.positions.border_title = "positions"
@@ -202,7 +206,10 @@ class ScalpApp(App[None]):
 
     def refresh_ladder(self) -> None:
         snap = self._take_snapshot()
-        self.ladder.show(snap.symbol(self.focus_symbol), snap.orders, snap.positions)
+        focused = snap.symbol(self.focus_symbol)
+        self.ladder.show(focused, snap.orders, snap.positions)
+        if focused is not None and self.tape.display:
+            self.tape.show(focused.symbol, focused.trades, focused.tick_size)
 
     def refresh_panes(self) -> None:
         for part in range(len(self._pane_parts)):

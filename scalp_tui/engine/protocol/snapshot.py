@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scalp_tui.engine.protocol.enums import Mode
-from scalp_tui.engine.protocol.market import Candle, FeedStatus, Level
+from scalp_tui.engine.protocol.market import Candle, FeedStatus, Level, TradeTick
 from scalp_tui.engine.protocol.views import (
     OrderView,
     PositionView,
@@ -37,6 +37,7 @@ class SymbolSnapshot:
     imbalance_window_s: float = 0.0
     forming_partial: bool = False  # the forming candle began before the engine watched
     latency_ms: int | None = None  # receive time minus the venue's time, last update
+    trades: tuple[TradeTick, ...] = ()  # the latest trades, newest first
 
 
 @dataclass(frozen=True, slots=True)
