@@ -206,10 +206,7 @@ class ScalpApp(App[None]):
 
     def refresh_ladder(self) -> None:
         snap = self._take_snapshot()
-        focused = snap.symbol(self.focus_symbol)
-        self.ladder.show(focused, snap.orders, snap.positions)
-        if focused is not None and self.tape.display:
-            self.tape.show(focused.symbol, focused.trades, focused.tick_size)
+        self.ladder.show(snap.symbol(self.focus_symbol), snap.orders, snap.positions)
 
     def refresh_panes(self) -> None:
         for part in range(len(self._pane_parts)):
@@ -228,6 +225,9 @@ class ScalpApp(App[None]):
 
     def _show_watchlist(self) -> None:
         self.watchlist.show(self.snap.symbols, self.focus_symbol)
+        focused = self.snap.symbol(self.focus_symbol)
+        if focused is not None and self.tape.display:  # 4 Hz: a tape read by eye
+            self.tape.show(focused.symbol, focused.trades, focused.tick_size)
 
     def _show_positions(self) -> None:
         snap = self.snap
@@ -245,8 +245,10 @@ class ScalpApp(App[None]):
         """Redraw the proposal pane from the latest snapshot (10 times a second, for
         the countdowns); a new proposal takes the keyboard's up/down unless the trader
         is scrolling the positions or the log, and closes the charts over it."""
-        snap = self.session.snapshot(depth=0)
+        snap = self.snap  # the ladder's, at most 50 ms old: no extra snapshot
         had = bool(self.proposal_pane.proposals)
+        if not had and not snap.proposals:
+            return  # nothing pending, nothing to redraw
         self.proposal_pane.show(snap.proposals, snap.human_now_ms)
         if bool(snap.proposals) != had:
             self.refresh_bindings()
