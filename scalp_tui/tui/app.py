@@ -7,6 +7,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
@@ -180,6 +181,22 @@ class ScalpApp(App[None]):
         if self.autorun:
             self.run_worker(self.session.run(), name="feed", group="feed")
 
+    def on_resize(self, event: events.Resize) -> None:
+        # Textual sets the size classes only on the screen on top when its resize
+        # lands: one while a dialog is open (or closing) would leave the main screen
+        # laid out for the old size. Set them here, whichever screen is on top.
+        main = self.screen_stack[0] if self.screen_stack else None
+        if main is None:
+            return
+        width, height = event.size
+        for breakpoints, dimension in (
+            (self.HORIZONTAL_BREAKPOINTS, width),
+            (self.VERTICAL_BREAKPOINTS, height),
+        ):
+            chosen = max((b for b in breakpoints if dimension >= b[0]), default=None)
+            for _, name in breakpoints:
+                main.set_class(chosen is not None and name == chosen[1], name)
+
     def on_unmount(self) -> None:
         self.session.stop()
 
@@ -352,8 +369,13 @@ class ScalpApp(App[None]):
 
     def _step_symbol(self, step: int) -> None:
         index = (self.symbols.index(self.focus_symbol) + step) % len(self.symbols)
-        self.focus_symbol = self.symbols[index]
-        self.watchlist.move_cursor(row=index)  # the highlight follows the focused symbol
+        self.focus_on(self.symbols[index])
+
+    def focus_on(self, symbol: str) -> None:
+        """Show `symbol` in the ladder and the signal panel; the watchlist's highlight
+        follows."""
+        self.focus_symbol = symbol
+        self.watchlist.move_cursor(row=self.symbols.index(symbol))
         self.refresh_all()
 
     def action_toggle_watchlist(self) -> None:

@@ -125,3 +125,18 @@ async def test_tab_moves_the_watchlist_highlight_with_the_focused_symbol() -> No
         await pilot.pause()
         assert app.watchlist.cursor_coordinate.row == 1
         assert app.focus_symbol == app.symbols[1]
+
+
+async def test_a_resize_under_a_dialog_reaches_the_main_screen() -> None:
+    from scalp_tui.tui.screens.help import HelpScreen
+
+    app = make_app(quiet=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.resize_terminal(79, 24)
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "terminal too small: need 80x24" in screen_text(app)

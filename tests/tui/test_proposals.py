@@ -97,7 +97,7 @@ async def test_a_proposal_whose_conditions_fail_is_marked_then_withdrawn() -> No
         app.sync_proposals()
         await pilot.pause()
         (marked,) = failing()
-        assert "conditions no longer hold: withdrawn in" in app.proposal_pane.render().plain
+        assert "failing: withdrawn in" in app.proposal_pane.render().plain
         await until(app, pilot, lambda: f"proposal #{marked.id} withdrawn" in log_text(app))
         assert "(conditions no longer hold: " in log_text(app)
         assert marked.id not in [p.id for p in app.session.snapshot().proposals]

@@ -47,7 +47,7 @@ def proposal_text(
         if p.withdraw_ms is not None:
             text.append("\n   ")
             text.append(
-                f" conditions no longer hold: withdrawn in {countdown(p.withdraw_ms - now_ms)} ",
+                f" failing: withdrawn in {countdown(p.withdraw_ms - now_ms)} ",
                 style="bold black on yellow",
             )
     chosen = next((p for p in proposals if p.id == highlighted), None)

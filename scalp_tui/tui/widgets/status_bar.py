@@ -132,7 +132,10 @@ def risk_line(snap: Snapshot, symbol: str, width: int) -> Text:
         _part(
             1,
             ("feed ", "dim"),
-            (feed.state.value, FEED_STYLE.get(feed.state, "")),
+            (
+                feed.state.value if feed.state is FeedState.LIVE else f" {feed.state.value} ",
+                FEED_STYLE.get(feed.state, ""),
+            ),
             (f" {age_text}{snap.updates_per_s:,}/s", "dim"),
         ),
     ]

@@ -1,6 +1,6 @@
 """The trade tape beside the ladder: the focused symbol's latest trades, newest on
-top, with the aggressor's side (a taker selling hits the bid: red ▼; buying lifts
-the ask: green ▲). Shown from 140 columns up."""
+top (seconds.milliseconds, price, size), with the aggressor's side (a taker selling
+hits the bid: red ▼; buying lifts the ask: green ▲). Shown from 140 columns up."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from scalp_tui.tui.fmt import fmt_price, fmt_qty
 
 def tape_text(trades: tuple[TradeTick, ...], tick: float, rows: int) -> Text:
     text = Text(no_wrap=True, overflow="crop")
-    text.append("  time      price     size", style="bold dim")
+    text.append("  time      price    size", style="bold dim")
     for trade in trades[: max(0, rows - 1)]:
         sell = trade.taker_side is Side.SELL
         text.append("\n")
-        text.append(clock_text(trade.ts_ms)[3:], style="dim")  # mm:ss.mmm
+        text.append(clock_text(trade.ts_ms)[6:], style="dim")  # ss.mmm
         text.append(f" {fmt_price(trade.price, tick):>10}", style="#ff5f87" if sell else "#87d700")
         text.append(f" {fmt_qty(trade.qty):>7} ")
         text.append("▼" if sell else "▲", style="bold #ff5f87" if sell else "bold #87d700")
@@ -28,7 +28,7 @@ def tape_text(trades: tuple[TradeTick, ...], tick: float, rows: int) -> Text:
 
 
 class TradeTape(Widget):
-    DEFAULT_CSS = "TradeTape { height: 1fr; }"
+    DEFAULT_CSS = "TradeTape { height: 1fr; text-wrap: nowrap; text-overflow: clip; }"
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
