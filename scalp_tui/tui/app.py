@@ -89,7 +89,13 @@ class ScalpApp(App[None]):
         (120, "-medium"),
         (140, "-wide"),
     ]
-    VERTICAL_BREAKPOINTS = [(0, "-too-low"), (MIN_HEIGHT, "-low"), (30, "-short"), (40, "-tall")]
+    VERTICAL_BREAKPOINTS = [
+        (0, "-too-low"),
+        (MIN_HEIGHT, "-low"),
+        (30, "-short"),
+        (40, "-tall"),
+        (48, "-roomy"),
+    ]
 
     def __init__(
         self,

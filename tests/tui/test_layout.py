@@ -140,3 +140,18 @@ async def test_a_resize_under_a_dialog_reaches_the_main_screen() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert "terminal too small: need 80x24" in screen_text(app)
+
+
+async def test_pending_proposals_leave_the_positions_their_room_at_120_by_40() -> None:
+    app = make_app(mode="auto", confirm_grace_s=60, confirm_timeout_s=60)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await positions_open(app, pilot, count=1)
+        await pilot.press("space")  # entries back on, in confirm mode: proposals queue
+        await pilot.press("a")
+        await until(app, pilot, lambda: len(app.session.snapshot().proposals) >= 2, step=0.25)
+        app.sync_proposals()
+        await pilot.pause()
+        assert app.proposal_pane.display
+        open_rows = len(app.session.snapshot().positions)
+        assert app.positions.size.height >= 1 + open_rows  # the header and every row
+        assert "left" in screen_text(app)
