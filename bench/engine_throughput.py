@@ -19,7 +19,7 @@ import time
 from scalp_tui.config import load_config
 from scalp_tui.engine.protocol import BookUpdate
 from scalp_tui.market.feed import TIMER_MS
-from scalp_tui.session import Session
+from scalp_tui.runtime.session import Session
 
 
 def make_session(seed: int) -> Session:

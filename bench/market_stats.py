@@ -23,10 +23,12 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from shared_data import default_recording
+
 from scalp_tui.engine.book import OrderBook
 from scalp_tui.engine.protocol import BookUpdate, Side, TradeTick
 from scalp_tui.market.formats import RecordingError
-from scalp_tui.market.recording import default_recording, read_recording
+from scalp_tui.market.recording import read_recording
 from scalp_tui.market.sim import SimMarket
 from scalp_tui.market.sim_params import MODELS
 

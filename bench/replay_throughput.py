@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from shared_data import default_recording
+
 from scalp_tui.config import load_config
 from scalp_tui.engine.clock import ManualClock
 from scalp_tui.engine.engine import Engine
@@ -214,7 +216,7 @@ def ccxt_market() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--file", type=Path, default=recording.default_recording())
+    parser.add_argument("--file", type=Path, default=default_recording())
     args = parser.parse_args()
     path: Path = args.file
     if not path.is_file():

@@ -30,9 +30,9 @@ from emulator.binance_usdm import BinanceUsdmEmulator
 
 from scalp_tui.config import load_config
 from scalp_tui.engine.protocol import ClosePosition, SetBroker
-from scalp_tui.engine_thread import ThreadedSession
-from scalp_tui.live_session import LiveSession
-from scalp_tui.recovery import attach_live
+from scalp_tui.runtime.engine_thread import ThreadedSession
+from scalp_tui.runtime.live_session import LiveSession
+from scalp_tui.runtime.recovery import attach_live
 from scalp_tui.store.journal import Journal
 
 SYMBOL = "BTC/USDT:USDT"

@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 from scalp_tui.config import load_config
-from scalp_tui.recovery import attach
-from scalp_tui.session import Session
+from scalp_tui.runtime.recovery import attach
+from scalp_tui.runtime.session import Session
 from scalp_tui.store.journal import Journal
 from scalp_tui.tui.app import ScalpApp
 

@@ -20,16 +20,19 @@ from scalp_tui.cli_common import (
     SeedOpt,
     SpeedOpt,
     SymbolOpt,
+    check_like_run,
     check_mode,
     fail,
+    finite_duration,
     headless_replay,
     journal_path,
     load_or_exit,
     open_journal,
     read_pairlists,
-    replay_session,
     resume_command,
-    simulated_session,
+    run_program,
+    start_errors_fail,
+    start_session,
 )
 from scalp_tui.config import CONSENT_CONSOLE, CONSENT_HEADLESS, describe_config
 
@@ -92,68 +95,39 @@ def run(
     """Open the console: the simulated market by default, or the configured exchange
     (exchange.id, with exchange.rest_url/ws_url for custom endpoints), or a recording
     (--replay). Paper by default."""
+    from scalp_tui.runtime.builder import SessionRequest
     from scalp_tui.tui.app import ScalpApp
-    from scalp_tui.tui.keymap import action_ids, unknown_actions
 
     symbols = None if replay else symbol or None  # a replay's --symbol names the recording's
     loaded = load_or_exit(config, secrets, CONSENT_CONSOLE, mode=check_mode(mode), symbols=symbols)
-    unknown = unknown_actions(loaded.settings.keys)
-    if unknown:
-        known = ", ".join(action_ids())
-        raise fail([f"keys.{name}: unknown console action (known: {known})" for name in unknown])
-    if replay:
-        if pairlist or blacklist:
-            raise fail(["--pairlist/--blacklist need an exchange: a replay plays its recording"])
-        # The recording's clock, the paper broker and no journal: its times are the
-        # recording's, in the past, and its trades are not the account's.
-        session = replay_session(loaded, replay, symbol[0] if symbol else None, speed)
-        ScalpApp(session, loaded.settings, keys=loaded.settings.keys, journaled=False).run()
-        return
-    from scalp_tui.engine_thread import ThreadedSession
-    from scalp_tui.live_session import ConnectError, LiveSession
-    from scalp_tui.recovery import RecoveryError, attach, attach_live, symbols_to_restore
-
+    check_like_run(loaded.settings)
     settings = loaded.settings
-    if settings.exchange.id == "simulated":
-        if pairlist or blacklist:
-            raise fail(["--pairlist/--blacklist need an exchange: they choose among its pairs"])
-        # The simulated market runs on the market's own clock: sharing the console's
-        # loop costs it nothing but pacing jitter, and keeps drawing cheapest.
-        journal_writer = open_journal(journal, "simulated")
-        session = simulated_session(loaded, seed, speed, journal_writer)
-        try:
-            session.notes = attach(session, journal_writer)
-            ScalpApp(session, settings, keys=settings.keys).run()
-        finally:
-            journal_writer.close()
-        return
+    if replay and (pairlist or blacklist):
+        raise fail(["--pairlist/--blacklist need an exchange: a replay plays its recording"])
+    if settings.exchange.id == "simulated" and (pairlist or blacklist):
+        raise fail(["--pairlist/--blacklist need an exchange: they choose among its pairs"])
     steps, patterns = read_pairlists(pairlist, blacklist)
-    journal_writer = open_journal(journal, settings.exchange.id)
-
-    async def make_session() -> Any:
-        # created on the engine's loop: ccxt's client belongs to the loop it starts on
-        session = await LiveSession.connect(
-            settings,
-            pairlist=steps,
-            blacklist=patterns,
-            extra_symbols=symbols_to_restore(journal_writer),
+    # A replay runs on the recording's clock with the paper broker and keeps no
+    # journal: its times are the recording's, in the past, and its trades are not the
+    # account's.
+    journal_writer = None if replay else open_journal(journal, settings.exchange.id)
+    try:
+        session = start_session(
+            SessionRequest(
+                settings,
+                seed=seed,
+                speed=speed,
+                replay=replay or (),
+                replay_symbol=symbol[0] if replay and symbol else None,
+                journal=journal_writer,
+                pairlist=steps,
+                blacklist=patterns,
+            )
         )
-        # positions restored and agreed with the exchange before anything trades
-        session.notes += await attach_live(session, journal_writer, settings.restart_open_orders)
-        return session
-
-    # On an exchange the engine gets its own thread and loop: a frame being drawn must
-    # not delay a market message (python bench/tick_to_order.py --console).
-    host = ThreadedSession(make_session)
-    try:
-        host.start()
-    except (ConnectError, RecoveryError) as exc:
-        journal_writer.close()
-        raise fail([str(exc)]) from None
-    try:
-        ScalpApp(host, loaded.settings, keys=loaded.settings.keys).run()
+        ScalpApp(session, settings, keys=settings.keys, journaled=journal_writer is not None).run()
     finally:
-        journal_writer.close()
+        if journal_writer is not None:
+            journal_writer.close()
 
 
 @app.command()
@@ -161,7 +135,9 @@ def headless(
     duration: Annotated[
         float | None,
         typer.Option(
-            "--duration", help="Simulated seconds to run (default: until Ctrl-C).", min=0.0
+            "--duration",
+            help="Simulated seconds to run (default: until Ctrl-C).",
+            callback=finite_duration,
         ),
     ] = None,
     speed: SpeedOpt = 1.0,
@@ -211,8 +187,7 @@ def headless(
     import asyncio
 
     from scalp_tui.headless import run_headless, run_headless_live
-    from scalp_tui.live_session import ConnectError
-    from scalp_tui.recovery import RecoveryError, symbols_to_restore
+    from scalp_tui.runtime.builder import SessionRequest
     from scalp_tui.stopping import Stopper
 
     # Nobody is there to confirm: headless trades automatically unless asked to
@@ -248,29 +223,23 @@ def headless(
     # before the journal opens: a stop signal never cuts its last writes short
     stopper.catch_signals()
     journal_writer = open_journal(journal, venue)
+    request = SessionRequest(
+        loaded.settings,
+        seed=seed,
+        speed=speed,
+        journal=journal_writer,
+        live_orders=live,
+        pairlist=steps,
+        blacklist=patterns,
+    )
     try:
-        if venue == "simulated":
-            session = simulated_session(loaded, seed, speed, journal_writer)
-            code = run_headless(
-                session, duration, accept, as_json, journal=journal_writer, stopper=stopper
-            )
-        else:
-            code = asyncio.run(
-                run_headless_live(
-                    loaded.settings,
-                    duration,
-                    accept,
-                    as_json,
-                    live_orders=live,
-                    journal=journal_writer,
-                    pairlist=steps,
-                    blacklist=patterns,
-                    extra_symbols=symbols_to_restore(journal_writer),
-                    stopper=stopper,
+        with start_errors_fail():
+            if venue == "simulated":
+                code = run_headless(request, duration, accept, as_json, stopper=stopper)
+            else:
+                code = asyncio.run(
+                    run_headless_live(request, duration, accept, as_json, stopper=stopper)
                 )
-            )
-    except (ConnectError, RecoveryError) as exc:
-        raise fail([str(exc)]) from None
     finally:
         journal_writer.close()
         sys.stdout.flush()
@@ -345,13 +314,21 @@ def reset_kill_switch(journal: JournalOpt = None) -> None:
 @app.command()
 def record(
     exchange: Annotated[
-        str, typer.Option("--exchange", help="ccxt id: binanceusdm, okx or bybit.")
+        str,
+        typer.Option(
+            "--exchange",
+            help="ccxt id: binanceusdm, okx, bybit, gate, kucoinfutures, bitget or htx.",
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Directory for the hourly .jsonl.gz files.")],
     symbol: SymbolOpt = None,
     duration: Annotated[
         float | None,
-        typer.Option("--duration", help="Seconds to record (default: until Ctrl-C).", min=0.0),
+        typer.Option(
+            "--duration",
+            help="Seconds to record (default: until Ctrl-C).",
+            callback=finite_duration,
+        ),
     ] = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -360,7 +337,7 @@ def record(
     --duration or SIGINT with a summary: frames written, dropped, files."""
     import asyncio
 
-    from scalp_tui.market.record_formats import FORMATS
+    from scalp_tui.market.record_venues import FORMATS
     from scalp_tui.record import run_command
     from scalp_tui.venue import VenueError
 
@@ -394,6 +371,7 @@ def config_check(
 
     overrides = {"exchange": {"id": exchange}} if exchange else {}
     loaded = load_or_exit(file, secrets, **overrides)  # names both ways to real orders
+    check_like_run(loaded.settings)
     typer.echo(describe_config(loaded))
     if exchange:
         try:
@@ -403,11 +381,9 @@ def config_check(
         typer.echo("\n".join(lines))
 
 
-def main() -> None:
-    try:
-        app()
-    except KeyboardInterrupt:
-        sys.exit(130)
+def main(argv: list[str] | None = None) -> None:
+    """The program: every failure is one line on stderr, usage errors included."""
+    run_program(app, argv)
 
 
 if __name__ == "__main__":

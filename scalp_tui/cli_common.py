@@ -1,10 +1,12 @@
 """What the commands of `scalp_tui.cli` share: their options, one-line failures
-(exit 2), loading the configuration, opening the journal, building sessions."""
+(exit 2), loading the configuration, opening the journal, starting sessions."""
 
 from __future__ import annotations
 
+import contextlib
+import math
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,13 +24,32 @@ SecretsOpt = Annotated[
     Path | None,
     typer.Option("--secrets", help="JSON file with api_key / api_secret / api_password."),
 ]
+MAX_SPEED = 1e6  # simulated seconds per wall second: far beyond what any machine plays
+MAX_DURATION_S = 10 * 365 * 86_400.0  # ten years: longer means "until stopped", say so
+
+
+def seconds_between(option: str, upper: float) -> Callable[[float | None], float | None]:
+    """A check of a time option: a finite number from 0 to `upper` (inf and 1e308
+    would overflow the clocks they are added to)."""
+
+    def check(value: float | None) -> float | None:
+        if value is not None and not (math.isfinite(value) and 0 <= value <= upper):
+            raise fail([f"{option} {value:g}: must be a number from 0 to {upper:g}"])
+        return value
+
+    return check
+
+
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the simulated market.")]
 SpeedOpt = Annotated[
     float,
     typer.Option(
-        "--speed", help="Simulated seconds per wall-clock second (0: as fast as possible).", min=0.0
+        "--speed",
+        help="Simulated seconds per wall-clock second (0: as fast as possible).",
+        callback=seconds_between("--speed", MAX_SPEED),
     ),
 ]
+finite_duration = seconds_between("--duration", MAX_DURATION_S)
 ModeOpt = Annotated[
     str | None, typer.Option("--mode", help="auto: trade at once; confirm: ask first.")
 ]
@@ -67,6 +88,26 @@ def fail(lines: list[str]) -> typer.Exit:
     return typer.Exit(EXIT_CONFIG)
 
 
+def run_program(app: typer.Typer, argv: list[str] | None) -> None:
+    """Run the command line; click's usage errors (a bad value, an unknown option) as
+    one line like every other failure, instead of a usage panel."""
+    import sys
+
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except typer.Abort:
+        sys.exit(130)
+    except Exception as exc:
+        # typer raises click's errors: they carry their message and exit code (2)
+        if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+            raise
+        context = getattr(exc, "ctx", None)
+        where = f" (see {context.command_path} --help)" if context is not None else ""
+        typer.echo(f"error: {' '.join(exc.format_message().split())}{where}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
 def load_or_exit(
     config: Path | None,
     secrets: Path | None = None,
@@ -81,6 +122,27 @@ def load_or_exit(
     for warning in loaded.warnings:
         typer.echo(f"warning: {warning}", err=True)
     return loaded
+
+
+def check_like_run(settings: Any) -> None:
+    """What the console checks in a configuration beyond its values, so that `config
+    check` passes exactly what `run` accepts: key bindings name console actions, and
+    the exchange is one this console can trade on."""
+    from scalp_tui.tui.keymap import action_ids, unknown_actions
+    from scalp_tui.venue import VenueError, check_capabilities
+
+    unknown = unknown_actions(settings.keys)
+    problems = []
+    if unknown:
+        known = ", ".join(action_ids())
+        problems += [f"keys.{name}: unknown console action (known: {known})" for name in unknown]
+    if settings.exchange.id != "simulated":
+        try:
+            check_capabilities(settings.exchange.id)
+        except VenueError as exc:
+            problems.append(f"exchange.id: {exc}")
+    if problems:
+        raise fail(problems)
 
 
 def check_mode(mode: str | None) -> str | None:
@@ -139,52 +201,26 @@ def read_pairlists(pairlist: Path | None, blacklist: Path | None) -> tuple[Any, 
     return steps, patterns
 
 
-def simulated_session(loaded: LoadedConfig, seed: int, speed: float, journal: Any) -> Any:
-    """The simulated market on today's clock, opening at the start of the current
-    candle, never earlier than the journal's last event (a fast run may have got ahead
-    of the wall clock), with the symbols of any position to restore.
+@contextlib.contextmanager
+def start_errors_fail() -> Iterator[None]:
+    """A session that cannot start says why in one line (exit 2)."""
+    from scalp_tui.market.replay import RecordingError
+    from scalp_tui.runtime.interface import StartError
 
-    Opening on a candle boundary makes a seed's run the same whenever it starts: the
-    rules only count whole candles, so a start part-way through one would otherwise
-    shift which candle the volume and reversal rules see, by the minute of starting."""
-    import time
-
-    from scalp_tui.engine.candles import TIMEFRAME_MS
-    from scalp_tui.recovery import symbols_to_restore
-    from scalp_tui.session import Session
-
-    settings = loaded.settings
-    restored = [s for s in symbols_to_restore(journal) if s not in settings.symbols]
-    symbols = settings.symbols + restored
-    frame = TIMEFRAME_MS[settings.timeframe]
-    after = (journal.last_ts_ms() or 0) + 1
-    start_ms = time.time_ns() // 1_000_000 // frame * frame
-    if start_ms < after:
-        start_ms = -(-after // frame) * frame  # the next boundary after the journal
     try:
-        return Session.simulated(
-            settings.model_copy(update={"symbols": symbols}),
-            seed=seed,
-            speed=speed,
-            start_ms=start_ms,
-        )
-    except ValueError as exc:  # e.g. a symbol the simulated market does not list
+        yield
+    except StartError as exc:
         raise fail([str(exc)]) from None
-
-
-def replay_session(
-    loaded: LoadedConfig, paths: list[Path], symbol: str | None, speed: float
-) -> Any:
-    """A recording replayed into the engine with the paper broker; one line and exit 2
-    for a file that is missing, unreadable or in no format we read."""
-    from scalp_tui.market.replay import RecordingError, ReplaySource
-    from scalp_tui.session import Session
-
-    try:
-        source = ReplaySource(paths, symbol)
-        return Session.replay(loaded.settings, source, speed)
     except RecordingError as exc:
         raise fail([f"--replay: {exc}"]) from None
+
+
+def start_session(request: Any) -> Any:
+    """The console's session (runtime/builder.py), or one line and exit 2."""
+    from scalp_tui.runtime.builder import open_session
+
+    with start_errors_fail():
+        return open_session(request)
 
 
 def headless_replay(
@@ -207,18 +243,23 @@ def headless_replay(
 
     from scalp_tui.config import CONSENT_HEADLESS
     from scalp_tui.headless import run_headless
+    from scalp_tui.runtime.builder import SessionRequest
     from scalp_tui.stopping import Stopper
 
     if exchange is not None or live:
         raise fail(["--replay plays a recording: it takes no --exchange or --live"])
     loaded = load_or_exit(config, secrets, CONSENT_HEADLESS, mode=check_mode(mode) or "auto")
-    session = replay_session(loaded, paths, symbol[0] if symbol else None, speed)
-    for note in session.notes:
-        print(f"start: {note}", flush=True)
+    request = SessionRequest(
+        loaded.settings,
+        speed=speed,
+        replay=paths,
+        replay_symbol=symbol[0] if symbol else None,
+    )
     stopper = Stopper(sys.stdout, flatten_on_exit, lambda _p: "scalp-tui headless --replay")
     stopper.catch_signals()
     try:
-        code = run_headless(session, duration, accept, as_json, stopper=stopper)
+        with start_errors_fail():
+            code = run_headless(request, duration, accept, as_json, stopper=stopper)
     finally:
         sys.stdout.flush()
         stopper.ignore_signals()

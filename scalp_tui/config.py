@@ -1,8 +1,10 @@
-"""Configuration: defaults < JSON file < environment < command-line flags.
+"""Configuration: defaults < JSON file < secrets file < environment < command line,
+composed by pydantic-settings (the sources are in `config_sources`).
 
 Every problem becomes one line naming the key and where the value came from; a
-misspelt key is an error (a risk setting must never be ignored silently). Secrets
-come only from the environment or a separate secrets file and are never shown.
+misspelt key is an error (a risk setting must never be ignored silently). Every
+number is finite and bounded. Secrets come only from the environment or a separate
+secrets file and are never shown.
 """
 
 from __future__ import annotations
@@ -11,13 +13,16 @@ import difflib
 import json
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -25,17 +30,24 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from scalp_tui.config_errors import describe_errors
+from scalp_tui.config_sources import (
+    ENV_PREFIX,
+    SECRET_KEYS,
+    Environment,
+    SecretsFile,
+    SettingsFile,
+    SourceProblem,
+    key_paths,
+)
 from scalp_tui.engine.candles import TIMEFRAME_MS
+from scalp_tui.engine.params import EngineParams
+from scalp_tui.input_files import InputFileError
 
 DEFAULT_CONFIG = Path("configs/default.json")
 _PERP_SYMBOL = re.compile(r"^[A-Z0-9]+/[A-Z0-9]+:[A-Z0-9]+$")
-ENV_PREFIX = "SCALP_TUI_"
-# variables with our prefix that name files rather than settings
-NOT_SETTINGS = {f"{ENV_PREFIX}SECRETS_FILE", f"{ENV_PREFIX}JOURNAL"}
-SECRET_KEYS = ("api_key", "api_secret", "api_password")
 # Real orders need the trader's consent at the moment of starting: `--live` on the
 # headless command line, or LIVE typed in the console. A `paper: false` read from a
 # file or the environment is not that (it may have been written long ago, or be
@@ -53,17 +65,48 @@ class ConfigError(Exception):
         self.problems = problems
 
 
+def _not_a_boolean(value: Any) -> Any:
+    # pydantic reads true as 1: a leverage of `true` must not become 1x
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+def _symbol_list(value: Any) -> Any:
+    """SCALP_TUI_SYMBOLS: a JSON list or comma-separated symbols."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
+            return value
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+Number = Annotated[float, BeforeValidator(_not_a_boolean)]
+Integer = Annotated[int, BeforeValidator(_not_a_boolean)]
+_ENGINE_DEFAULTS = {f.name: f.default for f in fields(EngineParams)}
+
+
+def engine(name: str, **bounds: Any) -> Any:
+    """A setting the engine reads as `EngineParams.<name>`: its default is the
+    engine's, and `Settings.engine_values` passes it on."""
+    return Field(_ENGINE_DEFAULTS[name], json_schema_extra={"engine": name}, **bounds)
+
+
 class EntrySignalParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    short_entry_condition_661_enable: bool = True
+    short_entry_condition_661_enable: bool = engine("entry_enabled")
 
 
 class ExchangeSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    id: str = Field("simulated", min_length=1)
+    id: str = Field("simulated", min_length=1, max_length=64)
     sandbox: bool = False
-    rest_url: str | None = None
-    ws_url: str | None = None
+    rest_url: str | None = Field(None, max_length=2048)
+    ws_url: str | None = Field(None, max_length=2048)
 
     @field_validator("rest_url")
     @classmethod
@@ -80,55 +123,68 @@ class ExchangeSettings(BaseModel):
         return v
 
 
+# Upper bounds where the rules have none of their own: large enough for any account,
+# small enough that stake x leverage / price stays an ordinary float.
+MAX_AMOUNT = 10_000_000  # quote currency: stake, daily loss
+MAX_VOLUME = 1e15  # base units per candle
+
+
 class Settings(BaseSettings):
+    # every number finite: Infinity would switch a limit off, or overflow on the
+    # first entry
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", validate_default=True
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+        allow_inf_nan=False,
     )
 
-    short_scalp_profit_buffer: float = Field(0.001, gt=0, lt=0.1)
-    short_scalp_timeout: float = Field(15, gt=0, le=1440)
-    short_scalp_min_volume: float = Field(1000, gt=0)
-    short_scalp_min_spread: float = Field(0.0005, gt=0, lt=0.05)
-    short_scalp_profit_target: float = Field(0.005, gt=0, lt=1)
+    short_scalp_profit_buffer: Number = engine("profit_buffer", gt=0, lt=0.1)
+    short_scalp_timeout: Number = engine("timeout_minutes", gt=0, le=1440)
+    short_scalp_min_volume: Number = engine("min_volume", gt=0, le=MAX_VOLUME)
+    short_scalp_min_spread: Number = engine("min_spread", gt=0, lt=0.05)
+    short_scalp_profit_target: Number = engine("profit_target", gt=0, lt=1)
     short_entry_signal_params: EntrySignalParams = Field(default_factory=EntrySignalParams)
-    short_scalp_book_depth: int = Field(10, ge=1, le=100)
-    short_scalp_imbalance_threshold: float = Field(0.3, gt=0, lt=1)
+    short_scalp_book_depth: Integer = engine("book_depth", ge=1, le=100)
+    short_scalp_imbalance_threshold: Number = engine("imbalance_threshold", gt=0, lt=1)
     # seconds of time-weighted mean behind the imbalance the rules compare; 0: instantaneous
-    short_scalp_imbalance_window_s: float = Field(10, ge=0, le=600)
-    short_scalp_reversal_threshold: float = Field(0.3, gt=0, lt=1)
-    short_scalp_stop_loss: float = Field(0.015, gt=0, lt=1)
-    leverage: int = Field(3, ge=1, le=125)
-    stake_amount: float = Field(100, gt=0)
-    max_open_positions: int = Field(3, ge=1, le=50)
-    max_daily_loss: float = Field(50, gt=0)
-    stale_after_ms: int = Field(3000, ge=100, le=600_000)
-    confirm_timeout_s: float = Field(10, ge=1, le=600)
+    short_scalp_imbalance_window_s: Number = engine("imbalance_window_s", ge=0, le=600)
+    short_scalp_reversal_threshold: Number = engine("reversal_threshold", gt=0, lt=1)
+    short_scalp_stop_loss: Number = engine("stop_loss", gt=0, lt=1)
+    leverage: Integer = engine("leverage", ge=1, le=125)
+    stake_amount: Number = engine("stake_amount", gt=0, le=MAX_AMOUNT)
+    max_open_positions: Integer = engine("max_open_positions", ge=1, le=50)
+    max_daily_loss: Number = engine("max_daily_loss", gt=0, le=MAX_AMOUNT)
+    stale_after_ms: Integer = engine("stale_after_ms", ge=100, le=600_000)
+    confirm_timeout_s: Number = engine("confirm_timeout_s", ge=1, le=600)
     # a proposal whose entry conditions stop holding is withdrawn after this long
-    confirm_grace_s: float = Field(2, ge=0, le=60)
-    proposal_cooldown_s: float = Field(15, ge=0, le=3600)
-    max_slippage: float = Field(0.002, ge=0, le=0.05)
-    taker_fee: float = Field(0.0005, ge=0, le=0.01)
-    maker_fee: float = Field(0.0002, ge=-0.001, le=0.01)
-    timeframe: Literal["1m", "3m", "5m", "15m", "30m", "1h"] = "5m"
-    symbols: list[str] = Field(
+    confirm_grace_s: Number = engine("confirm_grace_s", ge=0, le=60)
+    proposal_cooldown_s: Number = engine("proposal_cooldown_s", ge=0, le=3600)
+    max_slippage: Number = engine("max_slippage", ge=0, le=0.05)
+    taker_fee: Number = engine("taker_fee", ge=0, le=0.01)
+    maker_fee: Number = engine("maker_fee", ge=-0.001, le=0.01)
+    timeframe: Literal["1m", "3m", "5m", "15m", "30m", "1h"] = engine("timeframe")
+    symbols: Annotated[list[str], NoDecode, BeforeValidator(_symbol_list)] = Field(
         default_factory=lambda: ["BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT"],
         min_length=1,
+        max_length=200,
     )
-    mode: Literal["auto", "confirm"] = "confirm"
+    mode: Literal["auto", "confirm"] = engine("mode")
     # false is refused when read from a file or the environment: see CONSENT_*
-    paper: bool = True
-    entry_order_type: Literal["market", "limit"] = "market"
-    entry_limit_timeout_s: float = Field(30, gt=0, le=3600)
-    kill_switch_max_attempts: int = Field(5, ge=1, le=20)
-    kill_switch_backoff_s: float = Field(0.5, gt=0, le=10)
+    paper: bool = engine("paper")
+    entry_order_type: Literal["market", "limit"] = engine("entry_order_type")
+    entry_limit_timeout_s: Number = engine("entry_limit_timeout_s", gt=0, le=3600)
+    kill_switch_max_attempts: Integer = engine("kill_switch_max_attempts", ge=1, le=20)
+    kill_switch_backoff_s: Number = engine("kill_switch_backoff_s", gt=0, le=10)
     # orders an earlier run left working on the exchange, found at the next start
     restart_open_orders: Literal["cancel", "reattach"] = "cancel"
     # a reduce-only stop resting at the venue at the stop price after every live entry
     # fill: it protects the short while this program is not running
-    stoploss_on_exchange: bool = True
+    stoploss_on_exchange: bool = engine("stoploss_on_exchange")
     exchange: ExchangeSettings = Field(default_factory=ExchangeSettings)
     # console key overrides: action id -> key(s), e.g. {"toggle_mode": "m"}
-    keys: dict[str, str] = Field(default_factory=dict)
+    keys: dict[str, str] = Field(default_factory=dict, max_length=200)
     api_key: SecretStr | None = None
     api_secret: SecretStr | None = None
     api_password: SecretStr | None = None
@@ -137,7 +193,7 @@ class Settings(BaseSettings):
     @classmethod
     def _symbols(cls, v: list[str]) -> list[str]:
         for symbol in v:
-            if not _PERP_SYMBOL.match(symbol):
+            if len(symbol) > 64 or not _PERP_SYMBOL.match(symbol):
                 raise ValueError(f"{symbol!r} is not a linear perpetual symbol like BTC/USDT:USDT")
         if len(set(v)) != len(v):
             raise ValueError("symbols must not repeat")
@@ -151,15 +207,31 @@ class Settings(BaseSettings):
     def has_credentials(self) -> bool:
         return self.api_key is not None and self.api_secret is not None
 
+    def engine_values(self) -> dict[str, Any]:
+        """The settings the engine reads, by their `EngineParams` names."""
+        return dict(_engine_items(self))
+
     @classmethod
     def settings_customise_sources(  # type: ignore[override]
         cls, settings_cls: Any, init_settings: Any, *args: Any, **kwargs: Any
     ) -> tuple[Any, ...]:
-        # Layers are merged by `load_config` so each problem can name its source;
-        # pydantic-settings only validates the merged result.
-        return (init_settings,)
+        # `load_config` names the file, secrets file and environment of this load;
+        # built directly, settings are the defaults and the arguments given
+        layers = _LAYERS.get()
+        return (init_settings, *layers) if layers else (init_settings,)
 
 
+def _engine_items(model: BaseModel) -> Iterator[tuple[str, Any]]:
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        extra = info.json_schema_extra
+        if isinstance(extra, dict) and "engine" in extra:
+            yield str(extra["engine"]), value
+        elif isinstance(value, BaseModel):
+            yield from _engine_items(value)
+
+
+_LAYERS: ContextVar[tuple[Any, ...]] = ContextVar("settings_layers", default=())
 NON_SECRET_KEYS = tuple(k for k in Settings.model_fields if k not in SECRET_KEYS)
 
 
@@ -170,80 +242,16 @@ class LoadedConfig:
     warnings: list[str] = field(default_factory=list)
 
 
-# ---------------------------------------------------------------------------- layers
-
-
-def _read_json(path: Path, what: str) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([f"{path}: {what} not found"]) from None
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot read {what} ({exc.strerror})"]) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            [f"{path}: line {exc.lineno} column {exc.colno}: invalid JSON ({exc.msg})"]
-        ) from None
-    if not isinstance(data, dict):
-        raise ConfigError([f"{path}: must hold a JSON object of settings"])
-    return data
-
-
-def _env_layer(env: Mapping[str, str]) -> tuple[dict[str, Any], dict[tuple[str, ...], str]]:
-    """Settings from SCALP_TUI_* variables, and which variable set each key."""
-    data: dict[str, Any] = {}
-    origin: dict[tuple[str, ...], str] = {}
-    for name, raw in env.items():
-        if not name.upper().startswith(ENV_PREFIX) or name.upper() in NOT_SETTINGS:
-            continue
-        path = tuple(part.lower() for part in name[len(ENV_PREFIX) :].split("__"))
-        value: Any = raw
-        if path == ("symbols",):
-            value = _parse_list(raw)
-        node = data
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                break
-        else:
-            node[path[-1]] = value
-            origin[path] = name
-    return data, origin
-
-
-def _parse_list(raw: str) -> Any:
-    raw = raw.strip()
-    if raw.startswith("["):
-        try:
-            return json.loads(raw)
-        except json.JSONDecodeError:
-            return raw
-    return [s.strip() for s in raw.split(",") if s.strip()]
-
-
-def _merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in top.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def _paths(data: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    out: list[tuple[str, ...]] = []
-    for key, value in data.items():
-        path = (*prefix, key)
-        out.append(path)
-        if isinstance(value, Mapping):
-            out.extend(_paths(value, path))
-    return out
-
-
 # ---------------------------------------------------------------------------- loading
+
+
+@contextmanager
+def _layers(*sources: Any) -> Iterator[None]:
+    token = _LAYERS.set(sources)
+    try:
+        yield
+    finally:
+        _LAYERS.reset(token)
 
 
 def load_config(
@@ -253,66 +261,46 @@ def load_config(
     secrets_file: Path | None = None,
     consent: str = CONSENT_ANY,
 ) -> LoadedConfig:
-    """The merged configuration; `consent` says how real orders are asked for, in
+    """The merged configuration: defaults < file < secrets file < environment <
+    `overrides` (the command line). `consent` says how real orders are asked for, in
     the refusal of a `paper: false` (it differs between the console and headless)."""
     env = os.environ if env is None else env
-    problems: list[str] = []
-
-    source: Path | None = None
-    file_data: dict[str, Any] = {}
-    if config_file is not None:
-        source = Path(config_file)
-        file_data = _read_json(source, "config file")
-    elif DEFAULT_CONFIG.is_file():
+    source = Path(config_file) if config_file is not None else None
+    if source is None and DEFAULT_CONFIG.is_file():
         source = DEFAULT_CONFIG
-        file_data = _read_json(source, "config file")
     file_label = str(source) if source else "defaults"
-
-    for key in SECRET_KEYS:
-        if key in file_data:
-            problems.append(
-                f"{file_label}: {key} must not be in the config file; set "
-                f"{ENV_PREFIX}{key.upper()} or use a secrets file"
-            )
-            del file_data[key]
-
-    env_data, env_origin = _env_layer(env)
     secrets_path = secrets_file or (
         Path(env[f"{ENV_PREFIX}SECRETS_FILE"]) if env.get(f"{ENV_PREFIX}SECRETS_FILE") else None
     )
-    secret_data: dict[str, Any] = {}
-    if secrets_path is not None:
-        raw = _read_json(secrets_path, "secrets file")
-        for key, value in raw.items():
-            if key not in SECRET_KEYS:
-                problems.append(
-                    f"{secrets_path}: {key}: unknown key (expected one of {', '.join(SECRET_KEYS)})"
-                )
-            elif not isinstance(value, str) or not value:
-                problems.append(f"{secrets_path}: {key}: must be a non-empty string")
-            else:
-                secret_data[key] = value
-
+    try:
+        layers = [Environment(Settings, env)]
+        if secrets_path is not None:
+            layers.append(SecretsFile(Settings, secrets_path))
+        if source is not None:
+            layers.append(SettingsFile(Settings, source))
+    except InputFileError as exc:
+        raise ConfigError([str(exc)]) from None
     cli_data = dict(overrides or {})
-    origin: dict[tuple[str, ...], str] = {}
-    for path in _paths(file_data):
-        origin[path] = file_label
-    for path in _paths(secret_data):
-        origin[path] = str(secrets_path)
-    for path, name in env_origin.items():
-        origin[path] = f"environment {name}"
-    for path in _paths(cli_data):
-        origin[path] = "command line"
 
-    merged = _merge(_merge(_merge(file_data, secret_data), env_data), cli_data)
-    refusal = _paper_refusal(merged, origin, file_label, consent)
+    problems = [line for layer in reversed(layers) for line in getattr(layer, "problems", [])]
+    origin: dict[tuple[str, ...], str] = {}
+    try:
+        for layer in reversed(layers):  # lowest first: a higher layer names the key last
+            origin.update(layer.origins())
+    except SourceProblem as exc:
+        raise ConfigError([*problems, str(exc)]) from None
+    origin.update(dict.fromkeys(key_paths(cli_data), "command line"))
+    refusal = _paper_refusal(layers, cli_data, origin, file_label, consent)
     if refusal is not None:
         problems.append(refusal)
+    settings = None
     try:
-        settings = Settings(**merged)
+        with _layers(*layers):
+            settings = Settings(**cli_data)
     except ValidationError as exc:
-        problems.extend(describe_errors(exc, origin, file_label, _suggest))
-        settings = None
+        problems.extend(describe_errors(exc, origin, file_label, _suggest, SECRET_KEYS))
+    except SourceProblem as exc:
+        problems.append(str(exc))
     if problems:
         raise ConfigError(problems)
     assert settings is not None
@@ -327,11 +315,17 @@ def load_config(
 
 
 def _paper_refusal(
-    merged: Mapping[str, Any], origin: Mapping[tuple[str, ...], str], label: str, consent: str
+    layers: list[Any],
+    cli_data: Mapping[str, Any],
+    origin: Mapping[tuple[str, ...], str],
+    label: str,
+    consent: str,
 ) -> str | None:
-    """One line when the merged settings ask for real orders (`paper` false)."""
+    """One line when the highest source that sets `paper` asks for real orders."""
+    values = [cli_data] + [layer() for layer in layers]
+    chosen = next((v["paper"] for v in values if "paper" in v), True)
     try:
-        paper = TypeAdapter(bool).validate_python(merged.get("paper", True))
+        paper = TypeAdapter(bool).validate_python(chosen)
     except ValidationError:
         return None  # not a boolean at all: reported with the other values
     if paper:
@@ -390,8 +384,3 @@ def describe_config(loaded: LoadedConfig) -> str:
         f"(leverage {s.leverage}x, taker fee {s.taker_fee:g} in and out)"
     )
     return "\n".join(lines)
-
-
-def default_file_contents() -> dict[str, Any]:
-    """Every non-secret setting at its default, as written to configs/default.json."""
-    return Settings().model_dump(exclude=set(SECRET_KEYS))

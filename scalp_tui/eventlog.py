@@ -13,6 +13,7 @@ from scalp_tui.engine.protocol import (
     FeedChanged,
     FeedState,
     FillEvent,
+    FundingApplied,
     KillSwitchChanged,
     ModeChanged,
     OrderStatus,
@@ -152,6 +153,9 @@ def _describe(event: Event) -> str | None:
             if len(detail) > DETAIL_CHARS:  # a raw client error can run for lines
                 detail = detail[: DETAIL_CHARS - 1] + "…"
             return f"{where}{FEED_WORDS[s.state]}" + (f" ({detail})" if detail else "")
+        case FundingApplied(position_id=pid, symbol=symbol, amount=amount, total=total):
+            what = "paid" if amount >= 0 else "received"
+            return f"{symbol} #{pid} funding {what} {abs(amount):.6g} (total {total:+.6g}, in pnl)"
         case ErrorEvent(message=message, symbol=symbol):
             return f"{symbol + ' ' if symbol else ''}{message}"
         case CandleClosed():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from typing import Any, TextIO
+from typing import TextIO
 
 from scalp_tui.engine.protocol import (
     AcceptProposal,
@@ -14,45 +14,61 @@ from scalp_tui.engine.protocol import (
     RejectProposal,
 )
 from scalp_tui.eventlog import format_event
-from scalp_tui.recovery import attach, attach_live
+from scalp_tui.runtime.builder import SessionRequest, build, connect
+from scalp_tui.runtime.interface import EngineSession
 from scalp_tui.stopping import Stopper
 
 
 class HeadlessLogger:
     """Prints events; in confirm mode answers every proposal (reject unless told)."""
 
-    def __init__(self, session: Any, accept: bool, out: TextIO, quiet: bool = False) -> None:
-        self.session = session
+    def __init__(self, accept: bool, out: TextIO, quiet: bool = False) -> None:
+        self.session: EngineSession | None = None
         self.accept = accept
         self.out = out
         self.quiet = quiet
+        self.notes_said = 0
+
+    def attach(self, session: EngineSession) -> None:
+        """Listen to `session` from now on (before the journal restores into it, so
+        what comes back is printed too)."""
+        self.session = session
+        session.subscribe(self)
+
+    def say_notes(self) -> None:
+        """Print the session's start notes not printed yet."""
+        assert self.session is not None
+        notes = self.session.notes
+        for note in notes[self.notes_said :]:
+            print(f"start: {note}", file=self.out)
+        self.notes_said = len(notes)
 
     def __call__(self, event: Event) -> None:
         line = format_event(event)
         if line is not None and not self.quiet:
             print(line, file=self.out, flush=False)
-        if isinstance(event, ProposalCreated):
+        if isinstance(event, ProposalCreated) and self.session is not None:
             pid = event.proposal.id
             command = AcceptProposal(pid) if self.accept else RejectProposal(pid)
             self.session.execute(command)
 
 
 def run_headless(
-    session: Any,
+    request: SessionRequest,
     duration_s: float | None,
     accept: bool = False,
     as_json: bool = False,
     out: TextIO = sys.stdout,
-    journal: Any = None,
     stopper: Stopper | None = None,
 ) -> int:
-    """Run a simulated session until the end of `duration_s` simulated seconds or a
-    stop signal; print the summary. The exit code."""
+    """Run the simulated market or a recording until the end of `duration_s`
+    simulated seconds or a stop signal; print the summary. The exit code. Raises
+    StartError, or RecordingError for a recording."""
     stopper = stopper or Stopper(out, flatten=False, resume=lambda _p: "scalp-tui headless")
-    session.subscribe(HeadlessLogger(session, accept, out))
-    if journal is not None:
-        for note in attach(session, journal):
-            print(f"start: {note}", file=out)
+    logger = HeadlessLogger(accept, out)
+    request.on_ready = logger.attach
+    session = build(request)
+    logger.say_notes()
 
     async def main() -> int:
         code = await stopper.drive(session, duration_s, market_clock=True)
@@ -63,45 +79,30 @@ def run_headless(
 
 
 async def run_headless_live(
-    settings: Any,
+    request: SessionRequest,
     duration_s: float | None,
     accept: bool = False,
     as_json: bool = False,
     out: TextIO = sys.stdout,
-    live_orders: bool = False,
-    pairlist: Any = None,
-    blacklist: Any = None,
-    journal: Any = None,
-    extra_symbols: list[str] | None = None,
     stopper: Stopper | None = None,
 ) -> int:
     """Connect to the configured exchange, run until the end of `duration_s` wall
     seconds or a stop signal, print the summary: one event loop, since ccxt's client
-    belongs to the loop it was created in. The exit code."""
-    from scalp_tui.live_session import LiveSession
-
+    belongs to the loop it was created in. The exit code. Raises StartError."""
     stopper = stopper or Stopper(out, flatten=False, resume=lambda _p: "scalp-tui headless")
+    logger = HeadlessLogger(accept, out)
 
-    async def start() -> LiveSession:
-        # real orders come from `live_orders` (the --live flag) alone: connect decides
-        session = await LiveSession.connect(
-            settings,
-            live_orders=live_orders,
-            pairlist=pairlist,
-            blacklist=blacklist,
-            extra_symbols=extra_symbols,
-        )
-        for note in session.notes:
-            print(f"start: {note}", file=out)
+    def ready(session: EngineSession) -> None:
+        logger.session = session
+        logger.say_notes()  # how the symbols were chosen
         if session.notes:
-            print(
-                f"start: {len(session.feed.symbols)} symbols: {', '.join(session.feed.symbols)}",
-                file=out,
-            )
-        session.subscribe(HeadlessLogger(session, accept, out))
-        if journal is not None:
-            for note in await attach_live(session, journal, settings.restart_open_orders):
-                print(f"start: {note}", file=out)
+            print(f"start: {len(session.symbols)} symbols: {', '.join(session.symbols)}", file=out)
+        logger.attach(session)
+
+    async def start() -> EngineSession:
+        request.on_ready = ready
+        session = await connect(request)
+        logger.say_notes()  # what was restored and agreed with the exchange
         return session
 
     session = await stopper.starting(start())
@@ -112,8 +113,10 @@ async def run_headless_live(
     return code
 
 
-def print_summary(session: Any, as_json: bool, out: TextIO = sys.stdout) -> dict[str, object]:
-    summary = session.engine.summary()
+def print_summary(
+    session: EngineSession, as_json: bool, out: TextIO = sys.stdout
+) -> dict[str, object]:
+    summary = session.summary()
     summary[session.elapsed_key] = round(session.elapsed_s(), 3)
     if as_json:
         print(json.dumps(summary, sort_keys=True), file=out, flush=True)

@@ -8,91 +8,62 @@ reported in `notes`, never skipped in silence.
 
 from __future__ import annotations
 
-import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from scalp_tui.input_files import MAX_PAIRLIST_BYTES, InputFileError, read_jsonc_object
 
 
 class PairlistError(Exception):
     """One line naming the file and the problem."""
 
 
-def strip_jsonc(text: str) -> str:
-    """JSON with // and /* */ comments and trailing commas -> plain JSON.
-
-    Works token by token so that "//" inside a string (a URL, a regex) stays.
-    """
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == '"':
-            j = _string_end(text, i)
-            out.append(text[i:j])
-            i = j
-        elif text.startswith("//", i):
-            while i < n and text[i] != "\n":
-                i += 1
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            i = n if end < 0 else end + 2
-        else:
-            out.append(ch)
-            i += 1
-    return _drop_trailing_commas("".join(out))
-
-
-def _string_end(text: str, start: int) -> int:
-    """Index just past the JSON string that opens at `start` (escapes honoured)."""
-    j = start + 1
-    while j < len(text) and text[j] != '"':
-        j += 2 if text[j] == "\\" else 1
-    return j + 1
-
-
-def _drop_trailing_commas(text: str) -> str:
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == '"':
-            j = _string_end(text, i)
-            out.append(text[i:j])
-            i = j
-            continue
-        if ch == ",":
-            j = i + 1
-            while j < n and text[j].isspace():
-                j += 1
-            if j < n and text[j] in "}]":
-                i += 1  # a trailing comma: drop it
-                continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
 def load_jsonc(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PairlistError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        data = json.loads(strip_jsonc(text))
-    except json.JSONDecodeError as exc:
-        raise PairlistError(f"{path}: invalid JSON near line {exc.lineno}: {exc.msg}") from None
-    if not isinstance(data, dict):
-        raise PairlistError(f"{path}: expected a JSON object")
-    return data
+        return read_jsonc_object(path, "the file", MAX_PAIRLIST_BYTES)
+    except InputFileError as exc:
+        raise PairlistError(str(exc)) from None
 
 
 def read_pairlist(path: Path) -> list[dict[str, Any]]:
     steps = load_jsonc(path).get("pairlists")
     if not isinstance(steps, list) or not steps:
         raise PairlistError(f'{path}: no "pairlists" list')
+    for number, step in enumerate(steps, 1):
+        _check_step(path, number, step)
     return steps
+
+
+# the numbers a step may carry: checked when the file is read, not at the exchange
+STEP_NUMBERS = (
+    "number_assets",
+    "min_value",
+    "max_spread_ratio",
+    "low_price_ratio",
+    "min_price",
+    "max_price",
+)
+
+
+def _check_step(path: Path, number: int, step: Any) -> None:
+    where = f"{path}: pairlists[{number}]"
+    if not isinstance(step, dict) or not isinstance(step.get("method"), str):
+        raise PairlistError(f'{where}: expected an object with a "method" name')
+    for key in STEP_NUMBERS:
+        value = step.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise PairlistError(f"{where}.{key} = {value!r}: must be a number")
+        if not math.isfinite(value) or value < 0:
+            raise PairlistError(f"{where}.{key} = {value!r}: must be a finite number >= 0")
+    if "number_assets" in step and (
+        not isinstance(step["number_assets"], int) or not 1 <= step["number_assets"] <= 10_000
+    ):
+        raise PairlistError(f"{where}.number_assets: must be a whole number from 1 to 10000")
 
 
 def read_blacklist(path: Path) -> list[re.Pattern[str]]:
@@ -102,6 +73,8 @@ def read_blacklist(path: Path) -> list[re.Pattern[str]]:
         raise PairlistError(f"{path}: no exchange.pair_blacklist list")
     compiled = []
     for pattern in patterns:
+        if not isinstance(pattern, str):
+            raise PairlistError(f"{path}: blacklist entry {pattern!r} is not a regex string")
         try:
             compiled.append(re.compile(pattern))
         except re.error as exc:

@@ -19,7 +19,8 @@ from typing import Any, TextIO
 from scalp_tui.engine.clock import WallClock
 from scalp_tui.engine.protocol import BookUpdate, FeedStatus, TradeTick
 from scalp_tui.market.ccxt_feed import CcxtFeed
-from scalp_tui.market.record_formats import Tap, make_format
+from scalp_tui.market.record_formats import Tap
+from scalp_tui.market.record_venues import REST_SNAPSHOTS, make_format
 from scalp_tui.market.recorder import DEFAULT_CAPACITY, RecordSummary, RecordWriter
 
 
@@ -74,7 +75,7 @@ async def record(
         )
         if on_writer is not None:
             on_writer(writer)
-        Tap(exchange, writer, symbols, time_ns)
+        Tap(exchange, writer, symbols, time_ns, rest_snapshots=exchange.id in REST_SNAPSHOTS)
         writer.start()
         task = asyncio.create_task(feed.run(_Counting(err), stop))
         with contextlib.suppress(TimeoutError):

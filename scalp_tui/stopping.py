@@ -27,6 +27,7 @@ from scalp_tui.engine.protocol import (
     ResetKillSwitch,
     SetEntriesEnabled,
 )
+from scalp_tui.runtime.interface import EngineSession
 
 T = TypeVar("T")
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -149,7 +150,9 @@ class Stopper:
         name = self.signal_name or "SIGINT"
         return 128 + signal.Signals[name].value
 
-    async def drive(self, session: Any, duration_s: float | None, market_clock: bool) -> int:
+    async def drive(
+        self, session: EngineSession, duration_s: float | None, market_clock: bool
+    ) -> int:
         """Run `session` until a signal or the end of `duration_s` (simulated seconds
         when `market_clock`, else wall seconds), then stop it. The exit code."""
         requested = self._bind()
@@ -183,7 +186,7 @@ class Stopper:
         return code
 
     async def _flatten(
-        self, session: Any, run: asyncio.Task[None]
+        self, session: EngineSession, run: asyncio.Task[None]
     ) -> tuple[int, asyncio.Task[None]]:
         """Kill-switch every position, wait for flat (bounded), release the latch if
         flat. The exit code, and the task now running the market."""
@@ -200,8 +203,8 @@ class Stopper:
             flat.set()
         elif run.done():
             # the simulated market ended with --duration: it plays on while the
-            # remaining exits are retried and fill
-            session.stop_event.clear()
+            # remaining exits are retried and fill (nothing has stopped the session
+            # itself yet: `stop()` comes after this)
             run = asyncio.create_task(session.run(None))
         try:
             await asyncio.wait_for(flat.wait(), self.timeout_s)
@@ -232,12 +235,12 @@ class Stopper:
         )
         return 0, run
 
-    def _name_open(self, session: Any) -> None:
+    def _name_open(self, session: EngineSession) -> None:
         for position in session.snapshot(depth=0).positions:
             print(describe_open(position, self.resume(position)), file=self.out)
 
 
-def open_count(session: Any) -> int:
-    count = session.engine.summary()["open_positions"]
+def open_count(session: EngineSession) -> int:
+    count = session.summary()["open_positions"]
     assert isinstance(count, int)
     return count

@@ -104,6 +104,9 @@ def make_exchange(
             exchange.urls["api"]["ws"] = _override(ws, ws_url, "ws")
         elif isinstance(ws, str):
             exchange.urls["api"]["ws"] = ws_url
+        # some venues keep socket addresses by market type, outside "ws" (gate:
+        # swap.usdt): left there, a client aimed at an emulator would still dial out
+        exchange.urls["api"] = _override(exchange.urls["api"], ws_url, "ws", skip="ws")
     if custom:
         exchange.options["fetchCurrencies"] = False  # a signed sapi call otherwise
     return exchange

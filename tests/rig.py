@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from paper_faults import FaultyPaperBroker
+
 from scalp_tui.engine.clock import ManualClock
 from scalp_tui.engine.engine import Engine
 from scalp_tui.engine.params import EngineParams
 from scalp_tui.engine.protocol import BookUpdate, Candle, Event, MarketInfo, Side, TradeTick
-from scalp_tui.execution.paper import PaperBroker
 
 T0 = 1_723_161_600_000  # 2024-08-09 00:00:00 UTC, a 5m boundary
 BTC = "BTC/USDT:USDT"
@@ -42,7 +43,7 @@ class Rig:
 
     engine: Engine
     clock: ManualClock
-    paper: PaperBroker
+    paper: FaultyPaperBroker
     events: list[Event] = field(default_factory=list)
 
     def book(
@@ -91,7 +92,7 @@ class Rig:
 
 def make_rig(symbols: tuple[str, ...] = (BTC,), **params: object) -> Rig:
     clock = ManualClock(T0)
-    paper = PaperBroker(taker_fee=0.0005, maker_fee=0.0002)
+    paper = FaultyPaperBroker(taker_fee=0.0005, maker_fee=0.0002)
     base = EngineParams(mode="auto")
     engine = Engine(
         replace(base, **params),

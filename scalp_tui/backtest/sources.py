@@ -6,9 +6,9 @@ the same day: `book.csv.gz+trades.csv.gz`, merged by receive time), or
 `sim[:SEED[:SECONDS]]`, the embedded simulated market (seed 1, 600 s unless given),
 which needs no data file and is what the tests run on.
 
-The engine, its paper broker and its paced feed are built by `Session.replay` and
-`Session.simulated`, the constructors behind `scalp-tui --replay` and the simulated
-console: a backtest cannot wire anything differently from them.
+The engine, its paper broker and its paced feed are built by the runtime's builder
+(`scalp_tui.runtime.builder.build`), the one behind `scalp-tui --replay` and the
+simulated console: a backtest cannot wire anything differently from them.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class SourceError(ValueError):
 @dataclass
 class OpenedSource:
     label: str
-    session: Any  # scalp_tui.session.Session at speed 0, not yet started
+    session: Any  # scalp_tui.runtime.session.Session at speed 0, not yet started
     duration_ms: int | None = None  # None: until the recording ends
     end_ms: int | None = None  # where the progress bar ends, when known
 
@@ -66,7 +66,8 @@ def open_source(
 
 def _open_sim(spec: str, settings: Any, label: str) -> OpenedSource:
     from scalp_tui.market.sim import DEFAULT_START_MS
-    from scalp_tui.session import Session
+    from scalp_tui.runtime.builder import SessionRequest, build
+    from scalp_tui.runtime.interface import StartError
 
     usage = f"{spec}: expected sim[:SEED[:SECONDS]], e.g. sim:1:600"
     parts = spec.split(":")[1:]
@@ -79,20 +80,21 @@ def _open_sim(spec: str, settings: Any, label: str) -> OpenedSource:
         raise SourceError(usage)
     try:
         # a fixed start date (not today's, as the console uses): runs repeat exactly
-        session = Session.simulated(settings, seed=seed, speed=0.0, start_ms=DEFAULT_START_MS)
-    except ValueError as exc:  # a symbol the simulated market does not list
+        session = build(SessionRequest(settings, seed=seed, speed=0.0, start_ms=DEFAULT_START_MS))
+    except StartError as exc:  # a symbol the simulated market does not list
         raise SourceError(str(exc)) from None
     duration_ms = int(seconds * 1000)
     return OpenedSource(label, session, duration_ms, DEFAULT_START_MS + duration_ms)
 
 
 def _open_recording(spec: str, settings: Any, symbol: str | None, label: str) -> OpenedSource:
-    from scalp_tui.market.replay import RecordingError, ReplaySource
-    from scalp_tui.session import Session
+    from scalp_tui.market.replay import RecordingError
+    from scalp_tui.runtime.builder import SessionRequest, build
 
     try:
-        source = ReplaySource(split(spec), symbol)
-        session = Session.replay(settings, source, speed=0.0)
+        session = build(
+            SessionRequest(settings, speed=0.0, replay=split(spec), replay_symbol=symbol)
+        )
     except RecordingError as exc:
         raise SourceError(str(exc)) from None
     except OSError as exc:

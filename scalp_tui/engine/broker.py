@@ -28,9 +28,10 @@ class ExecutionListener(Protocol):
         self, order_id: int, price: float, qty: float, fee: float, liquidity: str, ts_ms: int
     ) -> None: ...
 
-    def on_funding(self, broker: str, symbol: str, amount: float) -> None:
+    def on_funding(self, broker: str, symbol: str, amount: float) -> int | None:
         """Funding paid (positive) or received (negative) on what `broker` holds on
-        `symbol`, quote currency. No broker calls it yet: funding counts as 0."""
+        `symbol`, quote currency; the position it went to, or None. Live, the funding
+        watch (execution/funding.py) reports what the venue charged."""
         ...
 
     def report_error(self, message: str, symbol: str | None = None) -> None:

@@ -38,7 +38,6 @@ from scalp_tui.engine.protocol import (
     FeedChanged,
     FeedState,
     FeedStatus,
-    MarketEvent,
     MarketInfo,
     Mode,
     ProposalView,
@@ -169,14 +168,6 @@ class Engine(
         return i
 
     # ------------------------------------------------------------- market data
-
-    def on_market(self, event: MarketEvent) -> None:
-        if type(event) is BookUpdate:
-            self.on_book(event)
-        elif type(event) is TradeTick:
-            self.on_trade(event)
-        else:
-            self.on_feed_status(event)  # type: ignore[arg-type]
 
     def on_book(self, update: BookUpdate) -> None:
         symbol = update.symbol

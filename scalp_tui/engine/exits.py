@@ -3,6 +3,7 @@ cancelled first), and trying again with backoff when an exit fails."""
 
 from __future__ import annotations
 
+from scalp_tui.engine.backoff import backoff
 from scalp_tui.engine.book import OrderBook
 from scalp_tui.engine.candles import CandleBuilder
 from scalp_tui.engine.imbalance import ImbalanceWindow
@@ -108,11 +109,10 @@ class Exits(OrderDesk):
                 )
                 self._report_kill("gave up")
                 return
-            delay = int(
-                self.params.kill_switch_backoff_s * 1000 * 2 ** (position.exit_attempts - 1)
-            )
+            first_ms = self.params.kill_switch_backoff_s * 1000
+            delay = int(backoff(position.exit_attempts - 1, first_ms))
         else:
-            delay = min(MAX_EXIT_BACKOFF_MS, 500 * 2 ** (position.exit_attempts - 1))
+            delay = int(backoff(position.exit_attempts - 1, 500, MAX_EXIT_BACKOFF_MS))
         position.next_exit_ms = now + delay
         self._emit(
             ErrorEvent(

@@ -18,6 +18,7 @@ from scalp_tui.engine.protocol import (
     ErrorEvent,
     ExitReason,
     FillEvent,
+    FundingApplied,
     OrderStatus,
     OrderUpdated,
     PositionClosed,
@@ -77,18 +78,21 @@ class OrderFlow(Exits, Protection):
         if position is not None and position.flat:
             self._settle(position, ts_ms)
 
-    def on_funding(self, broker: str, symbol: str, amount: float) -> None:
+    def on_funding(self, broker: str, symbol: str, amount: float) -> int | None:
         """Funding charged (positive) or paid out (negative) by the venue for what this
         broker holds on `symbol`, in quote. It counts in the position's pnl and profit
-        ratio, so its stop and target prices (and the venue's stop) move with it. The
-        hook for live brokers: none reports funding yet, so it stays 0 live as it does
-        offline, where nobody charges it."""
+        ratio, so its stop and target prices (and the venue's stop) move with it. Live
+        it comes from the venue (execution/funding.py); offline nobody charges it.
+        Returns the position it went to, None when this broker holds nothing there."""
         for position in self.positions.values():
             if position.broker == broker and position.symbol == symbol and not position.flat:
                 position.add_funding(amount)
                 self._save(position)
+                now = self.clock.now_ms()
+                self._emit(FundingApplied(now, position.id, symbol, amount, position.funding_fees))
                 self._protect(position)
-                return
+                return position.id
+        return None
 
     def _entry_filled(
         self, position: Position, price: float, qty: float, fee: float, ts_ms: int

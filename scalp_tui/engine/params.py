@@ -1,4 +1,8 @@
-"""The engine's parameters as plain values, read once from the settings."""
+"""The engine's parameters as plain values, read once from the settings.
+
+The defaults here are the configuration's defaults too: each setting the engine
+reads is declared in `scalp_tui.config` with the name of its field here.
+"""
 
 from __future__ import annotations
 
@@ -40,38 +44,7 @@ class EngineParams:
     stoploss_on_exchange: bool = True
 
     @classmethod
-    def from_settings(cls, s: Any) -> EngineParams:
-        """Built from `scalp_tui.config.Settings` (duck-typed: the engine does not
-        depend on the configuration layer)."""
-        return cls(
-            entry_enabled=s.short_entry_signal_params.short_entry_condition_661_enable,
-            min_spread=s.short_scalp_min_spread,
-            min_volume=s.short_scalp_min_volume,
-            imbalance_threshold=s.short_scalp_imbalance_threshold,
-            imbalance_window_s=s.short_scalp_imbalance_window_s,
-            book_depth=s.short_scalp_book_depth,
-            profit_target=s.short_scalp_profit_target,
-            profit_buffer=s.short_scalp_profit_buffer,
-            stop_loss=s.short_scalp_stop_loss,
-            timeout_minutes=s.short_scalp_timeout,
-            reversal_threshold=s.short_scalp_reversal_threshold,
-            leverage=s.leverage,
-            stake_amount=s.stake_amount,
-            max_open_positions=s.max_open_positions,
-            max_daily_loss=s.max_daily_loss,
-            stale_after_ms=s.stale_after_ms,
-            confirm_timeout_s=s.confirm_timeout_s,
-            confirm_grace_s=s.confirm_grace_s,
-            proposal_cooldown_s=s.proposal_cooldown_s,
-            max_slippage=s.max_slippage,
-            taker_fee=s.taker_fee,
-            maker_fee=s.maker_fee,
-            timeframe=s.timeframe,
-            mode=s.mode,
-            paper=s.paper,
-            entry_order_type=s.entry_order_type,
-            entry_limit_timeout_s=s.entry_limit_timeout_s,
-            kill_switch_max_attempts=s.kill_switch_max_attempts,
-            kill_switch_backoff_s=s.kill_switch_backoff_s,
-            stoploss_on_exchange=s.stoploss_on_exchange,
-        )
+    def from_settings(cls, settings: Any) -> EngineParams:
+        """From `scalp_tui.config.Settings`, which marks each setting the engine reads
+        with its name here (duck-typed: the engine does not import the configuration)."""
+        return cls(**settings.engine_values())

@@ -63,7 +63,3 @@ def ceil_to_step(value: float, step: float) -> float:
         return value
     units = math.ceil(value / step - 1e-9)
     return round(units * step, 12)
-
-
-def round_to_tick(price: float, tick: float) -> float:
-    return round(round(price / tick) * tick, 12)

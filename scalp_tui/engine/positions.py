@@ -263,7 +263,7 @@ class Position:
         now_ms: int,
         imbalance: ImbalanceWindow,
     ) -> ExitReason | None:
-        """The first exit reason that holds now, in DESIGN order."""
+        """The first exit reason that holds now, in the order of docs/trading-rules.md."""
         if self.forced_exit is not None:
             return self.forced_exit
         if self.qty > EPS_QTY:

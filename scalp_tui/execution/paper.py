@@ -37,15 +37,10 @@ class PaperBroker:
         self._books: Mapping[str, OrderBook] = {}
         self._resting: dict[str, list[_Resting]] = {}
         self._net: dict[str, float] = {}  # signed position per symbol, short < 0
-        self._reject_queue: list[tuple[str | None, str]] = []
 
     def bind(self, listener: ExecutionListener, books: Mapping[str, OrderBook]) -> None:
         self._listener = listener
         self._books = books
-
-    def reject_next(self, symbol: str | None = None, reason: str = "rejected by test") -> None:
-        """Fault injection: the next order (on `symbol`, or any) is rejected."""
-        self._reject_queue.append((symbol, reason))
 
     def net_position(self, symbol: str) -> float:
         return self._net.get(symbol, 0.0)
@@ -60,10 +55,10 @@ class PaperBroker:
 
     def submit(self, order: Order) -> None:
         listener = self._require_listener()
-        reason = self._injected_rejection(order.symbol)
+        reason = None
         book = self._books.get(order.symbol)
         qty = order.qty
-        if reason is None and (book is None or not book.is_valid()):
+        if book is None or not book.is_valid():
             reason = "no valid order book for this symbol"
         if reason is None and order.reduce_only:
             qty, reason = self._reduce_only_qty(order)
@@ -133,13 +128,6 @@ class PaperBroker:
         if self._listener is None:
             raise RuntimeError("PaperBroker used before bind()")
         return self._listener
-
-    def _injected_rejection(self, symbol: str) -> str | None:
-        for i, (target, reason) in enumerate(self._reject_queue):
-            if target is None or target == symbol:
-                del self._reject_queue[i]
-                return reason
-        return None
 
     def _reduce_only_qty(self, order: Order) -> tuple[float, str | None]:
         net = self._net.get(order.symbol, 0.0)

@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from scalp_tui.engine.backoff import backoff
+
 T = TypeVar("T")
 
 BASE_S = 0.25
@@ -37,9 +39,9 @@ def transient_errors() -> tuple[type[BaseException], ...]:
 
 
 def backoff_s(attempt: int, rng: random.Random, base: float = BASE_S, cap: float = CAP_S) -> float:
-    """Exponential, capped, with jitter so that clients throttled together do not
+    """A venue call's backoff: jittered, so that clients throttled together do not
     come back together."""
-    return rng.uniform(0.5, 1.0) * min(cap, base * 2**attempt)
+    return backoff(attempt, base, cap, rng)
 
 
 class RetriesExhausted(Exception):

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from scalp_tui.engine.backoff import backoff
 from scalp_tui.engine.clock import Clock
 from scalp_tui.engine.protocol import BookUpdate, FeedState, FeedStatus, MarketInfo, Side, TradeTick
 from scalp_tui.market import book_integrity
@@ -27,7 +28,7 @@ from scalp_tui.market.feed import MarketSink
 BACKOFF_FIRST_S = 0.25
 RESYNC_TIMEOUT_S = 10.0  # a resync that brings no book in this long drops its socket
 BACKOFF_MAX_S = 30.0
-# Worst first: the feed's overall state is the worst of its symbols'.
+# Best first: the feed's overall state is the worst of its symbols' (the latest here).
 SEVERITY = [
     FeedState.LIVE,
     FeedState.RESYNCING,
@@ -38,8 +39,9 @@ SEVERITY = [
 
 
 def backoff_delay(attempt: int, rng: random.Random) -> float:
-    """Exponential backoff with full jitter, capped."""
-    return rng.uniform(0.5, 1.0) * min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2**attempt)
+    """Before resubscribing a symbol: jittered, so symbols dropped together do not
+    all come back at once."""
+    return backoff(attempt, BACKOFF_FIRST_S, BACKOFF_MAX_S, rng)
 
 
 def contract_size(market: dict[str, Any]) -> float:

@@ -14,8 +14,10 @@ Formats:
   `market.recording.read_recording` reads the file back.
 - OKX, Bybit: JSON lines (docs/recording-formats.md): `t` receive ns, `kind`
   snapshot|diff|trade, `symbol` (unified), `bids`/`asks` [[price, size]] in base
-  units, `update_id` (OKX seqId, Bybit u), `prev_update_id` where the venue sends one;
+  units, `update_id` (OKX seqId, Bybit u), `prev_update_id` (OKX prevSeqId, Bybit u - 1);
   trades `price`, `size` (base units), `side` (the taker's), `id`, `ts` (venue ms).
+  Gate, KuCoin Futures, Bitget and HTX write the same lines (record_venues.py, which
+  also holds the registry of every venue's format).
 
 At the start of each UTC hour the tap also queues a copy of ccxt's book per symbol as
 a snapshot line (`"synthetic": true`, the update id ccxt last applied), so every
@@ -96,7 +98,7 @@ class BinanceFormat:
             frame = payload
         elif kind == "book":
             known = self.markets.by_symbol.get(key)
-            if known is None:
+            if known is None or payload["nonce"] is None:
                 return []
             frame = {
                 "lastUpdateId": payload["nonce"],
@@ -205,6 +207,8 @@ class BybitFormat(_JsonLines):
                 "update_id": data.get("u"),
                 "ts": int(msg.get("ts") or 0),
             }
+            if row["kind"] == "diff" and isinstance(data.get("u"), int):
+                row["prev_update_id"] = data["u"] - 1  # Bybit's deltas go up by one
             return self._out(known, [row])
         if topic.startswith("publicTrade.") and isinstance(data, list):
             out: list[tuple[str, bytes]] = []
@@ -242,17 +246,6 @@ def _trade(
     }
 
 
-FORMATS: dict[str, Callable[[Markets], Any]] = {
-    "binanceusdm": BinanceFormat,
-    "okx": OkxFormat,
-    "bybit": BybitFormat,
-}
-
-
-def supported(exchange_id: str) -> bool:
-    return exchange_id in FORMATS
-
-
 class Tap:
     """Installed on one exchange instance: stamps and queues what ccxt receives."""
 
@@ -262,6 +255,7 @@ class Tap:
         writer: RecordWriter,
         symbols: list[str],
         time_ns: Callable[[], int] = time.time_ns,
+        rest_snapshots: bool = False,
     ) -> None:
         self.exchange = exchange
         self.writer = writer
@@ -275,6 +269,8 @@ class Tap:
                 original = getattr(exchange, name, None)
                 if original is not None:
                     setattr(exchange, name, self._rest_depth(original))
+        if rest_snapshots:
+            exchange.fetch_order_book = self._rest_book(exchange.fetch_order_book)
 
     def _handle_message(self, client: Any, message: Any) -> Any:
         now = self.time_ns()
@@ -295,21 +291,34 @@ class Tap:
 
         return depth
 
+    def _rest_book(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        """ccxt's REST snapshot of a book it then continues with diffs (Gate, KuCoin),
+        copied: ccxt goes on to build its live book from it."""
+
+        async def fetch_order_book(symbol: str, *args: Any, **kwargs: Any) -> Any:
+            book = await original(symbol, *args, **kwargs)
+            copy = {
+                "bids": [list(level[:2]) for level in book["bids"]],
+                "asks": [list(level[:2]) for level in book["asks"]],
+                "nonce": book.get("nonce"),
+                "timestamp": book.get("timestamp"),
+            }
+            self.writer.offer((self.time_ns(), "snapshot", symbol, copy))
+            return book
+
+        return fetch_order_book
+
     def _books(self, now: int) -> None:
         """A copy of ccxt's book per symbol, first in the new hour's files."""
         books = getattr(self.exchange, "orderbooks", {}) or {}
         for symbol in self.symbols:
             book = books.get(symbol)
-            if book is None or book.get("nonce") is None:
+            if book is None or not len(book["bids"]) or not len(book["asks"]):
                 continue
             copy = {
                 "bids": [list(level[:2]) for level in book["bids"]],
                 "asks": [list(level[:2]) for level in book["asks"]],
-                "nonce": book["nonce"],
+                "nonce": book.get("nonce"),  # None where books carry no id (Bitget)
                 "timestamp": book.get("timestamp") or now // 1_000_000,
             }
             self.writer.offer((now, "book", symbol, copy))
-
-
-def make_format(exchange: Any, symbols: list[str]) -> Any:
-    return FORMATS[exchange.id](Markets(exchange, symbols))

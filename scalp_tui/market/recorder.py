@@ -40,11 +40,13 @@ class RecordSummary:
     dropped: int  # frames dropped because the queue was full
     files: list[Path]
     skipped: int = 0  # messages that are no market data (acks, private streams)
+    unreadable: int = 0  # messages in a shape the venue's format could not read
 
     def line(self) -> str:
+        unreadable = f", {self.unreadable} unreadable" if self.unreadable else ""
         return (
             f"record: {self.written} frames written, {self.dropped} dropped, "
-            f"{len(self.files)} files"
+            f"{len(self.files)} files{unreadable}"
         )
 
 
@@ -90,6 +92,7 @@ class RecordWriter:
         self.dropped = 0  # counted on the feed's thread only
         self.unwritten = 0  # counted on the writer thread only, after a write failed
         self.skipped = 0
+        self.unreadable = 0
         self.files: list[Path] = []
         self.error: BaseException | None = None
         self._open: dict[str, tuple[int, IO[bytes]]] = {}  # key -> (hour, file)
@@ -124,7 +127,7 @@ class RecordWriter:
 
     def summary(self) -> RecordSummary:
         dropped = self.dropped + self.unwritten
-        return RecordSummary(self.written, dropped, list(self.files), self.skipped)
+        return RecordSummary(self.written, dropped, list(self.files), self.skipped, self.unreadable)
 
     def report(self) -> str:
         line = f"{self.summary().line()}, {self.queue.qsize()} queued"
@@ -166,7 +169,16 @@ class RecordWriter:
             self.unwritten += 1
 
     def _write(self, item: tuple[int, str, Any, Any]) -> None:
-        lines = self.fmt.lines(item)
+        try:
+            lines = self.fmt.lines(item)
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            # one message in a shape we do not know must not end the recording: it is
+            # counted (in the summary line) and the first one is shown
+            self.unreadable += 1
+            if self.unreadable == 1:
+                print(f"record: a message could not be read ({exc!r}); counted, skipped",
+                      file=self.err, flush=True)  # fmt: skip
+            return
         if not lines:
             self.skipped += 1
             return

@@ -27,8 +27,6 @@ from scalp_tui.engine.protocol import BookUpdate, Side, TradeTick
 from scalp_tui.market.formats import EXPECTED, RecordingError, iter_lines
 from scalp_tui.market.symbols import unified_symbol
 
-RECORDING_NAME = "binance-usdm-btcusdt-20240808.jsonl.gz"
-
 try:  # orjson parses these frames faster than json (same objects, same ValueError)
     import orjson
 
@@ -56,12 +54,6 @@ class RawInfo:
     @property
     def symbol(self) -> str:
         return unified_symbol(self.venue_symbol, self.exchange)
-
-
-def default_recording() -> Path:
-    """The shared recording beside the project: ../shared/data/<name>."""
-    root = Path(__file__).resolve().parents[2]
-    return root.parent / "shared" / "data" / RECORDING_NAME
 
 
 def _levels(raw: list[list[str]]) -> tuple[tuple[float, float], ...]:

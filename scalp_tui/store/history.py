@@ -8,7 +8,31 @@ import json
 from dataclasses import asdict
 from datetime import UTC, datetime
 
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
 from scalp_tui.store.journal import OpenRow, TradeRow
+
+# numbers and names are never wrapped or cut: a table wider than the terminal scrolls
+TABLE_WIDTH = 400
+
+
+def _table(headers: list[tuple[str, str]], rows: list[list[str]]) -> Table:
+    """A plain table: `headers` are (title, "left" | "right")."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for title, justify in headers:
+        table.add_column(title, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _text(table: Table, total: str) -> str:
+    console = Console(file=io.StringIO(), width=TABLE_WIDTH, color_system=None, highlight=False)
+    console.print(table)
+    lines = [line.rstrip() for line in console.file.getvalue().splitlines()]  # type: ignore[attr-defined]
+    return "\n".join([*lines, total])
 
 
 def _utc(ms: int | None) -> str:
@@ -44,18 +68,32 @@ def render_open(rows: list[OpenRow], fmt: str) -> str:
         writer.writeheader()
         writer.writerows(items)
         return out.getvalue().rstrip("\n")
-    lines = [
-        f"{'id':>6}  {'opened (UTC)':<21}{'venue':<14}{'symbol':<15}{'state':<9}"
-        f"{'qty':>9}{'entry':>12}  broker"
-    ]
-    for item in items:
-        lines.append(
-            f"{item['id']:>6}  {_utc(item['opened_ms']):<21}{item['venue']:<14}"
-            f"{item['symbol']:<15}{item['state']:<9}{item['qty']:>9g}"
-            f"{item['entry_price']:>12g}  {item['broker']}"
-        )
-    lines.append(f"total: {len(rows)} open positions, notional {notional:.2f}")
-    return "\n".join(lines)
+    table = _table(
+        [
+            ("id", "right"),
+            ("opened (UTC)", "left"),
+            ("venue", "left"),
+            ("symbol", "left"),
+            ("state", "left"),
+            ("qty", "right"),
+            ("entry", "right"),
+            ("broker", "left"),
+        ],
+        [
+            [
+                str(item["id"]),
+                _utc(item["opened_ms"]),
+                str(item["venue"]),
+                str(item["symbol"]),
+                str(item["state"]),
+                f"{item['qty']:g}",
+                f"{item['entry_price']:g}",
+                str(item["broker"]),
+            ]
+            for item in items
+        ],
+    )
+    return _text(table, f"total: {len(rows)} open positions, notional {notional:.2f}")
 
 
 def totals(rows: list[TradeRow]) -> dict[str, float]:
@@ -80,20 +118,36 @@ def render_trades(rows: list[TradeRow], fmt: str) -> str:
         for row in rows:
             writer.writerow(asdict(row))
         return out.getvalue().rstrip("\n")
-    lines = [
-        f"{'closed (UTC)':<21}{'symbol':<15}{'qty':>9}{'entry':>12}{'exit':>12}"
-        f"{'pnl':>10}{'fees':>8}  {'reason':<28}broker"
-    ]
-    for r in rows:
-        closed = _utc(r.closed_ms)
-        lines.append(
-            f"{closed:<21}{r.symbol:<15}{r.qty:>9g}{r.entry_price:>12g}"
-            f"{(r.exit_price or 0):>12g}{(r.pnl or 0):>+10.4f}{(r.fees or 0):>8.4f}  "
-            f"{(r.exit_reason or '-'):<28}{r.broker}"
-        )
-    t = totals(rows)
-    lines.append(
-        f"total: {t['trades']} trades, pnl {t['pnl']:+.4f}, fees {t['fees']:.4f}, "
-        f"win rate {t['win_rate']:.0%}"
+    table = _table(
+        [
+            ("closed (UTC)", "left"),
+            ("symbol", "left"),
+            ("qty", "right"),
+            ("entry", "right"),
+            ("exit", "right"),
+            ("pnl", "right"),
+            ("fees", "right"),
+            ("reason", "left"),
+            ("broker", "left"),
+        ],
+        [
+            [
+                _utc(r.closed_ms),
+                r.symbol,
+                f"{r.qty:g}",
+                f"{r.entry_price:g}",
+                "-" if r.exit_price is None else f"{r.exit_price:g}",  # reconciled: unseen
+                f"{(r.pnl or 0):+.4f}",
+                f"{(r.fees or 0):.4f}",
+                r.exit_reason or "-",
+                r.broker,
+            ]
+            for r in rows
+        ],
     )
-    return "\n".join(lines)
+    t = totals(rows)
+    return _text(
+        table,
+        f"total: {t['trades']} trades, pnl {t['pnl']:+.4f}, fees {t['fees']:.4f}, "
+        f"win rate {t['win_rate']:.0%}",
+    )

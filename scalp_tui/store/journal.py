@@ -1,22 +1,22 @@
 """The journal: every engine event in SQLite (WAL), written off the event loop.
 
-Opening checks the file before anything is written: a file that is not a journal,
-a corrupt one, one locked by another process, or one from a newer version of the
-console gives one clear line (`JournalError`) and is never overwritten. Events are
-queued by the engine's thread and written by a writer thread in small batches.
+Opening checks the file before anything is written (`journal_file`): a file that is
+not a journal, a corrupt one, one locked by another process, or one from a newer
+version of the console gives one clear line (`JournalError`) and is never written.
+Events are queued by the engine's thread and written by a writer thread in small
+batches. Reading from outside a run is `journal_read`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, fields, is_dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,205 +26,41 @@ from scalp_tui.engine.protocol import (
     Event,
     ExitTriggered,
     KillSwitchChanged,
-    OrderStatus,
-    OrderUpdated,
     OrderView,
-    PositionClosed,
     PositionRecord,
     PositionSaved,
     PositionState,
     StopPlaced,
 )
+from scalp_tui.store.journal_file import JournalError, default_path, open_checked, own
+from scalp_tui.store.journal_read import OpenRow, TradeRow, read_open_positions, read_trades
+from scalp_tui.store.journal_rows import DONE, ORDER_STATES, Rows, plain
+from scalp_tui.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
-SCHEMA_VERSION = 3
+# what callers of the journal use, wherever it is defined
+__all__ = [
+    "APPLICATION_ID",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "Journal",
+    "JournalError",
+    "OpenRow",
+    "SavedState",
+    "TradeRow",
+    "default_path",
+    "open_checked",
+    "plain",
+    "read_open_positions",
+    "read_trades",
+]
+
 BATCH = 500
 GATHER_S = 0.02
 SWITCH_INTERVAL_S = 0.001
 CHECKPOINT_S = 2.0  # how often the writer thread folds the WAL back into the database
 MAX_UNWRITTEN = 100_000  # events kept in memory while the disk refuses them
 INTENTS = (EntrySubmitted, ExitTriggered, StopPlaced)
-ORDER_STATES = (*INTENTS, OrderUpdated)  # events that carry an order's state
 INSERT_INTENT = "INSERT INTO intents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-DONE = tuple(s for s in OrderStatus if s.done)
-APPLICATION_ID = 0x5C4170  # "scalp" marker in the SQLite header
-
-
-def _upsert_sql(table: str, values: str) -> str:
-    """Insert or replace the row of an id, unless the row holds a later state."""
-    return (
-        f"INSERT INTO {table} (id, venue, session, open, updated_ms, seq, body) {values} "
-        "ON CONFLICT(id) DO UPDATE SET venue = excluded.venue, session = excluded.session, "
-        "open = excluded.open, updated_ms = excluded.updated_ms, seq = excluded.seq, "
-        f"body = excluded.body WHERE excluded.seq > {table}.seq"
-    )
-
-
-MIGRATIONS: dict[int, str] = {
-    1: """
-    CREATE TABLE events (
-        id INTEGER PRIMARY KEY,
-        ts_ms INTEGER NOT NULL,
-        kind TEXT NOT NULL,
-        body TEXT NOT NULL
-    );
-    CREATE INDEX events_kind ON events(kind, ts_ms);
-    CREATE TABLE trades (
-        position_id INTEGER NOT NULL,
-        session TEXT NOT NULL,
-        symbol TEXT NOT NULL,
-        broker TEXT NOT NULL,
-        qty REAL NOT NULL,
-        entry_price REAL NOT NULL,
-        exit_price REAL,
-        opened_ms INTEGER,
-        closed_ms INTEGER NOT NULL,
-        exit_reason TEXT,
-        pnl REAL,
-        fees REAL,
-        PRIMARY KEY (session, position_id)
-    );
-    CREATE INDEX trades_closed ON trades(closed_ms);
-    """,
-    # what a restart restores: the latest state of each position and order
-    # (`seq` orders every event of every run: an intent is written ahead of events
-    # buffered before it, and a row is only ever replaced by a later state)
-    2: "ALTER TABLE events ADD COLUMN seq INTEGER;"
-    + "".join(
-        f"""
-    CREATE TABLE {table} (
-        id INTEGER PRIMARY KEY,
-        venue TEXT NOT NULL,
-        session TEXT NOT NULL,
-        open INTEGER NOT NULL,
-        updated_ms INTEGER NOT NULL,
-        seq INTEGER NOT NULL,
-        body TEXT NOT NULL
-    );
-    CREATE INDEX {table}_open ON {table}(open, venue);
-    """
-        for table in ("positions", "orders")
-    )
-    # An intent (entry or exit about to be sent) is one INSERT here: the trigger
-    # applies it inside SQLite, so the order path makes a single call into it.
-    + f"""
-    CREATE TABLE intents (
-        seq INTEGER PRIMARY KEY,
-        venue TEXT NOT NULL,
-        session TEXT NOT NULL,
-        ts_ms INTEGER NOT NULL,
-        position_id INTEGER,
-        position_seq INTEGER,
-        position_open INTEGER,
-        position_body TEXT,
-        order_id INTEGER NOT NULL,
-        order_open INTEGER NOT NULL,
-        order_body TEXT NOT NULL
-    );
-    CREATE TRIGGER intents_apply AFTER INSERT ON intents BEGIN
-        {
-        _upsert_sql(
-            "positions",
-            "SELECT NEW.position_id, NEW.venue, NEW.session, "
-            "NEW.position_open, NEW.ts_ms, NEW.position_seq, NEW.position_body "
-            "WHERE NEW.position_id IS NOT NULL",
-        )
-    };
-        {
-        _upsert_sql(
-            "orders",
-            "VALUES (NEW.order_id, NEW.venue, NEW.session, "
-            "NEW.order_open, NEW.ts_ms, NEW.seq, NEW.order_body)",
-        )
-    };
-        DELETE FROM intents WHERE seq = NEW.seq;
-    END;
-    """,
-    # The tag our client order ids carry on the venue: random per journal, so two
-    # journals on one account never share an id. Journals from before it keep the
-    # untagged ids their working orders were sent with.
-    3: """
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    INSERT INTO meta SELECT 'client_tag', '' WHERE EXISTS (SELECT 1 FROM orders);
-    """,
-}
-
-
-class JournalError(Exception):
-    """One line for the user; the CLI exits with code 2."""
-
-
-def default_path() -> Path:
-    from platformdirs import user_data_path
-
-    return user_data_path("scalp-tui") / "journal.sqlite"
-
-
-@dataclass(frozen=True)
-class TradeRow:
-    symbol: str
-    broker: str
-    qty: float
-    entry_price: float
-    exit_price: float | None
-    opened_ms: int | None
-    closed_ms: int
-    exit_reason: str | None
-    pnl: float | None
-    fees: float | None
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    try:
-        conn = sqlite3.connect(path, timeout=0.5, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        # checkpoints (which fsync) run from the writer thread's own connection, never
-        # in a commit on the order path
-        conn.execute("PRAGMA wal_autocheckpoint=0")
-        return conn
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc):
-            raise JournalError(f"{path}: the journal is locked by another process") from None
-        raise JournalError(f"{path}: cannot open the journal ({exc})") from None
-    except sqlite3.DatabaseError as exc:
-        raise JournalError(f"{path}: not a journal or corrupt ({exc}); left untouched") from None
-
-
-def open_checked(path: Path) -> sqlite3.Connection:
-    """A connection to a journal at `path`, created or migrated; never clobbers."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    existed = path.exists() and path.stat().st_size > 0
-    conn = _connect(path)
-    try:
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if existed and app_id != APPLICATION_ID:
-            raise JournalError(f"{path}: not a scalp-tui journal; left untouched")
-        if version > SCHEMA_VERSION:
-            raise JournalError(
-                f"{path}: written by a newer scalp-tui (schema {version}, this one reads "
-                f"{SCHEMA_VERSION}); left untouched"
-            )
-        if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-            raise JournalError(f"{path}: the journal is corrupt; left untouched")
-        with conn:
-            conn.execute("BEGIN IMMEDIATE")  # fails at once if another writer holds it
-            for step in range(version + 1, SCHEMA_VERSION + 1):
-                conn.executescript(MIGRATIONS[step])
-            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
-            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-    except sqlite3.OperationalError as exc:
-        conn.close()
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise JournalError(f"{path}: the journal is locked by another process") from None
-        raise JournalError(f"{path}: cannot use the journal ({exc})") from None
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise JournalError(f"{path}: not a journal or corrupt ({exc}); left untouched") from None
-    except JournalError:
-        conn.close()
-        raise
-    return conn
 
 
 @dataclass(frozen=True)
@@ -235,48 +71,6 @@ class SavedState:
     orders: list[OrderView]  # orders of those positions that were still working
     next_id: int  # ids continue, so client order ids never repeat
     elsewhere: dict[str, int]  # open positions on other venues, by venue
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def plain(item: Any) -> Any:
-    """JSON-ready data of a protocol value. `dataclasses.asdict` deep-copies every
-    leaf, which made it most of the cost of writing an intent on the order path."""
-    kind = type(item)
-    names = _FIELDS.get(kind)
-    if names is None:
-        if kind is tuple or kind is list:
-            return [plain(x) for x in item]
-        if kind is dict:
-            return {k: plain(v) for k, v in item.items()}
-        if not is_dataclass(kind):
-            return item  # str (enums too), numbers, None
-        names = _FIELDS[kind] = tuple(f.name for f in fields(kind))
-    return {name: plain(getattr(item, name)) for name in names}
-
-
-def _own(path: Path) -> Any:
-    """An exclusive lock beside the journal, held while this process runs; the OS
-    releases it when the process dies, however it dies."""
-    import fcntl
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path.with_name(path.name + ".lock"), "a+")  # noqa: SIM115
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.seek(0)
-        holder = handle.read().strip() or "?"
-        handle.close()
-        raise JournalError(
-            f"{path}: in use by another running scalp-tui (pid {holder}); one console per journal"
-        ) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(str(os.getpid()))
-    handle.flush()
-    return handle
 
 
 class Journal:
@@ -293,9 +87,10 @@ class Journal:
         self.path = path
         self.session = session
         self.venue = venue
+        self._rows = Rows(venue, session)
         # one running console per journal: two would both restore, and both manage,
         # the same open positions
-        self._owner = _own(path)
+        self._owner = own(path)
         try:
             self._conn = open_checked(path)
         except JournalError:
@@ -447,7 +242,7 @@ class Journal:
         )
         statements = [(INSERT_INTENT, params)]
         for seq, sibling in siblings.values():
-            statements += self._state_statements(seq, sibling)
+            statements += self._rows.state(seq, sibling)
         failure = self._execute(statements, transaction=len(statements) > 1)
         with self._cond:
             if failure is not None:
@@ -462,7 +257,7 @@ class Journal:
         with self._cond:
             self._seq += 1
             seq = self._seq
-        failure = self._execute(self._statements(seq, event), transaction=False)
+        failure = self._execute(self._rows.event(seq, event), transaction=False)
         if failure is None:
             self._latched = event
         else:
@@ -475,6 +270,13 @@ class Journal:
         """Record intents for `engine` before its orders are sent."""
         self._records_intents = True
         engine.recorder = self.record
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """The journal's own connection, held: nothing else writes while it is held
+        (for a limit of its own, e.g. `PRAGMA max_page_count`, which is per connection)."""
+        with self._lock:
+            yield self._conn
 
     def close(self) -> None:
         with self._cond:
@@ -508,7 +310,7 @@ class Journal:
                     self._buffer, self._unwritten = self._buffer[BATCH:], []
                     done = self._closing and not self._buffer
                 if batch:
-                    self._write_batch(batch)
+                    self.write_batch(batch)
                 if done:
                     return
                 if time.monotonic() - last_checkpoint >= CHECKPOINT_S:
@@ -521,10 +323,11 @@ class Journal:
                 checkpointer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             checkpointer.close()
 
-    def _write_batch(self, batch: list[tuple[int, Event]]) -> None:
-        """Serialise, then write in one transaction; a failed batch is kept for the
-        next try."""
-        statements = [st for seq, event in batch for st in self._statements(seq, event)]
+    def write_batch(self, batch: list[tuple[int, Event]]) -> None:
+        """Write these numbered events now (the writer thread's step), serialised, in
+        one transaction; a failed batch is kept for the next try. A row only ever
+        takes a later state, however late an earlier one is written."""
+        statements = [st for seq, event in batch for st in self._rows.event(seq, event)]
         if self._execute(statements) is not None:
             with self._cond:
                 self._unwritten = [*batch, *self._unwritten][-MAX_UNWRITTEN:]
@@ -551,104 +354,3 @@ class Journal:
                 return self.error
         self.error = None
         return None
-
-    def _statements(self, seq: int, event: Event) -> list[tuple[str, tuple[Any, ...]]]:
-        body = plain(event)
-        body["type"] = type(event).__name__
-        row = (event.ts_ms, type(event).__name__, seq, json.dumps(body))
-        return [
-            ("INSERT INTO events (ts_ms, kind, seq, body) VALUES (?, ?, ?, ?)", row),
-            *self._state_statements(seq, event),
-        ]
-
-    def _state_statements(self, seq: int, event: Event) -> list[tuple[str, tuple[Any, ...]]]:
-        """The rows a restart reads: positions, orders, closed trades."""
-        if isinstance(event, PositionSaved):
-            record = event.record
-            is_open = record.state is not PositionState.CLOSED
-            return [self._upsert("positions", record.id, is_open, record, event.ts_ms, seq)]
-        if isinstance(event, ORDER_STATES):
-            order = event.order
-            if order is None:
-                return []
-            is_open = order.status not in DONE
-            return [self._upsert("orders", order.id, is_open, order, event.ts_ms, seq)]
-        if isinstance(event, PositionClosed):
-            p = event.position
-            reason = p.exit_reason.value if p.exit_reason else None
-            return [
-                ("UPDATE positions SET open = 0, seq = max(seq, ?) WHERE id = ?", (seq, p.id)),
-                (
-                    "INSERT OR REPLACE INTO trades VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        p.id,
-                        self.session,
-                        p.symbol,
-                        p.broker,
-                        p.qty,
-                        p.entry_price,
-                        p.exit_price,
-                        p.opened_ms,
-                        event.ts_ms,
-                        reason,
-                        p.realised_pnl,
-                        p.fees,
-                    ),
-                ),
-            ]
-        return []
-
-    def _upsert(
-        self, table: str, id_: int, is_open: bool, item: Any, ts_ms: int, seq: int
-    ) -> tuple[str, tuple[Any, ...]]:
-        """The row of `id_` becomes this state unless a later one is there already."""
-        return (
-            _upsert_sql(table, "VALUES (?, ?, ?, ?, ?, ?, ?)"),
-            (id_, self.venue, self.session, int(is_open), ts_ms, seq, json.dumps(plain(item))),
-        )
-
-
-@dataclass(frozen=True)
-class OpenRow:
-    venue: str
-    record: PositionRecord
-    updated_ms: int
-
-
-def read_open_positions(path: Path, symbol: str | None = None) -> list[OpenRow]:
-    """Positions the journal holds open, on every venue (what the next start restores)."""
-    if not path.exists():
-        return []
-    conn = open_checked(path)
-    try:
-        rows = conn.execute(
-            "SELECT venue, body, updated_ms FROM positions WHERE open = 1 ORDER BY id"
-        ).fetchall()
-    finally:
-        conn.close()
-    found = [OpenRow(v, PositionRecord.from_dict(json.loads(b)), u) for v, b, u in rows]
-    return [r for r in found if symbol is None or r.record.symbol == symbol]
-
-
-def read_trades(
-    path: Path, since_ms: int | None = None, symbol: str | None = None
-) -> list[TradeRow]:
-    if not path.exists():
-        return []
-    conn = open_checked(path)
-    try:
-        query = (
-            "SELECT symbol, broker, qty, entry_price, exit_price, opened_ms, closed_ms,"
-            " exit_reason, pnl, fees FROM trades WHERE 1=1"
-        )
-        params: list[Any] = []
-        if since_ms is not None:
-            query += " AND closed_ms >= ?"
-            params.append(since_ms)
-        if symbol is not None:
-            query += " AND symbol = ?"
-            params.append(symbol)
-        rows = conn.execute(query + " ORDER BY closed_ms", params).fetchall()
-    finally:
-        conn.close()
-    return [TradeRow(*row) for row in rows]

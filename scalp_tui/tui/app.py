@@ -31,7 +31,7 @@ from scalp_tui.engine.protocol import (
     Snapshot,
 )
 from scalp_tui.eventlog import clock_text
-from scalp_tui.session import Session
+from scalp_tui.runtime.interface import EngineSession
 from scalp_tui.tui import keymap
 from scalp_tui.tui.screens.charts import ChartsScreen
 from scalp_tui.tui.screens.confirm import ConfirmScreen
@@ -99,7 +99,7 @@ class ScalpApp(App[None]):
 
     def __init__(
         self,
-        session: Session,
+        session: EngineSession,
         settings: Settings,
         keys: dict[str, str] | None = None,
         autorun: bool = True,
@@ -113,7 +113,7 @@ class ScalpApp(App[None]):
         self.settings = settings
         self.key_overrides = keys or {}
         self.autorun = autorun
-        self.symbols = tuple(session.engine.markets)
+        self.symbols = session.symbols
         self.focus_symbol = self.symbols[0]
         self.snap: Snapshot = session.snapshot()
         self._events_seen = 0  # engine events received: tells a command's own line
@@ -182,7 +182,7 @@ class ScalpApp(App[None]):
             f"console started: {self.exchange_label}, {len(self.symbols)} symbols, "
             f"{self.snap.mode.value} mode, {self.snap.broker}"
         )
-        for note in getattr(self.session, "notes", ()):  # e.g. positions left alone
+        for note in self.session.notes:  # e.g. positions left alone
             self.log_pane.add_line(f"start: {note}", style="bold yellow")
         if self.autorun:
             self.run_worker(self.session.run(), name="feed", group="feed")
@@ -217,7 +217,7 @@ class ScalpApp(App[None]):
         # Called inside engine code: only buffer, never draw here. Stamped with the
         # engine's clock as it is emitted, so the log's times never run backwards.
         self._events_seen += 1
-        self.log_pane.add_event(event, self.session.engine.clock.now_ms())
+        self.log_pane.add_event(event, self.session.now_ms())
         self.history.on_event(event)
 
     def sample_history(self) -> None:
@@ -304,7 +304,7 @@ class ScalpApp(App[None]):
 
     def report(self, result: CommandResult, said: bool = False) -> None:
         if not (result.ok and said):
-            now = clock_text(self.session.engine.clock.now_ms())
+            now = clock_text(self.session.now_ms())
             line = f"{now} {'OK' if result.ok else 'REFUSED':<8} {result.message}"
             self.log_pane.add_line(line)
         if not result.ok:  # a refusal must be seen; a success shows in the panes

@@ -20,7 +20,7 @@ from textual.widgets import Input
 
 from scalp_tui.config import load_config
 from scalp_tui.engine.protocol import FeedState, FeedStatus
-from scalp_tui.session import Session
+from scalp_tui.runtime.session import Session
 from scalp_tui.tui.app import ScalpApp
 
 SIZE = (160, 48)

@@ -22,6 +22,7 @@ from typing import Any
 from aiohttp import web
 from emulator.algo import AlgoOrders
 from emulator.faults import Faults
+from emulator.funding import BinanceFunding
 from emulator.market_data import LISTEN_KEY, MARKETS, EmulatedMarket, MarketData
 from emulator.market_rest import MarketRest
 from emulator.trading import Trading
@@ -29,7 +30,7 @@ from emulator.trading import Trading
 __all__ = ["LISTEN_KEY", "MARKETS", "BinanceUsdmEmulator", "EmulatedMarket"]
 
 
-class BinanceUsdmEmulator(Faults, AlgoOrders, Trading, MarketRest, MarketData):
+class BinanceUsdmEmulator(Faults, AlgoOrders, BinanceFunding, Trading, MarketRest, MarketData):
     """The whole exchange: market data, trading, conditional orders and faults."""
 
     def __init__(self) -> None:
@@ -39,6 +40,7 @@ class BinanceUsdmEmulator(Faults, AlgoOrders, Trading, MarketRest, MarketData):
         self._init_trading()
         self._init_algo()
         self._init_faults()
+        self._init_funding()
 
     async def start(self, port: int = 0) -> None:
         @web.middleware
@@ -73,6 +75,7 @@ class BinanceUsdmEmulator(Faults, AlgoOrders, Trading, MarketRest, MarketData):
         add_post("/fapi/v1/leverage", self._set_leverage)
         add_post("/fapi/v1/marginType", self._set_margin_type)
         add_get("/fapi/v1/leverageBracket", self._leverage_bracket)
+        add_get("/fapi/v1/income", self._income)
         add_get("/fapi/v1/positionSide/dual", self._position_side_dual)
         add_post("/fapi/v1/listenKey", self._listen_key)
         app.router.add_put("/fapi/v1/listenKey", self._listen_key)

@@ -23,11 +23,12 @@ from emulator.bybit_streams import BybitStreams
 from emulator.bybit_trading import BybitTrading
 from emulator.bybit_wire import order_record
 from emulator.core import ExchangeCore
+from emulator.funding import CoreFunding
 
 __all__ = ["BybitEmulator", "point_client"]
 
 
-class BybitEmulator(BybitFaults, BybitStreams, BybitTrading, BybitMarket):
+class BybitEmulator(BybitFaults, CoreFunding, BybitStreams, BybitTrading, BybitMarket):
     """The whole venue: market, trading, streams and faults over one `ExchangeCore`."""
 
     venue = "bybit"
@@ -40,6 +41,7 @@ class BybitEmulator(BybitFaults, BybitStreams, BybitTrading, BybitMarket):
         self._init_market()
         self._init_streams()
         self._init_bybit_faults()
+        self._init_funding()
 
     async def start(self, port: int = 0) -> None:
         @web.middleware

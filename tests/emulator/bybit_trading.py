@@ -271,6 +271,9 @@ class BybitTrading:
 
     async def _executions(self, request: web.Request) -> web.Response:
         p = await params(request)
+        if p.get("execType") == "Funding":  # funding.py: the funding charges
+            rows = self.bybit_funding_rows(p)  # type: ignore[attr-defined]
+            return ok({"category": "linear", "list": rows, "nextPageCursor": ""})
         sid = p.get("symbol")
         fills = [f for f in reversed(self.core.fills) if sid is None or f.symbol == sid]
         limit = min(int(p.get("limit", 50)), 100)

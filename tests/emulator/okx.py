@@ -33,6 +33,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from emulator.core import ExchangeCore
 from emulator.core_faults import CoreFaults
+from emulator.funding import CoreFunding
 from emulator.okx_market import OkxMarket
 from emulator.okx_trading import OkxTrading
 from emulator.okx_wire import inst_id, instruments, rate_limited
@@ -75,7 +76,7 @@ def request_kind(method: str, path: str) -> str:
     return ROUTE_KINDS.get(tail, "ws" if path.startswith("/ws") else "other")
 
 
-class OkxEmulator(CoreFaults, OkxTrading, OkxMarket):
+class OkxEmulator(CoreFaults, CoreFunding, OkxTrading, OkxMarket):
     """The whole exchange: market data, trading, stops, the account and faults."""
 
     venue = "okx"
@@ -96,6 +97,7 @@ class OkxEmulator(CoreFaults, OkxTrading, OkxMarket):
         self._init_faults(KINDS)
         self._init_market()
         self._init_trading()
+        self._init_funding()
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -128,6 +130,8 @@ class OkxEmulator(CoreFaults, OkxTrading, OkxMarket):
             "account/balance": self._balance,
             "account/config": self._account_config,
             "account/leverage-info": self._leverage_info,
+            "account/bills": self._okx_bills,
+            "account/bills-archive": self._okx_bills,
         }.items():
             get(API + path, handler)
         for path, handler in {

@@ -151,7 +151,7 @@ def test_capability_refusals_are_one_clear_line(exchange_id: str, reason: str) -
 async def test_the_real_recording_played_by_the_emulator_reaches_the_engine_intact(
     emulator,
 ) -> None:
-    from scalp_tui.market.recording import default_recording
+    from shared_data import default_recording
 
     path = default_recording()
     if not path.is_file():

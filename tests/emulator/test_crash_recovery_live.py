@@ -80,6 +80,7 @@ def recovered(journal: Path, mark: int) -> bool:
     return any(e["status"]["state"] == "live" for e in events_since(journal, mark, "FeedChanged"))
 
 
+@pytest.mark.slow
 async def test_kill_9_with_live_positions_open_agrees_with_the_exchange(
     emulator, tmp_path: Path
 ) -> None:

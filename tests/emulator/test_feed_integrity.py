@@ -122,7 +122,7 @@ async def test_an_okx_seqid_gap_is_a_resync_not_a_dropped_connection(okx) -> Non
 
 async def test_a_real_recording_on_okx_passes_every_checksum(okx) -> None:
     """No false alarms: 600 frames of a real book, each update's checksum verified."""
-    from scalp_tui.market.recording import default_recording
+    from shared_data import default_recording
 
     path = default_recording()
     if not path.is_file():
@@ -177,7 +177,7 @@ async def test_a_bybit_gap_unsubscribes_and_resubscribes_for_a_new_snapshot(bybi
 
 
 async def test_a_real_recording_on_bybit_has_no_false_gaps(bybit) -> None:
-    from scalp_tui.market.recording import default_recording
+    from shared_data import default_recording
 
     path = default_recording()
     if not path.is_file():

@@ -138,7 +138,7 @@ async def test_unfilled_limit_entry_is_cancelled_after_its_timeout(emulator) -> 
 
 
 async def test_reconcile_reports_differences_with_the_exchange(emulator) -> None:
-    from scalp_tui.live_session import LiveSession
+    from scalp_tui.runtime.live_session import LiveSession
 
     ask_heavy(emulator)
     async with Live(emulator) as live:
@@ -184,7 +184,7 @@ async def test_a_slow_exchange_never_blocks_the_engine(emulator) -> None:
 
 async def test_a_position_check_that_cannot_run_is_shown_until_one_succeeds(emulator) -> None:
     from scalp_tui.execution.retry import Retrier
-    from scalp_tui.live_session import LiveSession
+    from scalp_tui.runtime.live_session import LiveSession
 
     ask_heavy(emulator)
     async with Live(emulator) as live:

@@ -13,64 +13,15 @@ from pathlib import Path
 import pytest
 from emulator.cli_rig import endpoints
 from emulator.okx import OkxEmulator
+from emulator.record_rig import BTC, Recording, apply
+from feed_sink import until
 
 from scalp_tui.engine.protocol import BookUpdate, TradeTick
-from scalp_tui.market.recorder import RecordWriter
 from scalp_tui.market.recording import read_recording
-from scalp_tui.record import record
-from scalp_tui.venue import make_exchange
 
-BTC = "BTC/USDT:USDT"
 OKX_BTC = "BTC-USDT-SWAP"
 OKX_CONTRACT = 0.01
 ROOT = Path(__file__).resolve().parents[2]
-
-
-async def until(condition, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
-
-
-class Recording:
-    """record() running in this loop until the block ends."""
-
-    def __init__(self, venue: str, emulator, out: Path) -> None:
-        self.exchange = make_exchange(venue, rest_url=emulator.rest_url, ws_url=emulator.ws_url)
-        self.out = out
-        self.stop = asyncio.Event()
-        self.writer: RecordWriter | None = None
-
-    def _keep(self, writer: RecordWriter) -> None:
-        self.writer = writer
-
-    async def __aenter__(self):
-        self.task = asyncio.create_task(
-            record(self.exchange, [BTC], self.out, stop=self.stop, on_writer=self._keep)
-        )
-        await until(lambda: BTC in self.exchange.orderbooks and self.book_top() is not None)
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        self.stop.set()
-        self.summary = await self.task
-
-    def book_top(self):
-        book = self.exchange.orderbooks.get(BTC)
-        if book is None or not len(book["bids"]):
-            return None
-        return book["bids"][0], book["asks"][0]
-
-
-def apply(book: dict, levels) -> None:
-    for price, size in levels:
-        if size:
-            book[price] = size
-        else:
-            book.pop(price, None)
 
 
 async def test_binance_recording_reads_back_to_the_emulators_book(emulator, tmp_path) -> None:

@@ -43,6 +43,7 @@ def start(tmp_path: Path, journal: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow
 def test_kill_9_with_paper_positions_open_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     journal = tmp_path / "journal.sqlite"
     rng = random.Random(661)

@@ -20,8 +20,8 @@ import pytest
 from crash import events_since, open_positions, wait_for
 
 from scalp_tui.config import load_config
-from scalp_tui.engine.protocol import Event, ModeChanged
-from scalp_tui.session import Session
+from scalp_tui.engine.protocol import Event, ModeChanged, OrderStatus
+from scalp_tui.runtime.session import Session
 from scalp_tui.stopping import EXIT_NOT_FLAT, Stopper
 
 CLI = [sys.executable, "-m", "scalp_tui.cli"]
@@ -145,8 +145,10 @@ async def test_not_flat_in_time_keeps_the_latch_and_exits_non_zero(tmp_path: Pat
 
     def reject_exits(event: Event) -> None:
         if isinstance(event, ModeChanged) and (event.what, event.value) == ("entries", "paused"):
-            for _ in range(100):
-                session.paper.reject_next(reason="venue says no")
+            # from now on every order is refused, as a venue refuses it
+            session.paper.submit = lambda order: session.engine.on_order_status(  # type: ignore[method-assign]
+                order.id, OrderStatus.REJECTED, "venue says no"
+            )
 
     session.subscribe(reject_exits)
     out = io.StringIO()

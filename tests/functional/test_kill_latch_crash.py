@@ -172,6 +172,7 @@ def crash_round(tmux: Tmux, session: str, config: Path, journal: Path, delay: fl
         )
 
 
+@pytest.mark.slow
 def test_kill_9_right_after_ctrl_k_keeps_the_kill_switch_latched(
     tmp_path: Path, tmux: Tmux
 ) -> None:

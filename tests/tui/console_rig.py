@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from scalp_tui.config import load_config
-from scalp_tui.session import Session
+from scalp_tui.runtime.session import Session
 from scalp_tui.tui.app import ScalpApp
 
 SIZE = (160, 48)

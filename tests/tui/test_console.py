@@ -99,9 +99,9 @@ async def test_space_pauses_and_resumes_entries() -> None:
         await pilot.press("space")
         await pilot.pause()
         assert not app.session.snapshot().entries_enabled
-        entries = app.session.engine.summary()["entries"]
+        entries = app.session.summary()["entries"]
         await advance(app, 30)
-        assert app.session.engine.summary()["entries"] == entries
+        assert app.session.summary()["entries"] == entries
         await pilot.press("space")
         await pilot.pause()
         assert app.session.snapshot().entries_enabled
@@ -198,14 +198,14 @@ async def test_the_console_works_at_100_by_30() -> None:
 async def test_a_full_disk_shows_in_the_console_and_pauses_entries(tmp_path) -> None:
     from crash import fill_the_disk
 
-    from scalp_tui.recovery import attach
+    from scalp_tui.runtime.recovery import attach
     from scalp_tui.store.journal import Journal
 
     journal = Journal(tmp_path / "journal.sqlite", session="console")
     # journaled from its first event on, as the command starts it
     app = make_app(mode="auto", before_start=lambda session: attach(session, journal))
-    with journal._lock:
-        fill_the_disk(journal._conn)
+    with journal.connection() as conn:
+        fill_the_disk(conn)
     try:
         async with app.run_test(size=SIZE) as pilot:
             await until(app, pilot, lambda: not app.session.snapshot().entries_enabled, step=0.5)
@@ -214,10 +214,10 @@ async def test_a_full_disk_shows_in_the_console_and_pauses_entries(tmp_path) -> 
             assert "entries paused" in log_text(app)
             assert "BLOCKED: journal" in str(app.status.render())
             # every entry that went out before the disk filled is in the journal
-            with journal._lock:
-                journaled = journal._conn.execute(
+            with journal.connection() as conn:
+                (journaled,) = conn.execute(
                     "SELECT count(*) FROM positions WHERE id > 0"
-                ).fetchone()[0]
-            assert app.session.engine.summary()["entries"] == journaled
+                ).fetchone()
+            assert app.session.summary()["entries"] == journaled
     finally:
         journal.close()

@@ -6,7 +6,7 @@ from console_rig import SIZE, advance, make_app, until, wait_for
 
 from scalp_tui.config import load_config
 from scalp_tui.engine.protocol import Mode, ProposalCreated, ProposalResolved
-from scalp_tui.session import Session
+from scalp_tui.runtime.session import Session
 
 
 def log_text(app) -> str:

@@ -154,6 +154,7 @@ def test_secret_in_config_file_is_refused_without_echoing_it(tmp_path: Path) -> 
 
 def test_secrets_from_env_and_file_are_masked_everywhere(tmp_path: Path) -> None:
     secrets = write(tmp_path, {"api_secret": "s3cr3t-from-file"}, "secrets.json")
+    secrets.chmod(0o600)
     loaded = load_config(
         write(tmp_path, {}),
         env={"SCALP_TUI_API_KEY": "k3y-from-env"},
@@ -211,3 +212,52 @@ def test_paper_false_is_one_line_among_the_other_problems(tmp_path: Path) -> Non
     assert load_config(write(tmp_path, {"paper": True}), env={"SCALP_TUI_PAPER": "1"}).settings
     (line,) = problems(tmp_path, {"paper": "sometimes"})
     assert line == f'{tmp_path / "c.json"}: paper = "sometimes": must be true or false'
+
+
+def test_engine_parameters_come_from_the_settings_by_name(tmp_path: Path) -> None:
+    """Every engine parameter is set by exactly one setting, and a value set in the
+    file reaches the engine."""
+    from dataclasses import fields
+
+    from scalp_tui.engine.params import EngineParams
+
+    s = load_config(write(tmp_path, {"leverage": 7, "short_scalp_min_spread": 0.001}), env={})
+    values = s.settings.engine_values()
+    assert sorted(values) == sorted(f.name for f in fields(EngineParams))
+    params = EngineParams.from_settings(s.settings)
+    assert (params.leverage, params.min_spread, params.timeout_minutes) == (7, 0.001, 15)
+    assert EngineParams.from_settings(load_config(write(tmp_path, {}), env={}).settings) == (
+        EngineParams()
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "line"),
+    [
+        ({"SCALP_TUI_MAX_DAILY_LOSS": "Infinity"}, "MAX_DAILY_LOSS = Infinity: must be a finite"),
+        ({"SCALP_TUI_KEYS": "[1"}, "environment SCALP_TUI_KEYS: not valid JSON for keys"),
+        ({"SCALP_TUI_API_KEY__X": "hidden-1"}, "SCALP_TUI_API_KEY__X: api_key__x: unknown key"),
+        ({"SCALP_TUI_EXCHANGE__IDD": "okx"}, "exchange.idd: unknown key (did you mean id?)"),
+    ],
+)
+def test_environment_problems_name_the_variable(
+    tmp_path: Path, env: dict[str, str], line: str
+) -> None:
+    (problem,) = problems(tmp_path, {}, env=env)
+    assert line in problem and "hidden-1" not in problem
+
+
+def test_nested_and_json_environment_values_are_read(tmp_path: Path) -> None:
+    env = {"SCALP_TUI_KEYS__KILL": "k", "SCALP_TUI_SYMBOLS": '["ETH/USDT:USDT"]'}
+    s = load_config(write(tmp_path, {}), env=env).settings
+    assert s.keys == {"kill": "k"} and s.symbols == ["ETH/USDT:USDT"]
+    # the variables naming files are not settings
+    env = {"SCALP_TUI_JOURNAL": str(tmp_path / "j.sqlite")}
+    assert load_config(write(tmp_path, {}), env=env).settings.leverage == 3
+
+
+def test_a_secret_of_the_wrong_shape_is_refused_without_its_value(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, {}), env={}, overrides={"api_key": {"k": "hidden-2"}})
+    (line,) = info.value.problems
+    assert line.startswith("command line: api_key:") and "hidden-2" not in line

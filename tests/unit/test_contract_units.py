@@ -13,7 +13,7 @@ from scalp_tui.execution.ccxt_broker import CcxtBroker
 from scalp_tui.execution.retry import Retrier
 from scalp_tui.execution.venues import VenueTraits
 from scalp_tui.execution.venues.okx import Okx
-from scalp_tui.live_session import fetch_history
+from scalp_tui.runtime.live_session import fetch_history
 
 BTC = "BTC/USDT:USDT"
 # contract size -> amount step in contracts (binance/bybit 1 BTC with 0.001 steps; okx

@@ -16,7 +16,8 @@ HEADLESS_MODULES = [
     "scalp_tui.execution.paper",
     "scalp_tui.market.sim",
     "scalp_tui.market.feed",
-    "scalp_tui.session",
+    "scalp_tui.runtime.session",
+    "scalp_tui.runtime.builder",
     "scalp_tui.headless",
 ]
 
@@ -40,10 +41,14 @@ def test_engine_imports_without_textual_or_rich() -> None:
 
 
 def test_import_contracts_hold() -> None:
-    """The import-linter contracts in pyproject.toml: no UI under engine/market/execution."""
+    """The import-linter contracts in pyproject.toml: no UI under engine/market/execution,
+    and the layers (commands > frontends > runtime > adapters > engine)."""
     # the installed command: `python -m importlinter.cli` imports the module and
     # checks nothing
     lint_imports = Path(sys.executable).with_name("lint-imports")
     result = subprocess.run([lint_imports, "--no-cache"], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    assert "Contracts: 2 kept, 0 broken" in result.stdout
+    assert "Contracts: 3 kept, 0 broken" in result.stdout
+    assert "Layers: commands > frontends > runtime > market/execution/store > engine KEPT" in (
+        result.stdout
+    )

@@ -132,8 +132,8 @@ def test_a_late_write_of_an_older_state_never_overtakes_a_newer_one(tmp_path: Pa
     rig.engine.execute(ClosePosition(position.id))
     opening, opened, closing = [e for e in rig.events if isinstance(e, PositionSaved)]
     journal = Journal(tmp_path / "j.sqlite", session="s")
-    journal._write_batch([(30, closing)])
-    journal._write_batch([(10, opening), (20, opened)])  # older, written later
+    journal.write_batch([(30, closing)])
+    journal.write_batch([(10, opening), (20, opened)])  # older, written later
     journal.close()
     (row,) = read_open_positions(tmp_path / "j.sqlite")
     assert row.record.state is PositionState.CLOSING

@@ -6,7 +6,7 @@ working orders went out untagged."""
 import sqlite3
 from pathlib import Path
 
-from scalp_tui.store import journal as journal_module
+from scalp_tui.store import journal_file
 from scalp_tui.store.journal import Journal
 
 
@@ -27,9 +27,9 @@ def test_the_tag_is_kept_across_restarts_and_differs_between_journals(tmp_path) 
 
 def test_a_journal_from_before_tags_keeps_untagged_ids(tmp_path, monkeypatch) -> None:
     path = tmp_path / "old.sqlite"
-    monkeypatch.setattr(journal_module, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(journal_file, "SCHEMA_VERSION", 2)
     Journal(path, session="s").close()
     with sqlite3.connect(path) as conn:  # an order journaled by that version
         conn.execute("INSERT INTO orders VALUES (1, 'binanceusdm', 's', 1, 0, 1, '{}')")
-    monkeypatch.setattr(journal_module, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(journal_file, "SCHEMA_VERSION", 3)
     assert tag_of(path) == ""  # the broker's untagged scheme: scalp<id>

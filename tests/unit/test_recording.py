@@ -1,10 +1,11 @@
 """Reading the real Binance USD-M recording into book updates and trades."""
 
 import pytest
+from shared_data import default_recording
 
 from scalp_tui.engine.book import OrderBook
 from scalp_tui.engine.protocol import BookUpdate, TradeTick
-from scalp_tui.market.recording import default_recording, read_recording
+from scalp_tui.market.recording import read_recording
 
 RECORDING = default_recording()
 pytestmark = pytest.mark.skipif(

@@ -18,7 +18,7 @@ from scalp_tui.engine.protocol import (
     PositionState,
     SetEntriesEnabled,
 )
-from scalp_tui.recovery import attach
+from scalp_tui.runtime.recovery import attach
 from scalp_tui.store.journal import Journal, read_open_positions, read_trades
 
 TIMEOUT_MS = 15 * 60_000
@@ -162,16 +162,16 @@ def test_the_entry_intent_is_on_disk_before_the_broker_sees_the_order(tmp_path: 
 def test_a_full_disk_pauses_entries_and_loses_nothing_once_it_has_room(tmp_path: Path) -> None:
     path = tmp_path / "j.sqlite"
     rig, journal, _ = start(path)
-    with journal._lock:  # the writer thread's lock: nothing else writes meanwhile
-        fill_the_disk(journal._conn)
+    with journal.connection() as conn:  # held: nothing else writes meanwhile
+        fill_the_disk(conn)
     rig.ask_heavy(BTC)
     assert not rig.engine.positions  # no order went out that the journal does not know
     assert not rig.engine.entries_enabled
     (error,) = [e for e in rig.of(ErrorEvent) if "journal" in e.message]
     assert "full" in error.message and "entries paused" in error.message
 
-    with journal._lock:
-        journal._conn.execute("PRAGMA max_page_count = 1000000")  # room again
+    with journal.connection() as conn:
+        conn.execute("PRAGMA max_page_count = 1000000")  # room again
     rig.engine.execute(SetEntriesEnabled(True))
     rig.ask_heavy(BTC)
     assert len(rig.engine.positions) == 1
@@ -204,7 +204,7 @@ def test_live_positions_without_a_live_broker_refuse_the_start(tmp_path: Path) -
     import pytest
 
     from scalp_tui.engine.protocol import PositionRecord, PositionSaved
-    from scalp_tui.recovery import RecoveryError
+    from scalp_tui.runtime.recovery import RecoveryError
 
     path = tmp_path / "j.sqlite"
     journal = Journal(path, session="live run", venue="binanceusdm")

@@ -7,15 +7,15 @@ import json
 from pathlib import Path
 
 import pytest
+from shared_data import default_recording
 from typer.testing import CliRunner
 
 from scalp_tui.cli import app
 from scalp_tui.config import Settings
 from scalp_tui.engine.protocol import BookUpdate, FeedState, Side, TradeTick
-from scalp_tui.market.recording import default_recording
 from scalp_tui.market.replay import RecordingError, ReplaySource, detect
 from scalp_tui.market.symbols import unified_symbol
-from scalp_tui.session import Session
+from scalp_tui.runtime.session import Session
 
 RECORDING = default_recording()
 SPOT = RECORDING.parent / "binance-spot-ethusdt-20240809.jsonl.gz"

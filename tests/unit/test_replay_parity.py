@@ -15,10 +15,10 @@ from pathlib import Path
 
 import ccxt.pro
 import pytest
+from shared_data import default_recording
 
 from scalp_tui.engine.book import OrderBook
 from scalp_tui.engine.protocol import BookUpdate, TradeTick
-from scalp_tui.market.recording import default_recording
 from scalp_tui.market.replay import ReplaySource
 
 RECORDING = default_recording()

@@ -25,7 +25,6 @@ from scalp_tui.engine.protocol.commands import (
     SetMode,
 )
 from scalp_tui.engine.protocol.enums import (
-    ENTRY_TAG,
     ExitReason,
     FeedState,
     Mode,
@@ -42,6 +41,7 @@ from scalp_tui.engine.protocol.events import (
     ExitTriggered,
     FeedChanged,
     FillEvent,
+    FundingApplied,
     KillSwitchChanged,
     ModeChanged,
     OrderUpdated,
@@ -58,7 +58,6 @@ from scalp_tui.engine.protocol.market import (
     Candle,
     FeedStatus,
     Level,
-    MarketEvent,
     MarketInfo,
     TradeTick,
 )
@@ -76,7 +75,6 @@ from scalp_tui.engine.protocol.views import (
 )
 
 __all__ = [
-    "ENTRY_TAG",
     "AcceptProposal",
     "BookUpdate",
     "Candle",
@@ -95,9 +93,9 @@ __all__ = [
     "FeedState",
     "FeedStatus",
     "FillEvent",
+    "FundingApplied",
     "KillSwitchChanged",
     "Level",
-    "MarketEvent",
     "MarketInfo",
     "Mode",
     "ModeChanged",

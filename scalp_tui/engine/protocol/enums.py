@@ -74,6 +74,3 @@ class FeedState(StrEnum):
     RESYNCING = "resyncing"
     STALE = "stale"
     DOWN = "down"
-
-
-ENTRY_TAG = "661"

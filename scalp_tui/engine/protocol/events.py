@@ -137,6 +137,17 @@ class CandleClosed:
     candle: Candle
 
 
+@dataclass(frozen=True, slots=True)
+class FundingApplied:
+    """Funding the venue charged on an open position, now in its pnl."""
+
+    ts_ms: int
+    position_id: int
+    symbol: str
+    amount: float  # this charge, quote: paid positive, received negative
+    total: float  # the position's funding so far
+
+
 Event = (
     EntrySubmitted
     | PositionOpened
@@ -154,4 +165,5 @@ Event = (
     | PositionSaved
     | PositionRestored
     | StopPlaced
+    | FundingApplied
 )

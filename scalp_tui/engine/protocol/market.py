@@ -70,6 +70,3 @@ class FeedStatus:
     detail: str = ""
     resyncs: int = 0
     msgs_per_s: float = 0.0
-
-
-MarketEvent = BookUpdate | TradeTick | FeedStatus

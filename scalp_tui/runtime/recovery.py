@@ -3,17 +3,22 @@ kill-switch latch. Everything here runs before the session trades."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from scalp_tui.engine.protocol import EngageKillSwitch
+from scalp_tui.runtime.interface import StartError
+from scalp_tui.runtime.session import SessionBase
 from scalp_tui.store.journal import Journal
 
+if TYPE_CHECKING:
+    from scalp_tui.runtime.live_session import LiveSession
 
-class RecoveryError(Exception):
+
+class RecoveryError(StartError):
     """The journal holds positions this start cannot manage: one line for the user."""
 
 
-def restore(session: Any, journal: Journal) -> list[str]:
+def restore(session: SessionBase, journal: Journal) -> list[str]:
     """Journal `session` from now on and restore this venue's open positions.
 
     Returns notes for the user (what came back, what is kept for another venue).
@@ -51,7 +56,7 @@ def restore(session: Any, journal: Journal) -> list[str]:
     return notes
 
 
-def relatch(session: Any, journal: Journal) -> list[str]:
+def relatch(session: SessionBase, journal: Journal) -> list[str]:
     """Keep a kill switch latched by an earlier run latched; restored positions are
     flattened with the rest."""
     if not journal.kill_switch_latched():
@@ -63,12 +68,12 @@ def relatch(session: Any, journal: Journal) -> list[str]:
     ]
 
 
-def attach(session: Any, journal: Journal) -> list[str]:
+def attach(session: SessionBase, journal: Journal) -> list[str]:
     """Restore and relatch for a session with no exchange to ask (simulated)."""
     return restore(session, journal) + relatch(session, journal)
 
 
-async def attach_live(session: Any, journal: Journal, open_orders: str) -> list[str]:
+async def attach_live(session: LiveSession, journal: Journal, open_orders: str) -> list[str]:
     """Restore, then agree with the exchange before anything trades, then relatch.
     If any of it fails, the session's connection is closed: it will not run."""
     try:

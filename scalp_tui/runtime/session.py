@@ -1,7 +1,8 @@
-"""One running engine with its feed and brokers: what every frontend drives.
+"""One running engine with its feed and brokers: the simulated market or a recording
+replayed, with the paper broker (an exchange's: live_session.py).
 
-Frontends talk to a Session only through the engine protocol: `execute(Command)`,
-`snapshot()`, and events delivered to `subscribe`d callbacks.
+Frontends talk to a session only through `EngineSession` (interface.py):
+`execute(Command)`, `snapshot()`, events delivered to `subscribe`d callbacks.
 """
 
 from __future__ import annotations
@@ -37,13 +38,23 @@ def human_clock(speed: float) -> WallClock | None:
     return WallClock() if speed > 0 else None
 
 
-class EngineSession:
-    """What frontends use, whatever feeds the engine: Commands in, Events and
-    Snapshots out."""
+class SessionBase:
+    """The `EngineSession` surface over an engine on this thread's loop: Commands in,
+    Events and Snapshots out."""
 
     engine: Engine
     stop_event: asyncio.Event
     notes: list[str]  # said once at start: how symbols were chosen, what was restored
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return tuple(self.engine.markets)
+
+    def summary(self) -> dict[str, object]:
+        return self.engine.summary()
+
+    def now_ms(self) -> int:
+        return self.engine.clock.now_ms()
 
     def subscribe(self, listener: Callable[[Event], None]) -> None:
         self.engine.subscribe(listener)
@@ -58,7 +69,7 @@ class EngineSession:
         self.stop_event.set()
 
 
-class Session(EngineSession):
+class Session(SessionBase):
     elapsed_key = "sim_seconds"  # the summary's name for `elapsed_s()`
 
     def __init__(self, engine: Engine, feed: PacedFeed, paper: PaperBroker) -> None:

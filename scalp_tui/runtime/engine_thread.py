@@ -16,9 +16,8 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from scalp_tui.engine.engine import Engine
 from scalp_tui.engine.protocol import Command, CommandResult, Event, Snapshot
-from scalp_tui.session import EngineSession
+from scalp_tui.runtime.interface import EngineSession
 
 T = TypeVar("T")
 CALL_TIMEOUT_S = 5.0
@@ -26,6 +25,8 @@ SWITCH_INTERVAL_S = 0.001
 
 
 class ThreadedSession:
+    """An `EngineSession` whose engine runs on a thread of its own."""
+
     def __init__(self, factory: Callable[[], Awaitable[EngineSession]]) -> None:
         self._factory = factory
         self._ready = threading.Event()
@@ -60,20 +61,38 @@ class ThreadedSession:
             self._error = exc
             self._ready.set()
             return
-        self.session.start()  # type: ignore[attr-defined]
+        self.session.start()
         self._ready.set()
-        await self.session.run()  # type: ignore[attr-defined]
+        await self.session.run()
 
     # -- the session surface, from the console's thread ------------------------
 
     @property
-    def engine(self) -> Engine:
-        assert self.session is not None
-        return self.session.engine
+    def _inner(self) -> EngineSession:
+        assert self.session is not None, "the session is not started"
+        return self.session
 
     @property
     def notes(self) -> list[str]:
-        return list(getattr(self.session, "notes", []))
+        return list(self.session.notes) if self.session is not None else []
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return self._inner.symbols  # fixed once the session is built
+
+    @property
+    def elapsed_key(self) -> str:
+        return self._inner.elapsed_key
+
+    def now_ms(self) -> int:
+        return self._inner.now_ms()  # a clock read: safe from any thread
+
+    def elapsed_s(self) -> float:
+        return self._inner.elapsed_s()
+
+    def summary(self) -> dict[str, object]:
+        session = self._inner
+        return self._call(session.summary)
 
     def _call(self, fn: Callable[[], T]) -> T:
         assert self.loop is not None

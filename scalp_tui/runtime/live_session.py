@@ -1,6 +1,6 @@
 """An engine on an exchange's live books (ccxt.pro), with paper fills by default.
 
-Same frontend surface as `Session` (subscribe, execute, snapshot, run, stop), but
+Same frontend surface as `Session` (interface.py's `EngineSession`), but
 time is the wall clock and the engine timer is a wall-clock task. Every venue call,
 at start and after, goes through one retrier (execution/retry.py).
 """
@@ -21,13 +21,15 @@ from scalp_tui.engine.params import EngineParams
 from scalp_tui.engine.protocol import Candle, Event, OrderStatus, OrderUpdated
 from scalp_tui.execution import ccxt_account
 from scalp_tui.execution.ccxt_broker import CcxtBroker
+from scalp_tui.execution.funding import FundingWatch
 from scalp_tui.execution.paper import PaperBroker
 from scalp_tui.execution.retry import Retrier
 from scalp_tui.execution.venues import contract_size, traits_for
 from scalp_tui.market.ccxt_feed import CcxtFeed
 from scalp_tui.pairlist import resolve
-from scalp_tui.position_check import PositionCheck
-from scalp_tui.session import EngineSession
+from scalp_tui.runtime.interface import StartError
+from scalp_tui.runtime.position_check import PositionCheck
+from scalp_tui.runtime.session import SessionBase
 from scalp_tui.venue import VenueError, make_exchange
 
 HISTORY_CANDLES = 24
@@ -41,7 +43,7 @@ START_THROTTLED_ATTEMPTS = 16  # about 30 to 60 s for a throttling storm
 REJECTED = OrderStatus.REJECTED
 
 
-class ConnectError(Exception):
+class ConnectError(StartError):
     """The exchange could not be reached or refused us: one line for the user."""
 
 
@@ -67,7 +69,7 @@ async def fetch_history(
     ]
 
 
-class LiveSession(EngineSession):
+class LiveSession(SessionBase):
     elapsed_key = "seconds"  # wall-clock seconds
 
     def __init__(
@@ -89,6 +91,10 @@ class LiveSession(EngineSession):
             PositionCheck(engine, live, self.retrier, CHECK_INTERVAL_S)
             if live is not None
             else None
+        )
+        # the funding the venue charges live positions, into their pnl (funding.py)
+        self.funding = (
+            FundingWatch(engine, live.exchange, self.retrier) if live is not None else None
         )
         # a reduce-only exit the venue refused: it may hold nothing any more, so the
         # next position check comes at once instead of within 30 s
@@ -260,6 +266,8 @@ class LiveSession(EngineSession):
             ticks += 1
             if soon or ticks % RECONCILE_EVERY == 0:
                 await self.reconcile()
+            if ticks % RECONCILE_EVERY == 0 and self.funding is not None:
+                await self.funding.check()
 
     async def reconcile(self) -> list[str]:
         """Agree with the venue on what is held (position_check.py)."""
