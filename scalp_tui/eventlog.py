@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from scalp_tui.engine.protocol import (
+    MANUAL_TAG,
     CandleClosed,
     EntrySubmitted,
     ErrorEvent,
@@ -104,9 +105,8 @@ def _describe(event: Event) -> str | None:
                 f"reaches {_num(o.price)} (order {o.id}{moved})"
             )
         case EntrySubmitted(position=p, order=o, mode=mode):
-            return (
-                f"{p.symbol} short #{p.id} {o.type.value} sell {o.qty:g} ({mode.value}, {p.broker})"
-            )
+            how = "manual" if p.enter_tag == MANUAL_TAG else mode.value
+            return f"{p.symbol} short #{p.id} {o.type.value} sell {o.qty:g} ({how}, {p.broker})"
         case PositionOpened(position=p):
             return f"{p.symbol} short #{p.id} open {p.qty:g} @ {p.entry_price:g}"
         case PositionRestored(position=p, detail=detail):
@@ -137,7 +137,8 @@ def _describe(event: Event) -> str | None:
                 f"{event.qty:g} @ {event.price:g} fee {event.fee:.4f} {event.liquidity}"
             )
         case ProposalCreated(proposal=p):
-            return f"{p.symbol} proposal #{p.id}: short {p.qty:g} @ {p.price:g}"
+            manual = " (manual)" if p.enter_tag == MANUAL_TAG else ""
+            return f"{p.symbol} proposal #{p.id}{manual}: short {p.qty:g} @ {p.price:g}"
         case ProposalResolved():
             detail = f" ({event.detail})" if event.detail else ""
             return f"{event.symbol} proposal #{event.proposal_id} {event.outcome}{detail}"

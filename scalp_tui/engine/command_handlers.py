@@ -16,6 +16,7 @@ from scalp_tui.engine.protocol import (
     Mode,
     ModeChanged,
     PositionState,
+    ProposeManualEntry,
     RejectProposal,
     ResetKillSwitch,
     SetBroker,
@@ -35,6 +36,7 @@ class CommandHandlers(OrderDesk):
         SetEntriesEnabled: "_set_entries",
         SetBroker: "_set_broker",
         ClosePosition: "_close_position",
+        ProposeManualEntry: "_propose_manual",
     }
 
     def execute(self, command: Command) -> CommandResult:

@@ -7,30 +7,49 @@ from dataclasses import replace
 
 from scalp_tui.engine.order_desk import OrderDesk
 from scalp_tui.engine.protocol import (
+    ENTRY_TAG,
+    MANUAL_TAG,
     AcceptProposal,
     CommandResult,
     ProposalCreated,
     ProposalResolved,
     ProposalView,
+    ProposeManualEntry,
     RejectProposal,
 )
 
 
 class Proposals(OrderDesk):
-    def _propose(self, symbol: str, price: float, qty: float) -> None:
+    def _propose(self, symbol: str, price: float, qty: float, tag: str = ENTRY_TAG) -> None:
         now = self.human_clock.now_ms()
         proposal = ProposalView(
             id=self._new_id(),
             symbol=symbol,
             price=price,
             qty=qty,
-            conditions=self._conditions(symbol),
+            # a manual entry has no rule behind it: nothing to re-check or withdraw on
+            conditions=self._conditions(symbol) if tag == ENTRY_TAG else (),
             created_ms=now,
             expires_ms=now + int(self.params.confirm_timeout_s * 1000),
+            enter_tag=tag,
         )
         self.proposals[proposal.id] = proposal
         self._busy[symbol] = "proposal"
         self._emit(ProposalCreated(self.clock.now_ms(), proposal))
+
+    def _propose_manual(self, cmd: ProposeManualEntry) -> CommandResult:
+        """The trader's own short on a symbol: the engine gates, then a proposal."""
+        if cmd.symbol not in self.books:
+            return CommandResult(False, f"{cmd.symbol} is not watched")
+        gate = self._gate(cmd.symbol)
+        if gate is not None:
+            return CommandResult(False, f"manual entry refused: {gate[1]}")
+        price = self.books[cmd.symbol].best_bid
+        qty = self._entry_qty(cmd.symbol, price)
+        if price is None or qty is None:
+            return CommandResult(False, "manual entry refused: no bid or no valid size")
+        self._propose(cmd.symbol, price, qty, MANUAL_TAG)
+        return CommandResult(True, f"manual entry proposed on {cmd.symbol}")
 
     def _recheck_proposals(self, symbol: str | None = None) -> None:
         """Re-evaluate the conditions of the pending proposals (of `symbol`, or all):
@@ -39,8 +58,8 @@ class Proposals(OrderDesk):
         now = self.human_clock.now_ms()
         grace_ms = int(self.params.confirm_grace_s * 1000)
         for proposal in list(self.proposals.values()):
-            if symbol is not None and proposal.symbol != symbol:
-                continue
+            if (symbol is not None and proposal.symbol != symbol) or not proposal.conditions:
+                continue  # another symbol's, or a manual one (no rule to re-check)
             conditions = self._conditions(proposal.symbol)
             if all(c.passed for c in conditions):
                 failing_since = None
@@ -70,7 +89,7 @@ class Proposals(OrderDesk):
             return CommandResult(False, "proposal expired")
         # what the trader accepts must still hold now, not only when it was proposed
         failing = [c.name for c in self._conditions(proposal.symbol) if not c.passed]
-        if failing:
+        if failing and proposal.enter_tag == ENTRY_TAG:
             detail = f"conditions no longer hold: {', '.join(failing)}"
             self._resolve_proposal(proposal, "refused", detail)
             return CommandResult(False, f"refused: {detail}")
@@ -92,7 +111,7 @@ class Proposals(OrderDesk):
             self._resolve_proposal(proposal, "refused", detail)
             return CommandResult(False, f"refused: {detail}")
         self._resolve_proposal(proposal, "accepted", f"at bid {bid:g}")
-        self._submit_entry(proposal.symbol, proposal.qty)
+        self._submit_entry(proposal.symbol, proposal.qty, proposal.enter_tag)
         return CommandResult(True, f"entry submitted on {proposal.symbol}")
 
     def _reject(self, cmd: RejectProposal) -> CommandResult:

@@ -23,6 +23,7 @@ from scalp_tui.engine.protocol import (
     Event,
     Mode,
     PositionView,
+    ProposeManualEntry,
     RejectProposal,
     ResetKillSwitch,
     SetBroker,
@@ -281,6 +282,10 @@ class ScalpApp(App[None]):
                 self.pop_screen()
             if self.focused not in (self.positions, self.log_pane):
                 self.proposal_pane.focus()
+
+    def action_manual_entry(self) -> None:
+        self.run_command(ProposeManualEntry(self.focus_symbol))
+        self.sync_proposals()
 
     def action_answer_proposal(self, accept: bool) -> None:
         proposal = self.proposal_pane.highlighted_proposal()

@@ -27,6 +27,8 @@ ACTIONS: tuple[Action, ...] = (
     # y/n answer the highlighted proposal in the proposal pane (by its id)
     Action("accept", "y", "answer_proposal(True)", "Accept"),
     Action("reject", "n", "answer_proposal(False)", "Reject"),
+    # a short on the focused symbol now: a proposal (tagged manual) to accept with y
+    Action("manual_entry", "s", "manual_entry", "Short now"),
     Action("reset_kill", "ctrl+r", "reset_kill", "Reset kill"),
     Action("toggle_paper", "p", "toggle_paper", "Paper/Live"),
     Action("toggle_mode", "a", "toggle_mode", "Auto/Confirm"),

@@ -56,7 +56,9 @@ def test_kill_switch_flattens_within_a_second(tmp_path: Path) -> None:
 def test_at_80_by_24_positions_countdowns_and_the_quit_question_show(tmp_path: Path) -> None:
     """The smallest supported terminal: header, countdowns, the quit question."""
     session = f"scalp-{uuid.uuid4().hex[:8]}"
-    command = f"cd {tmp_path} && {SCALP_TUI} --mode auto --speed 10 --seed 2"
+    # its own journal: the tmux server keeps the environment of the test that started it
+    journal = tmp_path / "journal.sqlite"
+    command = f"cd {tmp_path} && {SCALP_TUI} --mode auto --speed 10 --seed 2 --journal {journal}"
     tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command)
     countdown = re.compile(r"#\d+ +\S+/USDT .* \d\d:\d\d")
     try:

@@ -135,3 +135,19 @@ async def test_at_speed_10_a_proposal_lasts_its_seconds_of_wall_time() -> None:
     assert old, "no proposal was pending for more than 10 market seconds"
     # on the market's clock they would all have expired; on wall time none has
     assert not expired
+
+
+async def test_s_proposes_a_manual_short_on_the_focused_symbol() -> None:
+    app = make_app(quiet=True)  # no rule entry: only the trader's
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        proposal = app.proposal_pane.highlighted_proposal()
+        assert proposal is not None and proposal.symbol == app.focus_symbol
+        assert "MANUAL SHORT" in app.proposal_pane.render().plain
+        assert "(manual)" in log_text(app)
+        await pilot.press("y")
+        await pilot.pause()
+        (position,) = app.session.snapshot().positions
+        assert position.symbol == app.focus_symbol and position.enter_tag == "manual"
+        assert "(manual, paper)" in log_text(app)

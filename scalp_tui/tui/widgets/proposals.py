@@ -34,12 +34,15 @@ def proposal_text(
         chosen = p.id == highlighted
         name = p.symbol.split(":")[0]
         text.append("▶ " if chosen else "  ", style="bold")
-        text.append(f"#{p.id} SHORT {name}", style="bold red" if chosen else "red")
+        kind = "MANUAL SHORT" if not p.conditions else "SHORT"
+        text.append(f"#{p.id} {kind} {name}", style="bold red" if chosen else "red")
         text.append(f" {p.qty:g} @ {p.price:g}  ")
         left = p.expires_ms - now_ms
         text.append(countdown(left), style="bold yellow" if chosen else "yellow")
         if not chosen:
             continue
+        if not p.conditions:
+            text.append("\n   manual: no rule behind it, the engine's gates passed", style="bold")
         for c in p.conditions:
             mark, style = ("✓", "bold green") if c.passed else ("✗", "bold red")
             text.append(f"\n   {mark} ", style=style)
