@@ -4,14 +4,15 @@ Whole pipeline: file -> gunzip -> parse -> BookUpdate/TradeTick (market.recordin
 engine (book, candles, signal, gates, positions, exits) -> paper broker, on the
 recording's clock with the engine's timer every 250 ms, in auto mode. Stages are timed
 cumulatively (each run repeats the ones before it) to give each one's share:
-  gunzip   lines out of the file (the reader's line layer: gzip + decode + split)
+  gunzip   lines out of the file (the reader's line layer: inflate + split)
   parse    + the reader's json parsing of the depth and trade lines
   events   + the reader's Binance rules and BookUpdate/TradeTick building
   engine   + the engine and the paper broker
 ccxt.pro: a real `ccxt.pro.binanceusdm` client, its book seeded from the recording's
 REST snapshot, gets every depth frame through `handle_message` (stub client, no
 socket): once with ccxt's own json parsing of each frame (what its socket does) and
-once on frames parsed beforehand. Figures only; best of --repeat runs.
+once on frames parsed beforehand. Figures only; best of --repeat rounds, each round
+running every measurement once (our stages and ccxt's alike, under the same load).
 Run:  python bench/replay_throughput.py [--repeat N] [--file PATH]
 """
 
@@ -25,6 +26,7 @@ import json
 import platform
 import sys
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,7 +37,7 @@ from scalp_tui.config import load_config
 from scalp_tui.engine.clock import ManualClock
 from scalp_tui.engine.engine import Engine
 from scalp_tui.engine.params import EngineParams
-from scalp_tui.engine.protocol import BookUpdate, MarketInfo
+from scalp_tui.engine.protocol import BookUpdate, MarketInfo, TradeTick
 from scalp_tui.execution.paper import PaperBroker
 from scalp_tui.market import formats, recording
 from scalp_tui.market.feed import TIMER_MS
@@ -59,7 +61,7 @@ def best(runs: int, fn: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def stage_gunzip(path: Path) -> int:
-    return sum(1 for _ in formats.iter_lines(path))
+    return sum(len(block.splitlines()) for block in formats.iter_blocks(path))
 
 
 def stage_parse(path: Path) -> int:
@@ -95,8 +97,10 @@ def feed_engine(events: Any, engine: Engine, clock: ManualClock) -> int:
             clock.set(ts)
         if type(event) is BookUpdate:
             on_book(event)
-        else:
+        elif type(event) is TradeTick:
             on_trade(event)
+        else:  # a gap's resync (none in the shared recording)
+            engine.on_feed_status(event.status)
         n += 1
     return n
 
@@ -120,9 +124,9 @@ def _levels_stdlib(raw: list[list[str]]) -> tuple[tuple[float, float], ...]:
 
 @contextlib.contextmanager
 def stdlib_reader() -> Iterator[None]:
-    """The reader as it was: zlib's gzip, json, levels from a generator."""
+    """The reader without its speed-ups: zlib's inflate, json, levels from a generator."""
     swaps = [
-        (formats, "_gzip", gzip),
+        (formats, "_decompressobj", zlib.decompressobj),
         (recording, "_loads", json.loads),
         (recording, "_levels", _levels_stdlib),
     ]
@@ -136,22 +140,28 @@ def stdlib_reader() -> Iterator[None]:
             setattr(module, name, value)
 
 
-def breakdowns(path: Path, start_ms: int, repeat: int) -> dict[str, dict[str, float]]:
-    """Cumulative stage times, best of `repeat`, the stdlib reader and the fast one
-    interleaved so that load from elsewhere falls on both alike."""
+def rounds(
+    path: Path, start_ms: int, repeat: int, ccxt: dict[str, Callable[[], float]]
+) -> dict[str, dict[str, float]]:
+    """Best of `repeat` rounds; each round times every stage of both readers (the
+    stdlib one and the fast one) and ccxt's runs once, so that load from elsewhere on
+    the shared cores falls on all of them alike and the ratios compare like with like."""
     stages: dict[str, Callable[[], Any]] = {
         "gunzip": lambda: stage_gunzip(path),
         "parse": lambda: stage_parse(path),
         "events": lambda: stage_events(path),
         "engine": lambda: stage_engine(path, start_ms),
     }
-    times: dict[str, dict[str, float]] = {"stdlib": {}, "fast": {}}
+    times: dict[str, dict[str, float]] = {"stdlib": {}, "fast": {}, "ccxt": {}}
     for _ in range(repeat):
         for name, fn in stages.items():
             for mode in ("stdlib", "fast"):
                 with stdlib_reader() if mode == "stdlib" else contextlib.nullcontext():
                     took = best(1, fn)[0]
                 times[mode][name] = min(took, times[mode].get(name, took))
+        for name, run in ccxt.items():
+            took = run()
+            times["ccxt"][name] = min(took, times["ccxt"].get(name, took))
     return times
 
 
@@ -235,7 +245,7 @@ def main() -> None:
         last_ms = event.ts_ms
         if type(event) is BookUpdate:
             books += 1
-        else:
+        elif type(event) is TradeTick:
             trades += 1
     assert first_ms is not None and last_ms is not None
     span_s = (last_ms - first_ms) / 1000
@@ -245,13 +255,24 @@ def main() -> None:
         f"= {books + trades:,} events over {span_s:,.1f} s; CPU seconds, best of {args.repeat}"
     )
 
-    times = breakdowns(path, first_ms, args.repeat)
+    snapshot, texts = depth_frames(path)
+    nonce = asyncio.run(ccxt_book_handling(snapshot, texts, True))[1]
+    # the frames for "handle" are parsed afresh for each run (untimed) and dropped
+    # after it: ~1.3M parsed objects held through our stages would slow every full
+    # garbage collection there
+    ccxt = {
+        "parse": lambda: asyncio.run(ccxt_book_handling(snapshot, texts, True))[0],
+        "handle": lambda: asyncio.run(
+            ccxt_book_handling(snapshot, [json.loads(t) for t in texts], False)
+        )[0],
+    }
+    times = rounds(path, first_ms, args.repeat, ccxt)
     n, summary = stage_engine(path, first_ms)
     for mode in ("stdlib", "fast"):
         t = times[mode]
         t_all = t["engine"]
         print()
-        label = "gzip (zlib) + json" if mode == "stdlib" else f"{decompressor} + {json_parser}"
+        label = "zlib + json" if mode == "stdlib" else f"{decompressor} + {json_parser}"
         print(f"{mode} ({label}):")
         print(f"  whole pipeline : {n / t_all:,.0f} events/s, {span_s / t_all:,.0f}x real time "
               f"({t_all:.3f} s)")  # fmt: skip
@@ -267,14 +288,7 @@ def main() -> None:
           f"entries {summary['entries']}, exits {summary['exits']})")  # fmt: skip
     t = times["fast"]
     t_all, t_events, t_gz = t["engine"], t["events"], t["gunzip"]
-
-    snapshot, texts = depth_frames(path)
-    parsed = [json.loads(t) for t in texts]
-    runs = [asyncio.run(ccxt_book_handling(snapshot, texts, True)) for _ in range(args.repeat)]
-    t_ccxt, nonce = min(r[0] for r in runs), runs[-1][1]
-    t_ccxt_pre = min(
-        asyncio.run(ccxt_book_handling(snapshot, parsed, False))[0] for _ in range(args.repeat)
-    )
+    t_ccxt, t_ccxt_pre = times["ccxt"]["parse"], times["ccxt"]["handle"]
     print()
     print(f"ccxt.pro binanceusdm, {len(texts):,} depth frames (its book ends at nonce {nonce}):")
     print(f"  json parse + handle_message : {t_ccxt:.3f} s, {span_s / t_ccxt:,.0f}x real time")

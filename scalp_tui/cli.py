@@ -35,6 +35,7 @@ from scalp_tui.cli_common import (
     start_session,
 )
 from scalp_tui.config import CONSENT_CONSOLE, CONSENT_HEADLESS, describe_config
+from scalp_tui.service_commands import attach, engine, kill, status
 
 app = typer.Typer(
     name="scalp-tui",
@@ -47,6 +48,10 @@ app = typer.Typer(
 config_app = typer.Typer(help="Inspect and validate configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.command("backtest")(backtest)
+app.command("engine")(engine)
+app.command("kill")(kill)
+app.command("status")(status)
+app.command("attach")(attach)
 
 
 @app.callback()

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from scalp_tui.engine.protocol import (
     MANUAL_TAG,
     CandleClosed,
+    CommandAnswered,
     EntrySubmitted,
     ErrorEvent,
     Event,
@@ -76,6 +77,8 @@ def event_kind(event: Event) -> str:
             return "kill"
         case FeedChanged(status=s) if s.state in (FeedState.DOWN, FeedState.STALE):
             return "warning"
+        case CommandAnswered(ok=False):
+            return "error"
         case _:
             return "info"
 
@@ -159,6 +162,9 @@ def _describe(event: Event) -> str | None:
             return f"{symbol} #{pid} funding {what} {abs(amount):.6g} (total {total:+.6g}, in pnl)"
         case ErrorEvent(message=message, symbol=symbol):
             return f"{symbol + ' ' if symbol else ''}{message}"
+        case CommandAnswered(command=command, ok=ok, message=message, origin=origin):
+            outcome = "done" if ok else "REFUSED"
+            return f"{command} from {origin or 'a client'} {outcome}: {message or '-'}"
         case CandleClosed():
             return None
     return None

@@ -58,12 +58,13 @@ def run_headless(
     duration_s: float | None,
     accept: bool = False,
     as_json: bool = False,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
     stopper: Stopper | None = None,
 ) -> int:
     """Run the simulated market or a recording until the end of `duration_s`
     simulated seconds or a stop signal; print the summary. The exit code. Raises
     StartError, or RecordingError for a recording."""
+    out = out or sys.stdout  # looked up now: a default taken at import outlives its stream
     stopper = stopper or Stopper(out, flatten=False, resume=lambda _p: "scalp-tui headless")
     logger = HeadlessLogger(accept, out)
     request.on_ready = logger.attach
@@ -83,12 +84,13 @@ async def run_headless_live(
     duration_s: float | None,
     accept: bool = False,
     as_json: bool = False,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
     stopper: Stopper | None = None,
 ) -> int:
     """Connect to the configured exchange, run until the end of `duration_s` wall
     seconds or a stop signal, print the summary: one event loop, since ccxt's client
     belongs to the loop it was created in. The exit code. Raises StartError."""
+    out = out or sys.stdout  # looked up now: a default taken at import outlives its stream
     stopper = stopper or Stopper(out, flatten=False, resume=lambda _p: "scalp-tui headless")
     logger = HeadlessLogger(accept, out)
 
@@ -114,8 +116,9 @@ async def run_headless_live(
 
 
 def print_summary(
-    session: EngineSession, as_json: bool, out: TextIO = sys.stdout
+    session: EngineSession, as_json: bool, out: TextIO | None = None
 ) -> dict[str, object]:
+    out = out or sys.stdout
     summary = session.summary()
     summary[session.elapsed_key] = round(session.elapsed_s(), 3)
     if as_json:

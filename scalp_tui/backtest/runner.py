@@ -172,6 +172,9 @@ def run_backtest(
         engine.execute(ClosePosition(position.id))
     wall_s = time.perf_counter() - wall0
     notes = collected.notes + _never_whole(engine)
+    dropped = getattr(feed.source, "dropped", None)  # a recording's gaps and skips
+    if dropped is not None and dropped():
+        notes.append(f"recording: {dropped()}")
     return RunResult(
         label=opened.label,
         trades=collected.trades,

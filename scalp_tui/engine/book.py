@@ -7,63 +7,101 @@ from collections.abc import Iterable
 
 from scalp_tui.engine.protocol import Level
 
+SORTED_LEVELS = 128  # levels a side kept in price order; the rest only by price
+_WHOLE = float("-inf")  # the floor when every level is in price order
+
 
 class BookSide:
-    """One side of the book: quantities by price, and the prices in a sorted list.
+    """One side of the book: quantities by price, and the best prices in a sorted list.
 
     Keys are prices for bids and negated prices for asks, so both sides sort
     ascending with the best level *last*: the levels that change most sit near the
-    touch, and inserting or deleting there moves few list entries (a recorded USD-M
-    book holds thousands of levels a side). A level whose quantity changes (most of
-    a diff) is one dict store, with no search of the list.
+    touch, and inserting or deleting there moves few list entries. A level whose
+    quantity changes (most of a diff) is one dict store, with no search of the list.
+
+    Only the levels near the touch are kept in order: every level whose key is at or
+    above `_floor` is in the list, and no other (the floor is -inf while all are).
+    A recorded USD-M book holds ~5,000 levels a side and its diffs add and remove
+    levels all through it; the rules read the top 10 and exits walk a few more, so
+    levels far from the touch go only into the dict. When the list grows past twice
+    SORTED_LEVELS its worst half is let go (it stays in the dict); when a read needs
+    more levels than the list holds, the list is rebuilt from the dict.
     """
 
-    __slots__ = ("_keys", "_qty", "_sign")
+    __slots__ = ("_floor", "_keys", "_qty", "_sign")
 
     def __init__(self, is_bid: bool) -> None:
         self._sign = 1.0 if is_bid else -1.0
         self._keys: list[float] = []  # price * sign, ascending: best last
         self._qty: dict[float, float] = {}  # price -> quantity, every level held
+        self._floor = _WHOLE  # the lowest key the list is complete from
 
     def clear(self) -> None:
         self._keys.clear()
         self._qty.clear()
+        self._floor = _WHOLE
 
     def set(self, price: float, qty: float) -> None:
         self.update(((price, qty),))
 
     def update(self, levels: Iterable[Level]) -> None:
         """`set` for many levels (the hot path of every book update)."""
-        keys, book, sign = self._keys, self._qty, self._sign
+        keys, book, sign, floor = self._keys, self._qty, self._sign, self._floor
         for price, qty in levels:
             if qty > 0.0:
                 if price not in book:
-                    insort(keys, price * sign)
+                    key = price * sign
+                    if key >= floor:
+                        insort(keys, key)
                 book[price] = qty
             elif price in book:
                 del book[price]
-                del keys[bisect_left(keys, price * sign)]
+                key = price * sign
+                if key >= floor:
+                    del keys[bisect_left(keys, key)]
+        if len(keys) > 2 * SORTED_LEVELS:
+            cut = len(keys) - SORTED_LEVELS
+            del keys[:cut]
+            self._floor = keys[0]
 
     def replace(self, levels: Iterable[Level]) -> None:
-        self.clear()
-        self.update(levels)
+        """The side becomes `levels` (a snapshot): one sort instead of an insert each."""
+        book = self._qty
+        book.clear()
+        book.update(levels)
+        for price in [price for price, qty in book.items() if not qty > 0.0]:
+            del book[price]
+        self._sort_all()
+
+    def _sort_all(self) -> None:
+        book = self._qty
+        self._keys[:] = sorted(book) if self._sign > 0.0 else sorted([-price for price in book])
+        self._floor = _WHOLE
+
+    def _sorted(self, count: int) -> list[float]:
+        """The list, made to hold at least `count` levels when the book has them."""
+        keys = self._keys
+        if len(keys) < count and self._floor != _WHOLE:
+            self._sort_all()
+        return keys
 
     def best(self) -> float | None:
-        keys = self._keys
+        keys = self._keys if self._keys or self._floor == _WHOLE else self._sorted(1)
         return keys[-1] * self._sign if keys else None
 
     def depth_qty(self, levels: int) -> float:
         if levels <= 0:
             return 0
         book, sign = self._qty, self._sign
+        keys = self._keys if len(self._keys) >= levels else self._sorted(levels)
         # best first, as the levels are: the same sum, added in the same order
-        return sum([book[k * sign] for k in self._keys[: -levels - 1 : -1]])
+        return sum([book[k * sign] for k in keys[: -levels - 1 : -1]])
 
     def levels(self, count: int) -> tuple[Level, ...]:
         if count <= 0:
             return ()
         book, sign = self._qty, self._sign
-        prices = [k * sign for k in self._keys[: -count - 1 : -1]]
+        prices = [k * sign for k in self._sorted(count)[: -count - 1 : -1]]
         return tuple([(price, book[price]) for price in prices])
 
     def walk(self, qty: float) -> tuple[float, float, float]:
@@ -85,18 +123,24 @@ class BookSide:
             if remaining <= 1e-12:
                 remaining = 0.0
                 break
+        else:
+            if self._floor != _WHOLE:  # deeper than the sorted levels: all of them
+                self._sort_all()
+                return self.walk(qty)
         filled = qty - remaining
         return filled, (cost / filled if filled > 0.0 else 0.0), last
 
     def raw(self) -> tuple[list[float], list[float]]:
         """Keys (negated prices for bids, prices for asks) and quantities, best first,
         for brokers that walk levels themselves."""
+        if self._floor != _WHOLE:
+            self._sort_all()
         book, sign = self._qty, self._sign
         keys = self._keys[::-1]
         return [-k for k in keys], [book[k * sign] for k in keys]
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return len(self._qty)
 
 
 class OrderBook:

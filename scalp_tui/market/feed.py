@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Protocol
 
 from scalp_tui.engine.clock import ManualClock
@@ -31,12 +32,21 @@ class MarketSink(Protocol):
     def on_timer(self) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class StatusAt:
+    """A change of the feed's state at a point of a recording (a depth gap: the book
+    is resyncing until a snapshot), delivered in order with the market events."""
+
+    ts_ms: int
+    status: FeedStatus
+
+
 class EventSource(Protocol):
     start_ms: int
 
     def initial_books(self) -> list[BookUpdate]: ...
 
-    def events(self) -> Iterator[BookUpdate | TradeTick]: ...
+    def events(self) -> Iterator[BookUpdate | TradeTick | StatusAt]: ...
 
 
 class PacedFeed:
@@ -49,7 +59,7 @@ class PacedFeed:
         self.events_delivered = 0
         self.ended = False  # a finite source (a recording) has no more events
         self._events = source.events()
-        self._held: BookUpdate | TradeTick | None = None
+        self._held: BookUpdate | TradeTick | StatusAt | None = None
 
     def start(self, sink: MarketSink) -> None:
         self.clock.set(self.source.start_ms)
@@ -99,8 +109,10 @@ class PacedFeed:
             clock_set(ts)
             if type(event) is BookUpdate:
                 on_book(event)
+            elif type(event) is TradeTick:
+                on_trade(event)
             else:
-                on_trade(event)  # type: ignore[arg-type]
+                sink.on_feed_status(event.status)  # type: ignore[union-attr]
             self.events_delivered += 1
             since_yield += 1
             if since_yield >= YIELD_EVERY:

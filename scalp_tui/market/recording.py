@@ -10,6 +10,9 @@ their rules for rebuilding the book from the snapshot:
 - spot (no `pu`): drop diffs with `u <= lastUpdateId`; the first one kept must have
   `U <= lastUpdateId + 1 <= u`; after it each `U` equals the previous `u + 1`.
 
+A diff that breaks the chain (a lost frame) breaks the book as it does live: the feed
+resyncs, and the next snapshot line rebuilds the book by the same rule.
+
 Every event is stamped with the frame's receive time (ns -> ms), not the venue's event
 time: a replay then runs on the recording's own clock, as the live session did.
 bookTicker frames are skipped: the depth diffs already carry the touch.
@@ -18,14 +21,19 @@ bookTicker frames are skipped: the depth diffs already carry the touch.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
+from typing import Any
 
 from scalp_tui.engine.protocol import BookUpdate, Side, TradeTick
-from scalp_tui.market.formats import EXPECTED, RecordingError, iter_lines
+from scalp_tui.market.feed import StatusAt
+from scalp_tui.market.formats import EXPECTED, RecordingError, iter_blocks
+from scalp_tui.market.readers import ReadStats
 from scalp_tui.market.symbols import unified_symbol
+
+PENDING_DIFFS = 20_000  # diffs held for a snapshot: minutes of them at Binance's rates
 
 try:  # orjson parses these frames faster than json (same objects, same ValueError)
     import orjson
@@ -37,10 +45,6 @@ except ImportError:  # pragma: no cover - orjson is a dependency; json otherwise
     _loads = json.loads
     _ORJSON_LOADS = None
     JSON_PARSER = "json"
-
-
-class RecordingGap(RecordingError):
-    """A depth diff does not follow the previous one: the book can't be trusted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,69 +60,120 @@ class RawInfo:
         return unified_symbol(self.venue_symbol, self.exchange)
 
 
-def _levels(raw: list[list[str]]) -> tuple[tuple[float, float], ...]:
-    if type(raw) is tuple:
-        return raw  # built and checked by _numeric_depth (json never gives a tuple)
+class FlatLevels(Sequence[tuple[float, float]]):
+    """A diff's levels as the parser left them, `[price, qty, price, qty, ...]`, read
+    as (price, qty) pairs: no list or tuple per level is ever built (iteration pairs
+    them up in C, reusing one tuple), so a diff is one list a side for the collector."""
+
+    __slots__ = ("flat",)
+
+    def __init__(self, flat: list[float]) -> None:
+        self.flat = flat
+
+    def __iter__(self) -> Iterator[tuple[float, float]]:
+        numbers = iter(self.flat)
+        return zip(numbers, numbers, strict=False)  # an even count, checked when parsed
+
+    def __len__(self) -> int:
+        return len(self.flat) // 2
+
+    def __getitem__(self, index: Any) -> Any:
+        return list(self)[index]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == [tuple(x) for x in other]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"FlatLevels({list(self)!r})"
+
+
+def _levels(raw: list) -> Sequence[tuple[float, float]]:
+    if type(raw) is FlatLevels:
+        return raw  # numbers already, checked by _numeric_depth
     # a list comprehension, not a generator: ~460k levels in 5.7 minutes of USD-M diffs
-    return tuple([(float(p), float(q)) for p, q in raw])
+    return [(float(p), float(q)) for p, q in raw]
 
 
-_FLOAT = {float}
+_NUMBER_CHARS = b"0123456789.-+eE"
+_LEVEL_SHAPE = b'["",""]'  # a level with its numbers taken out
 
 
-def _numeric_depth(payload: str) -> dict | None:
+def _flat_levels(inner: bytes) -> tuple[bytes, int] | None:
+    """The inside of a levels array, `["p","q"],["p","q"]`, as `p,q,p,q`, and its count
+    of levels; None unless every level is a pair of strings made of number characters
+    and there are as many decimal points as numbers."""
+    count = inner.count(b"[")
+    if inner.translate(None, _NUMBER_CHARS) != b",".join([_LEVEL_SHAPE] * count):
+        return None
+    if inner.count(b".") != 2 * count:
+        return None
+    return inner.translate(None, b'"[]'), count
+
+
+def _numeric_depth(payload: bytes) -> dict | None:
     """A depth diff parsed with its levels as numbers, or None to parse it as it is.
 
     Converting ~890k price and quantity strings one float() at a time was the reader's
-    largest cost: here the quotes around the levels' strings go, each gets an `e0`
-    (so the parser makes a float even of "5"), and the parser builds the floats. The
-    result is used only when it can only mean what the frame said: "b" and "a" are the
-    last fields, and every level is a pair of floats (float() of the same text gives
-    the same number); anything else (a string that is no number, a field after the
-    levels) is parsed again unchanged, so its errors read as before.
+    largest cost, and building a list per level the next: here the quotes and the
+    levels' brackets are deleted, so the parser builds the floats, in one flat list a
+    side. The result is used only when it can only mean what the frame said: each
+    level was a pair of strings of number characters (checked on the text), "b" and
+    "a" are the last fields, the parser took every string for a number (one that isn't
+    valid JSON fails to parse) and every number has its decimal point, so each is a
+    float, the one float() of the same text gives. Anything else is parsed again
+    unchanged, so its errors read as before.
     """
-    head, sep, tail = payload.partition('"b":[')
-    if not sep:
+    head, sep, tail = payload.partition(b'"b":[')
+    bid_inner, a_sep, rest = tail.partition(b'],"a":[')
+    if not a_sep:
         return None
-    text = head + sep + tail.replace('["', "[").replace('","', "e0,").replace('"]', "e0]")
+    ask_inner, close, end = rest.rpartition(b"]")
+    bids = _flat_levels(bid_inner)
+    asks = _flat_levels(ask_inner)
+    if bids is None or asks is None:
+        return None
     try:
-        frame = _loads(text)
+        frame = _loads(b"".join((head, sep, bids[0], a_sep, asks[0], close, end)))
         data = frame.get("data", frame)  # type: ignore[union-attr]
         if type(data) is not dict or list(data)[-2:] != ["b", "a"]:
             return None
-        bids = tuple(map(tuple, data["b"]))
-        asks = tuple(map(tuple, data["a"]))
+        flat_bids, flat_asks = data["b"], data["a"]
+        if len(flat_bids) != 2 * bids[1] or len(flat_asks) != 2 * asks[1]:
+            return None
     except (ValueError, TypeError, AttributeError):
         return None
-    levels = bids + asks
-    if set(map(len, levels)) - {2} or set(map(type, chain.from_iterable(levels))) - _FLOAT:
-        return None
-    data["b"] = bids
-    data["a"] = asks
+    data["b"], data["a"] = FlatLevels(flat_bids), FlatLevels(flat_asks)
     return frame  # type: ignore[return-value]
 
 
 def _frames(path: Path) -> Iterator[tuple[int, int, dict]]:
     """(line number, receive ms, frame) per line; bookTicker lines are skipped unparsed."""
-    for lineno, line in enumerate(iter_lines(path), 1):
-        head = line[:64]
-        if "bookTicker" in head:
-            continue  # two thirds of a recording, and the depth diffs carry the touch
-        recv, _, payload = line.partition(" ")
-        try:
-            # numbers only pay with orjson: json's own number parsing is slower
-            numeric = "depth" in head and _loads is _ORJSON_LOADS
-            frame = _numeric_depth(payload) if numeric else None
-            if frame is None:
-                frame = _loads(payload)
-            recv_ms = int(recv) // 1_000_000
-        except ValueError:
-            raise RecordingError(
-                f"{path.name} line {lineno}: not a `<receive_ns> <json>` frame; {EXPECTED}"
-            ) from None
-        if not isinstance(frame, dict):
-            raise RecordingError(f"{path.name} line {lineno}: a frame that is not a JSON object")
-        yield lineno, recv_ms, frame
+    lineno = 0
+    numeric = _loads is _ORJSON_LOADS  # numbers only pay with orjson: json's are slower
+    for block in iter_blocks(path):
+        for line in block.splitlines():
+            lineno += 1
+            head = line[:64]
+            if b"bookTicker" in head:
+                continue  # two thirds of a recording, and the depth diffs carry the touch
+            recv, _, payload = line.partition(b" ")
+            try:
+                frame = _numeric_depth(payload) if numeric and b"depth" in head else None
+                if frame is None:
+                    frame = _loads(payload)
+                recv_ms = int(recv) // 1_000_000
+            except ValueError:
+                if line.isspace() or not line:
+                    continue  # a blank line (or the end of the last)
+                raise RecordingError(
+                    f"{path.name} line {lineno}: not a `<receive_ns> <json>` frame; {EXPECTED}"
+                ) from None
+            if not isinstance(frame, dict):
+                reason = f"{path.name} line {lineno}: a frame that is not a JSON object"
+                raise RecordingError(reason)
+            yield lineno, recv_ms, frame
 
 
 def _kind(frame: dict) -> tuple[str, dict]:
@@ -166,24 +221,36 @@ def probe_binance(path: Path) -> RawInfo:
     return info
 
 
-def read_recording(path: Path, symbol: str | None = None) -> Iterator[BookUpdate | TradeTick]:
+def read_recording(
+    path: Path, symbol: str | None = None, stats: ReadStats | None = None
+) -> Iterator[BookUpdate | TradeTick | StatusAt]:
     """The snapshot as BookUpdate(snapshot=True), then diffs and trades in file order.
 
     `symbol` defaults to the unified form of the recorded one (`BTCUSDT` on USD-M ->
     `BTC/USDT:USDT`). Diffs received before the snapshot are held and applied right
     after it, stamped with its receive time (the book is known only from then on);
     trades before it are yielded as they come (they need no book). A later snapshot
-    line starts the book again. Raises RecordingError (one line) for a file that can't
-    rebuild a book, RecordingGap when a diff doesn't follow the previous one.
+    line starts the book again.
+
+    A diff that doesn't follow the previous one (a gap) breaks the book, as it does
+    live: a StatusAt(RESYNCING) is yielded, the diffs after it are held (not applied)
+    until the next snapshot line, which resyncs the book by the same rule as the first
+    and yields StatusAt(LIVE). With no snapshot after it the book stays broken to the
+    end. `stats` counts the gaps and the diffs dropped. Raises RecordingError (one
+    line) for a file that can't rebuild a book.
     """
     info = probe_binance(path)
     sym = symbol or info.symbol
+    stats = stats if stats is not None else ReadStats()
     futures = info.futures
     snapshot_id: int | None = None
-    pending: list[tuple[int, dict]] = []
+    # diffs waiting for a snapshot (before the first, or after a gap); the oldest go
+    # when it is long in coming: a snapshot needs only the diffs just before it
+    pending: deque[tuple[int, dict]] = deque(maxlen=PENDING_DIFFS)
     last_u: int | None = None
 
-    def diff(data: dict, ts: int, lineno: int) -> BookUpdate | None:
+    def diff(data: dict, ts: int, lineno: int) -> BookUpdate | str | None:
+        """The update, None for a diff older than the snapshot, or why it breaks."""
         nonlocal last_u
         assert snapshot_id is not None
         first, final = data["U"], data["u"]
@@ -199,16 +266,30 @@ def read_recording(path: Path, symbol: str | None = None) -> Iterator[BookUpdate
                     return None
                 ok = first <= snapshot_id + 1 <= final
             if not ok:
-                raise RecordingGap(
-                    f"{path.name} line {lineno}: first diff {first}..{final} after the "
-                    f"snapshot doesn't cover its lastUpdateId {snapshot_id}"
+                return (
+                    f"depth gap at {path.name} line {lineno}: first diff {first}..{final} "
+                    f"after the snapshot doesn't cover its lastUpdateId {snapshot_id}"
                 )
         elif futures and data["pu"] != last_u:
-            raise RecordingGap(f"{path.name} line {lineno}: diff pu={data['pu']} after u={last_u}")
+            return f"depth gap at {path.name} line {lineno}: diff pu={data['pu']} after u={last_u}"
         elif not futures and first != last_u + 1:
-            raise RecordingGap(f"{path.name} line {lineno}: diff U={first} after u={last_u}")
+            return f"depth gap at {path.name} line {lineno}: diff U={first} after u={last_u}"
         last_u = final
         return BookUpdate(sym, ts, _levels(data["b"]), _levels(data["a"]), update_id=final)
+
+    def broken(ts: int, reason: str, held: list[tuple[int, dict]]) -> StatusAt:
+        """The book can't go on: `held` (the diff that broke it and any after it)
+        wait for the next snapshot."""
+        nonlocal snapshot_id, last_u
+        snapshot_id = last_u = None
+        pending.clear()
+        pending.extend(held)
+        return stats.gap(ts, sym, reason)
+
+    def hold(lineno: int, data: dict) -> None:
+        if len(pending) == pending.maxlen and sym in stats.broken:
+            stats.dropped_in_gap += 1  # the oldest goes: never to be applied
+        pending.append((lineno, data))
 
     for lineno, ts, frame in _frames(path):
         kind, data = _kind(frame)
@@ -224,11 +305,22 @@ def read_recording(path: Path, symbol: str | None = None) -> Iterator[BookUpdate
                     snapshot=True,
                     update_id=snapshot_id,
                 )
-                for held_line, held in pending:
-                    update = diff(held, ts, held_line)
-                    if update is not None:
-                        yield update
+                held = list(pending)
                 pending.clear()
+                resync = sym in stats.broken
+                for i, (held_line, held_data) in enumerate(held):
+                    update = diff(held_data, ts, held_line)
+                    if type(update) is str:
+                        yield broken(ts, update, held[i:])
+                        break
+                    if update is not None:
+                        yield update  # type: ignore[misc]
+                    elif resync:
+                        stats.dropped_in_gap += 1  # came after the gap, older than this
+                else:
+                    status = stats.resynced(ts, sym)
+                    if status is not None:
+                        yield status
             elif kind == "diff":
                 if data.get("s", info.venue_symbol) != info.venue_symbol:
                     raise RecordingError(
@@ -236,11 +328,13 @@ def read_recording(path: Path, symbol: str | None = None) -> Iterator[BookUpdate
                         f"(after {info.venue_symbol}): one symbol per recording"
                     )
                 if snapshot_id is None:
-                    pending.append((lineno, data))
+                    hold(lineno, data)
                 else:
                     update = diff(data, ts, lineno)
-                    if update is not None:
-                        yield update
+                    if type(update) is str:
+                        yield broken(ts, update, [(lineno, data)])
+                    elif update is not None:
+                        yield update  # type: ignore[misc]
             elif kind == "trade":
                 yield TradeTick(
                     sym,
@@ -255,3 +349,5 @@ def read_recording(path: Path, symbol: str | None = None) -> Iterator[BookUpdate
             raise RecordingError(
                 f"{path.name} line {lineno}: a {kind} frame missing or mangling {exc}"
             ) from None
+    if sym in stats.broken:
+        stats.dropped_in_gap += len(pending)  # no snapshot came after the gap

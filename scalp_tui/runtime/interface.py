@@ -51,3 +51,22 @@ class StartError(Exception):
     """A session that cannot start (an exchange unreachable or refusing us, a journal
     holding positions this start cannot manage, a symbol the market does not list):
     str() is one line for the user."""
+
+
+class AttachedSession(EngineSession, Protocol):
+    """A session whose engine runs in another process: the link to it can be lost,
+    and the engine started again from the console."""
+
+    @property
+    def link_problem(self) -> str | None:
+        """Why the engine cannot be reached now, or None while it answers."""
+        ...
+
+    @property
+    def restart_command(self) -> str:
+        """The command line `restart_engine` runs, to show before it does."""
+        ...
+
+    async def restart_engine(self) -> str | None:
+        """Start the engine again and attach: None once attached, else why not."""
+        ...

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from scalp_tui.config import Settings
+from scalp_tui.engine.broker import Broker
 from scalp_tui.engine.clock import WallClock
 from scalp_tui.engine.engine import Engine
 from scalp_tui.engine.order_desk import STOP_PURPOSE
@@ -193,7 +194,7 @@ class LiveSession(SessionBase):
                 f"cannot load markets from {where}: {type(exc).__name__}: {exc}"
             ) from None
         paper = PaperBroker(settings.taker_fee, settings.maker_fee)
-        brokers: dict[str, Any] = {"paper": paper}
+        brokers: dict[str, Broker] = {"paper": paper}
         live = None
         if settings.has_credentials:
             # its own retrier: an order waits out throttling less long than a start

@@ -109,9 +109,9 @@ class Session(SessionBase):
         clock = ManualClock(source.start_ms)
         paper = PaperBroker(settings.taker_fee, settings.maker_fee)
         engine = Engine(
-            EngineParams.from_settings(settings.model_copy(update={"symbols": [source.symbol]})),
+            EngineParams.from_settings(settings.model_copy(update={"symbols": source.symbols})),
             clock,
-            {source.symbol: source.market_info()},
+            source.market_infos(),
             {"paper": paper},
             human_clock=human_clock(speed),
         )

@@ -130,8 +130,8 @@ async def test_the_live_session_checks_funding_with_its_position_check(monkeypat
 
     from feed_sink import until
 
-    from scalp_tui.runtime import live_session
     from scalp_tui.market.ccxt_feed import CcxtFeed
+    from scalp_tui.runtime import live_session
 
     monkeypatch.setattr(live_session, "ORDER_POLL_S", 0.05)
     monkeypatch.setattr(live_session, "RECONCILE_EVERY", 1)

@@ -19,6 +19,12 @@ HEADLESS_MODULES = [
     "scalp_tui.runtime.session",
     "scalp_tui.runtime.builder",
     "scalp_tui.headless",
+    # the engine service runs no UI: a console attaches from another process
+    "scalp_tui.engine.protocol.wire",
+    "scalp_tui.service.run",
+    "scalp_tui.service.server",
+    "scalp_tui.service.status",
+    "scalp_tui.service.remote",
 ]
 
 PROBE = """

@@ -1,10 +1,16 @@
 """Reading the real Binance USD-M recording into book updates and trades."""
 
+import gzip
+import json
+import zlib
+from pathlib import Path
+
 import pytest
 from shared_data import default_recording
 
 from scalp_tui.engine.book import OrderBook
 from scalp_tui.engine.protocol import BookUpdate, TradeTick
+from scalp_tui.market.formats import iter_lines
 from scalp_tui.market.recording import read_recording
 
 RECORDING = default_recording()
@@ -27,3 +33,74 @@ def test_recording_rebuilds_an_uncrossed_book_without_gaps() -> None:
         assert book.best_bid < book.best_ask
     # 6,551 diffs recorded; 4 predate the REST snapshot and are dropped by Binance's rule
     assert (snapshots, diffs, trades) == (1, 6_547, 21_313)
+
+
+def _frame(recv_ns: int, payload: dict | str) -> str:
+    text = payload if isinstance(payload, str) else json.dumps(payload, separators=(",", ":"))
+    return f"{recv_ns} {text}\n"
+
+
+def _diff(first: int, final: int, prev: int, bids: list, asks: list) -> dict:
+    data = {"e": "depthUpdate", "s": "BTCUSDT", "U": first, "u": final, "pu": prev}
+    return {"stream": "btcusdt@depth@0ms", "data": {**data, "b": bids, "a": asks}}
+
+
+def test_diff_levels_are_the_numbers_written_whatever_their_spelling(tmp_path: Path) -> None:
+    """The reader's fast number parse must give exactly float() of each level's text,
+    and frames it can't be sure of (integers, exponents, a field after the levels,
+    unquoted numbers) must still be read, the same way."""
+    snapshot = {
+        "lastUpdateId": 10,
+        "E": 1,
+        "T": 1,
+        "bids": [["100.0", "1"]],
+        "asks": [["101.0", "1"]],
+    }
+    odd = '{"stream":"btcusdt@depth@0ms","data":{"e":"depthUpdate","s":"BTCUSDT","U":13,"u":13,"pu":12,"b":[["99.5","0.3"]],"a":[],"x":"1.5"}}'  # noqa: E501
+    lines = [
+        _frame(1_000_000_000, snapshot),
+        _frame(
+            2_000_000_000,
+            _diff(11, 11, 10, [["100.10", "0.001"], ["99.9", "0.000"]], [["101.5", "2.5"]]),
+        ),
+        _frame(
+            3_000_000_000, _diff(12, 12, 11, [["100", "5"], ["1e2", "1.5e-3"]], [["101.0", "7"]])
+        ),
+        _frame(4_000_000_000, odd),
+        _frame(5_000_000_000, _diff(14, 14, 13, [[99.25, 4.0]], [[101.25, 3]])),
+        "\n",
+    ]
+    path = tmp_path / "frames.jsonl"
+    path.write_text("".join(lines))
+    diffs = [e for e in read_recording(path) if isinstance(e, BookUpdate) and not e.snapshot]
+
+    def as_read(levels: list) -> list:
+        return [(float(p), float(q)) for p, q in levels]
+
+    expected = [
+        (as_read([["100.10", "0.001"], ["99.9", "0.000"]]), as_read([["101.5", "2.5"]])),
+        (as_read([["100", "5"], ["1e2", "1.5e-3"]]), as_read([["101.0", "7"]])),
+        (as_read([["99.5", "0.3"]]), []),
+        ([(99.25, 4.0)], [(101.25, 3.0)]),
+    ]
+    got = [([tuple(lv) for lv in d.bids], [tuple(lv) for lv in d.asks]) for d in diffs]
+    assert got == expected
+    types = {type(x) for d in diffs for lv in (*d.bids, *d.asks) for x in lv}
+    assert types == {float}
+    assert [d.update_id for d in diffs] == [11, 12, 13, 14]
+
+
+def test_a_gzip_recording_cut_short_replays_every_complete_line(tmp_path: Path) -> None:
+    """A recorder stopped mid-write leaves a gzip file without its end: every line its
+    compressed part holds is read, the partial last one is not."""
+    lines = [
+        _frame(1_000_000_000 + i, {"lastUpdateId": i, "bids": [], "asks": []}) for i in range(3000)
+    ]
+    whole = gzip.compress("".join(lines).encode())
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(whole[: len(whole) * 2 // 3])
+    read = list(iter_lines(cut))
+    assert 0 < len(read) < 3000
+    assert read == [line.rstrip("\n") for line in lines[: len(read)]]
+    plain = zlib.decompressobj(31).decompress(whole[: len(whole) * 2 // 3])
+    assert len(read) == plain.count(b"\n")  # all complete lines, the partial one dropped

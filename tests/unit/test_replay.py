@@ -63,8 +63,14 @@ def test_jsonl_books_trades_and_a_gap_dropped_until_the_next_snapshot(tmp_path: 
     events = list(source.events())
     kinds = [(type(e).__name__, getattr(e, "snapshot", None)) for e in events]
     assert kinds == [
-        ("BookUpdate", True), ("BookUpdate", False), ("TradeTick", None), ("BookUpdate", True)
+        ("BookUpdate", True), ("BookUpdate", False), ("TradeTick", None),
+        ("StatusAt", None), ("BookUpdate", True), ("StatusAt", None),
     ]  # fmt: skip
+    # the gap stops entries (as a live feed's resync does) until the next snapshot
+    gap, resynced = events[3], events[5]
+    assert (gap.ts_ms, gap.status.state) == (S // 1_000_000 + 4, FeedState.RESYNCING)
+    assert "prev 12 after 11" in gap.status.detail
+    assert (resynced.ts_ms, resynced.status.state) == (S // 1_000_000 + 7, FeedState.LIVE)
     assert events[0].asks == ((100.1, 3.0),) and events[0].update_id == 10
     assert events[2] == TradeTick("ETH/USDT:USDT", S // 1_000_000 + 3, 100.1, 0.5, Side.BUY)
     assert source.stats.gaps == 1 and source.stats.dropped_in_gap == 2

@@ -38,6 +38,7 @@ from scalp_tui.engine.protocol.enums import (
 )
 from scalp_tui.engine.protocol.events import (
     CandleClosed,
+    CommandAnswered,
     EntrySubmitted,
     ErrorEvent,
     Event,
@@ -86,6 +87,7 @@ __all__ = [
     "CandleClosed",
     "ClosePosition",
     "Command",
+    "CommandAnswered",
     "CommandResult",
     "ConditionResult",
     "EngageKillSwitch",

@@ -138,6 +138,18 @@ class CandleClosed:
 
 
 @dataclass(frozen=True, slots=True)
+class CommandAnswered:
+    """The engine's answer to a command sent from another process: commands cross the
+    process boundary without waiting, and their results come back as events."""
+
+    ts_ms: int
+    command: str  # the command's type name, e.g. "EngageKillSwitch"
+    ok: bool
+    message: str = ""
+    origin: str = ""  # who sent it: "console", "kill", …
+
+
+@dataclass(frozen=True, slots=True)
 class FundingApplied:
     """Funding the venue charged on an open position, now in its pnl."""
 
@@ -166,4 +178,5 @@ Event = (
     | PositionRestored
     | StopPlaced
     | FundingApplied
+    | CommandAnswered
 )
