@@ -36,7 +36,8 @@ def pct(values: list[float], p: float) -> float:
 
 
 async def measure(seconds: float, rate: float) -> dict[str, float]:
-    overrides = {"mode": "auto", "max_daily_loss": 1e12}
+    # a daily loss limit the run never reaches (the largest the configuration takes)
+    overrides = {"mode": "auto", "max_daily_loss": 1e7}
     settings = load_config(None, overrides=overrides, env={}).settings
     session = Session.simulated(settings, seed=1, speed=rate / SIM_UPDATES_PER_S)
     # journaled, as the command runs it

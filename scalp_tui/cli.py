@@ -130,7 +130,7 @@ def run(
                 blacklist=patterns,
             )
         )
-        ScalpApp(session, settings, keys=settings.keys).run()
+        ScalpApp(session, settings, keys=settings.keys, journaled=journal_writer is not None).run()
     finally:
         if journal_writer is not None:
             journal_writer.close()

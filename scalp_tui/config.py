@@ -158,6 +158,8 @@ class Settings(BaseSettings):
     max_daily_loss: Number = engine("max_daily_loss", gt=0, le=MAX_AMOUNT)
     stale_after_ms: Integer = engine("stale_after_ms", ge=100, le=600_000)
     confirm_timeout_s: Number = engine("confirm_timeout_s", ge=1, le=600)
+    # a proposal whose entry conditions stop holding is withdrawn after this long
+    confirm_grace_s: Number = engine("confirm_grace_s", ge=0, le=60)
     proposal_cooldown_s: Number = engine("proposal_cooldown_s", ge=0, le=3600)
     max_slippage: Number = engine("max_slippage", ge=0, le=0.05)
     taker_fee: Number = engine("taker_fee", ge=0, le=0.01)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from scalp_tui.engine.protocol import (
+    MANUAL_TAG,
     CandleClosed,
     CommandAnswered,
     EntrySubmitted,
@@ -12,6 +13,7 @@ from scalp_tui.engine.protocol import (
     Event,
     ExitTriggered,
     FeedChanged,
+    FeedState,
     FillEvent,
     FundingApplied,
     KillSwitchChanged,
@@ -38,6 +40,17 @@ QUIET_ORDER_STATES = frozenset(
 )
 
 
+# what each feed state means for the trader, in plain words
+FEED_WORDS = {
+    FeedState.CONNECTING: "market data: connecting",
+    FeedState.LIVE: "market data: live",
+    FeedState.RESYNCING: "market data: order book out of step, fetching a fresh copy",
+    FeedState.STALE: "market data STALLED: no new book, entries held",
+    FeedState.DOWN: "market data LOST: reconnecting; entries held",
+}
+DETAIL_CHARS = 90
+
+
 def clock_text(ts_ms: int) -> str:
     """HH:MM:SS.mmm in UTC."""
     return datetime.fromtimestamp(ts_ms / 1000, UTC).strftime("%H:%M:%S.%f")[:-3]
@@ -62,18 +75,28 @@ def event_kind(event: Event) -> str:
             return "error"
         case KillSwitchChanged():
             return "kill"
+        case FeedChanged(status=s) if s.state in (FeedState.DOWN, FeedState.STALE):
+            return "warning"
         case CommandAnswered(ok=False):
             return "error"
         case _:
             return "info"
 
 
-def format_event(event: Event) -> str | None:
-    """The log line for `event`, or None for events too frequent to log."""
+def format_event(event: Event, at_ms: int | None = None) -> str | None:
+    """The log line for `event`, or None for events too frequent to log.
+
+    `at_ms`: stamp the line with this time (the engine's clock when it was emitted)
+    instead of the event's own, so a log reads in the order things happened; a fill
+    carries the book's time, which can be earlier than the accept that led to it, and
+    then says it."""
     text = _describe(event)
     if text is None:
         return None
-    return f"{clock_text(event.ts_ms)} {event_kind(event).upper():<8} {text}"
+    stamp = event.ts_ms if at_ms is None else at_ms
+    if isinstance(event, FillEvent) and stamp != event.ts_ms:
+        text += f" (book time {clock_text(event.ts_ms)})"
+    return f"{clock_text(stamp)} {event_kind(event).upper():<8} {text}"
 
 
 def _describe(event: Event) -> str | None:
@@ -85,9 +108,8 @@ def _describe(event: Event) -> str | None:
                 f"reaches {_num(o.price)} (order {o.id}{moved})"
             )
         case EntrySubmitted(position=p, order=o, mode=mode):
-            return (
-                f"{p.symbol} short #{p.id} {o.type.value} sell {o.qty:g} ({mode.value}, {p.broker})"
-            )
+            how = "manual" if p.enter_tag == MANUAL_TAG else mode.value
+            return f"{p.symbol} short #{p.id} {o.type.value} sell {o.qty:g} ({how}, {p.broker})"
         case PositionOpened(position=p):
             return f"{p.symbol} short #{p.id} open {p.qty:g} @ {p.entry_price:g}"
         case PositionRestored(position=p, detail=detail):
@@ -118,7 +140,8 @@ def _describe(event: Event) -> str | None:
                 f"{event.qty:g} @ {event.price:g} fee {event.fee:.4f} {event.liquidity}"
             )
         case ProposalCreated(proposal=p):
-            return f"{p.symbol} proposal #{p.id}: short {p.qty:g} @ {p.price:g}"
+            manual = " (manual)" if p.enter_tag == MANUAL_TAG else ""
+            return f"{p.symbol} proposal #{p.id}{manual}: short {p.qty:g} @ {p.price:g}"
         case ProposalResolved():
             detail = f" ({event.detail})" if event.detail else ""
             return f"{event.symbol} proposal #{event.proposal_id} {event.outcome}{detail}"
@@ -129,9 +152,11 @@ def _describe(event: Event) -> str | None:
             open_text = f"; still open: {list(still_open)}" if still_open else ""
             return f"kill switch {state}: {detail}{open_text}"
         case FeedChanged(status=s):
-            where = f" {s.symbol}" if s.symbol else ""
-            detail = f" ({s.detail})" if s.detail else ""
-            return f"feed{where} {s.state.value}{detail}"
+            where = f"{s.symbol} " if s.symbol else ""
+            detail = s.detail.splitlines()[0] if s.detail else ""
+            if len(detail) > DETAIL_CHARS:  # a raw client error can run for lines
+                detail = detail[: DETAIL_CHARS - 1] + "…"
+            return f"{where}{FEED_WORDS[s.state]}" + (f" ({detail})" if detail else "")
         case FundingApplied(position_id=pid, symbol=symbol, amount=amount, total=total):
             what = "paid" if amount >= 0 else "received"
             return f"{symbol} #{pid} funding {what} {abs(amount):.6g} (total {total:+.6g}, in pnl)"

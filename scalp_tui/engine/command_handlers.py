@@ -16,6 +16,7 @@ from scalp_tui.engine.protocol import (
     Mode,
     ModeChanged,
     PositionState,
+    ProposeManualEntry,
     RejectProposal,
     ResetKillSwitch,
     SetBroker,
@@ -35,6 +36,7 @@ class CommandHandlers(OrderDesk):
         SetEntriesEnabled: "_set_entries",
         SetBroker: "_set_broker",
         ClosePosition: "_close_position",
+        ProposeManualEntry: "_propose_manual",
     }
 
     def execute(self, command: Command) -> CommandResult:
@@ -50,6 +52,7 @@ class CommandHandlers(OrderDesk):
 
     def _set_entries(self, cmd: SetEntriesEnabled) -> CommandResult:
         self.entries_enabled = cmd.enabled
+        self.paused_by_journal = False  # whoever pauses again says why
         if not cmd.enabled:
             for proposal in list(self.proposals.values()):
                 self._resolve_proposal(proposal, "dropped", "entries paused")

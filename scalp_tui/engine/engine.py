@@ -13,6 +13,7 @@ exits, the exchange-side stop).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 
 from scalp_tui.engine.book import OrderBook
@@ -55,6 +56,9 @@ Listener = Callable[[Event], None]
 Recorder = Callable[[Event], str | None]
 
 
+TAPE_TRADES = 30  # recent trades kept per symbol for the console's tape
+
+
 class Engine(
     OrderFlow, Entries, Proposals, KillSwitch, Restore, Totals, Snapshots, CommandHandlers
 ):
@@ -65,9 +69,14 @@ class Engine(
         markets: Mapping[str, MarketInfo],
         brokers: Mapping[str, Broker],
         history: Mapping[str, Sequence[Candle]] | None = None,
+        human_clock: Clock | None = None,
     ) -> None:
+        """`human_clock` times what waits for a person (a proposal's countdown and its
+        withdrawal grace): wall time when the market is played faster than real time,
+        so a 10 s proposal gives the trader 10 s at any speed. Default: `clock`."""
         self.params = params
         self.clock = clock
+        self.human_clock = clock if human_clock is None else human_clock
         self.markets = dict(markets)
         self.brokers = dict(brokers)
         self.entry_rule = EntryRule(
@@ -90,6 +99,8 @@ class Engine(
         # the imbalance the entry and reversal rules compare: a trailing time-weighted mean
         self.imbalance: dict[str, ImbalanceWindow] = {}
         self.last_price: dict[str, float] = {}
+        # the tape: each symbol's latest trades, newest last
+        self.recent_trades: dict[str, deque[TradeTick]] = {}
         window_ms = int(params.imbalance_window_s * 1000)
         for symbol in self.markets:
             self.books[symbol] = OrderBook(symbol, params.book_depth)
@@ -101,6 +112,7 @@ class Engine(
         self.mode = Mode(params.mode)
         self.broker_name = "paper" if params.paper else "live"
         self.entries_enabled = True
+        self.paused_by_journal = False
         self.killed = False
         self.feed = FeedStatus(FeedState.CONNECTING)
         self.feed_live = True  # until a feed says otherwise; the simulator never does
@@ -130,6 +142,9 @@ class Engine(
         self.updates_per_s = 0
         self._rate_second = 0
         self._rate_count = 0
+        self.latency_ms: dict[str, int] = {}
+        self.feed_reconnects = 0
+        self._feed_was_live = False
 
         for broker in self.brokers.values():
             broker.bind(self, self.books)
@@ -170,12 +185,16 @@ class Engine(
             self.updates_per_s = self._rate_count if second == self._rate_second + 1 else 0
             self._rate_second, self._rate_count = second, 0
         self._rate_count += 1
+        if update.venue_ts_ms is not None:
+            self.latency_ms[symbol] = update.ts_ms - update.venue_ts_ms
         for broker in self.brokers.values():
             if broker.has_resting(symbol):
                 broker.on_book(book)
         if symbol in self._busy:
             if self._busy[symbol] == "position":
                 self._check_exits(symbol)
+            elif self._busy[symbol] == "proposal":
+                self._recheck_proposals(symbol)
             return
         if self.entry_rule.fires(
             book.spread, self.candles[symbol].last_closed_volume, window.mean(update.ts_ms)
@@ -187,6 +206,10 @@ class Engine(
         if candles is None:
             return
         self.last_price[trade.symbol] = trade.price
+        tape = self.recent_trades.get(trade.symbol)
+        if tape is None:
+            tape = self.recent_trades[trade.symbol] = deque(maxlen=TAPE_TRADES)
+        tape.append(trade)
         for candle in candles.add_trade(trade.ts_ms, trade.price, trade.qty):
             self._emit(CandleClosed(trade.ts_ms, trade.symbol, candle))
         for broker in self.brokers.values():
@@ -194,9 +217,23 @@ class Engine(
                 broker.on_trade(trade)
 
     def on_feed_status(self, status: FeedStatus) -> None:
+        live = status.state is FeedState.LIVE
+        if live and not self.feed_live and self._feed_was_live:
+            self.feed_reconnects += 1
+        self._feed_was_live = self._feed_was_live or live
         self.feed = status
-        self.feed_live = status.state is FeedState.LIVE
+        self.feed_live = live
         self._emit(FeedChanged(self.clock.now_ms(), status))
+
+    def updates_in_last_second(self, now_ms: int) -> int:
+        """Book updates in the last whole second before `now_ms`: 0 once nothing has
+        arrived for a second (the count is otherwise only renewed by an update)."""
+        second = now_ms // 1000
+        if second == self._rate_second:
+            return self.updates_per_s
+        if second == self._rate_second + 1:
+            return self._rate_count
+        return 0
 
     def on_timer(self) -> None:
         """Periodic work (about once a second or faster): candle closes, timeouts,
@@ -205,7 +242,9 @@ class Engine(
         for symbol, candles in self.candles.items():
             for candle in candles.roll(now):
                 self._emit(CandleClosed(now, symbol, candle))
-        for proposal in [p for p in self.proposals.values() if now >= p.expires_ms]:
+        self._recheck_proposals()
+        human_now = self.human_clock.now_ms()
+        for proposal in [p for p in self.proposals.values() if human_now >= p.expires_ms]:
             self._resolve_proposal(proposal, "expired", "no decision in time")
         for order_id, deadline in list(self._order_entry_deadline.items()):
             if now >= deadline and order_id in self.orders:
@@ -242,10 +281,12 @@ class Engine(
             self._emit(ErrorEvent(self.clock.now_ms(), text))
 
     def pause_entries(self, why: str) -> None:
-        """Stop new entries (the user re-enables them) and say why."""
+        """Stop new entries after a journal write failed (the user re-enables them
+        once there is room) and say why."""
         self._emit(ErrorEvent(self.clock.now_ms(), f"{why}; entries paused"))
         if self.entries_enabled:
             self._set_entries(SetEntriesEnabled(False))
+        self.paused_by_journal = True
 
     def cancel_order(self, order_id: int) -> None:
         """Withdraw a working order without treating its end as a failure."""

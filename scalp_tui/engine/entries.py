@@ -7,6 +7,7 @@ from scalp_tui.engine.order_desk import OrderDesk
 from scalp_tui.engine.pnl import floor_to_step
 from scalp_tui.engine.positions import Position
 from scalp_tui.engine.protocol import (
+    ENTRY_TAG,
     EntrySubmitted,
     ErrorEvent,
     Mode,
@@ -80,9 +81,9 @@ class Entries(OrderDesk):
             return None
         return qty
 
-    def _submit_entry(self, symbol: str, qty: float) -> None:
+    def _submit_entry(self, symbol: str, qty: float, tag: str = ENTRY_TAG) -> None:
         broker_name = self.broker_name
-        position = Position(self._new_id(), symbol, broker_name, self.exit_rule)
+        position = Position(self._new_id(), symbol, broker_name, self.exit_rule, tag)
         book = self.books[symbol]
         if self.params.entry_order_type == "limit":
             # Same side as freqtrade's price_side="same" for a short: rest at the ask.

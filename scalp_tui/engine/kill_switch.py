@@ -15,6 +15,7 @@ from scalp_tui.engine.protocol import (
     PositionState,
     ResetKillSwitch,
 )
+from scalp_tui.engine.risk import entries_blocked
 
 
 class KillSwitch(OrderDesk):
@@ -61,5 +62,16 @@ class KillSwitch(OrderDesk):
         if not self.killed:
             return CommandResult(False, "kill switch is not engaged")
         self.killed = False
-        self._emit(KillSwitchChanged(self.clock.now_ms(), False, detail="reset"))
-        return CommandResult(True, "kill switch reset: entries enabled")
+        # say what still blocks entries rather than promise they are on
+        self._roll_day()
+        blocked = entries_blocked(
+            self.limits,
+            killed=False,
+            entries_enabled=self.entries_enabled,
+            paused_by_journal=self.paused_by_journal,
+            feed_live=self.feed_live,
+            realised_pnl_today=self._pnl_today,
+        )
+        outcome = f"entries still blocked: {blocked}" if blocked else "entries enabled"
+        self._emit(KillSwitchChanged(self.clock.now_ms(), False, detail=outcome))
+        return CommandResult(True, f"kill switch reset; {outcome}")

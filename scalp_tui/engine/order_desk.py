@@ -3,6 +3,7 @@ small steps all of them take (make, track, cancel an order; save a position)."""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from scalp_tui.engine.protocol import (
     PositionView,
     ProposalView,
     Side,
+    TradeTick,
 )
 from scalp_tui.engine.risk import RiskLimits
 from scalp_tui.engine.signal import EntryRule
@@ -55,8 +57,10 @@ class OrderDesk:
     mode: Mode
     broker_name: str  # where new entries go
     entries_enabled: bool
+    paused_by_journal: bool  # entries were paused by a journal write failure
     feed: FeedStatus
     feed_live: bool
+    human_clock: Clock
     limits: RiskLimits
     entry_rule: EntryRule
     imbalance: dict[str, ImbalanceWindow]
@@ -65,6 +69,10 @@ class OrderDesk:
     alerts: dict[str, str]
     book_updates: int
     updates_per_s: int
+    latency_ms: dict[str, int]
+    recent_trades: dict[str, deque[TradeTick]]
+    feed_reconnects: int
+    updates_in_last_second: Callable[[int], int]
     entries: int
     restored: int
     _pnl_today: float
@@ -86,8 +94,8 @@ class OrderDesk:
     _roll_day: Callable[[], None]
     _gate: Callable[..., tuple[str, str] | None]
     _conditions: Callable[[str], tuple[ConditionResult, ...]]
-    _propose: Callable[[str, float, float], None]
-    _submit_entry: Callable[[str, float], None]
+    _propose: Callable[..., None]
+    _submit_entry: Callable[..., None]
     _resolve_proposal: Callable[[ProposalView, str, str], None]
     _submit_exit: Callable[[Position, ExitReason], None]
     _settle: Callable[..., None]

@@ -29,6 +29,7 @@ class EngineParams:
     max_daily_loss: float = 50.0
     stale_after_ms: int = 3000
     confirm_timeout_s: float = 10.0
+    confirm_grace_s: float = 2.0
     proposal_cooldown_s: float = 15.0
     max_slippage: float = 0.002
     taker_fee: float = 0.0005

@@ -17,6 +17,7 @@ from scalp_tui.engine.imbalance import ImbalanceWindow
 from scalp_tui.engine.orders import EPS_QTY
 from scalp_tui.engine.pnl import close_price_for_ratio, profit_ratio, short_pnl
 from scalp_tui.engine.protocol import (
+    ENTRY_TAG,
     ExitReason,
     PositionRecord,
     PositionState,
@@ -44,6 +45,7 @@ class Position:
         "basis",
         "booked",
         "broker",
+        "enter_tag",
         "entered_qty",
         "entry_fee",
         "entry_notional",
@@ -71,10 +73,13 @@ class Position:
         "symbol",
     )
 
-    def __init__(self, id: int, symbol: str, broker: str, rule: ExitRule) -> None:
+    def __init__(
+        self, id: int, symbol: str, broker: str, rule: ExitRule, enter_tag: str = ENTRY_TAG
+    ) -> None:
         self.id = id
         self.symbol = symbol
         self.broker = broker
+        self.enter_tag = enter_tag  # the entry rule, or "manual"
         self.state = PositionState.OPENING
         self.qty = 0.0  # currently held
         self.basis = 0.0  # cost basis of what is held (the venue's entry price)
@@ -137,6 +142,7 @@ class Position:
             realised_gross=self.realised_gross,
             stop_order_id=self.stop_order_id,
             funding_fees=self.funding_fees,
+            enter_tag=self.enter_tag,
         )
 
     @classmethod
@@ -150,6 +156,7 @@ class Position:
         position.exit_order_id = record.exit_order_id
         position.stop_order_id = record.stop_order_id
         position.funding_fees = record.funding_fees
+        position.enter_tag = record.enter_tag
         position.exit_reason = record.exit_reason
         position.forced_exit = record.forced_exit
         position.exit_qty = record.exit_qty
@@ -335,6 +342,7 @@ class Position:
             fees=self.entry_fee + self.exit_fee,
             exchange_stop_price=exchange_stop,
             funding_fees=self.funding_fees,
+            enter_tag=self.enter_tag,
         )
 
 

@@ -52,3 +52,24 @@ def blocking_gate(limits: RiskLimits, g: GateInputs) -> tuple[str, str] | None:
             f"realised {g.realised_pnl_today:.2f} today (limit -{limits.max_daily_loss:g})",
         )
     return None
+
+
+def entries_blocked(
+    limits: RiskLimits,
+    killed: bool,
+    entries_enabled: bool,
+    paused_by_journal: bool,
+    feed_live: bool,
+    realised_pnl_today: float,
+) -> str:
+    """What blocks every entry whatever the symbol, in the words the console shows
+    after "BLOCKED: "; "" when entries may go (symbol gates may still hold one back)."""
+    if killed:
+        return "kill switch"
+    if not entries_enabled:
+        return "journal" if paused_by_journal else "paused"
+    if not feed_live:
+        return "feed down"
+    if realised_pnl_today <= -limits.max_daily_loss:
+        return "loss limit"
+    return ""

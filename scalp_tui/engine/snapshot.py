@@ -10,6 +10,7 @@ from scalp_tui.engine.protocol import (
     Snapshot,
     SymbolSnapshot,
 )
+from scalp_tui.engine.risk import entries_blocked
 
 
 class Snapshots(OrderDesk):
@@ -55,6 +56,8 @@ class Snapshots(OrderDesk):
                     closed_candles=tuple(candles.closed)[-12:],
                     signal=self.signal_state(symbol),
                     tick_size=self.markets[symbol].tick_size,
+                    latency_ms=self.latency_ms.get(symbol),
+                    trades=tuple(reversed(self.recent_trades.get(symbol, ()))),
                 )
             )
         return Snapshot(
@@ -71,7 +74,18 @@ class Snapshots(OrderDesk):
             orders=tuple(o.view() for o in self.orders.values()),
             proposals=tuple(self.proposals.values()),
             book_updates=self.book_updates,
-            updates_per_s=self.updates_per_s,
+            updates_per_s=self.updates_in_last_second(now),
             stats=self.summary(),
             alerts=tuple(self.alerts.values()),
+            entries_blocked=entries_blocked(
+                self.limits,
+                killed=self.killed,
+                entries_enabled=self.entries_enabled,
+                paused_by_journal=self.paused_by_journal,
+                feed_live=self.feed_live,
+                realised_pnl_today=self._pnl_today,
+            ),
+            max_daily_loss=self.limits.max_daily_loss,
+            feed_reconnects=self.feed_reconnects,
+            human_now_ms=self.human_clock.now_ms(),
         )

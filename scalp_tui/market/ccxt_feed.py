@@ -178,6 +178,7 @@ class CcxtFeed:
                         asks.snapshot(book["asks"], size),
                         snapshot=True,
                         update_id=_nonce(book),
+                        venue_ts_ms=_venue_time(book),
                     )
                     fresh = False
                 else:
@@ -187,6 +188,7 @@ class CcxtFeed:
                         bids.changes(book["bids"], size),
                         asks.changes(book["asks"], size),
                         update_id=_nonce(book),
+                        venue_ts_ms=_venue_time(book),
                     )
                 attempt = gaps = 0
                 self._last_book[symbol] = update.ts_ms
@@ -293,3 +295,9 @@ class CcxtFeed:
         sink.on_feed_status(
             FeedStatus(worst, None, detail or f"{self.exchange.id} {worst.value}", self.resyncs)
         )
+
+
+def _venue_time(book: dict[str, Any]) -> int | None:
+    """The venue's time of the book's last change (ccxt's `timestamp`), when it sends one."""
+    stamp = book.get("timestamp")
+    return int(stamp) if isinstance(stamp, int | float) and stamp > 0 else None

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from scalp_tui.config import Settings
 from scalp_tui.engine.candles import TIMEFRAME_MS
-from scalp_tui.engine.clock import ManualClock
+from scalp_tui.engine.clock import ManualClock, WallClock
 from scalp_tui.engine.engine import Engine
 from scalp_tui.engine.params import EngineParams
 from scalp_tui.engine.protocol import (
@@ -29,6 +29,13 @@ from scalp_tui.market.replay import ReplaySource
 from scalp_tui.market.sim import DEFAULT_START_MS, SimMarket
 
 HISTORY_CANDLES = 24
+
+
+def human_clock(speed: float) -> WallClock | None:
+    """What a proposal's countdown runs on: wall time when the market is paced (at
+    --speed 10 a 10 s proposal still gives the trader 10 s); the market's own clock
+    at speed 0, where nobody watches and runs must repeat exactly."""
+    return WallClock() if speed > 0 else None
 
 
 class SessionBase:
@@ -91,6 +98,7 @@ class Session(SessionBase):
             market.markets,
             {"paper": paper},
             history=history,
+            human_clock=human_clock(speed),
         )
         return cls(engine, PacedFeed(market, clock, speed), paper)
 
@@ -105,6 +113,7 @@ class Session(SessionBase):
             clock,
             source.market_infos(),
             {"paper": paper},
+            human_clock=human_clock(speed),
         )
         session = cls(engine, PacedFeed(source, clock, speed), paper)
         session.elapsed_key = "replay_seconds"

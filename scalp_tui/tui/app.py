@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable, Footer, Static
 
 from scalp_tui.config import Settings, implied_figures
 from scalp_tui.engine.protocol import (
     AcceptProposal,
     ClosePosition,
+    Command,
     CommandResult,
     EngageKillSwitch,
     Event,
     Mode,
-    ProposalView,
+    PositionView,
+    ProposeManualEntry,
     RejectProposal,
     ResetKillSwitch,
     SetBroker,
@@ -34,13 +38,15 @@ from scalp_tui.tui.screens.charts import ChartsScreen
 from scalp_tui.tui.screens.confirm import ConfirmScreen
 from scalp_tui.tui.screens.help import HelpScreen
 from scalp_tui.tui.screens.live import LiveConfirmScreen
-from scalp_tui.tui.screens.proposal import ProposalScreen
+from scalp_tui.tui.screens.quit import QuitScreen
 from scalp_tui.tui.trade_history import TradeHistory
 from scalp_tui.tui.widgets.event_log import EventLog
 from scalp_tui.tui.widgets.ladder import Ladder
 from scalp_tui.tui.widgets.positions import PositionsTable
+from scalp_tui.tui.widgets.proposals import ProposalPane
 from scalp_tui.tui.widgets.signal_panel import SignalPanel
 from scalp_tui.tui.widgets.status_bar import StatusBar
+from scalp_tui.tui.widgets.tape import TradeTape
 from scalp_tui.tui.widgets.watchlist import Watchlist
 
 LADDER_HZ = 20
@@ -49,6 +55,7 @@ LOG_HZ = 4
 PROPOSAL_HZ = 10
 CHART_SAMPLE_HZ = 1  # mid prices for the charts screen, on the console's clock
 # Exchanges whose perpetuals can be shorted through ccxt; the simulator is paper only.
+MIN_WIDTH, MIN_HEIGHT = 80, 24
 LIVE_EXCHANGES = {"binanceusdm", "okx", "bybit", "gate", "kucoinfutures", "bitget", "htx"}
 
 
@@ -74,9 +81,22 @@ class ScalpApp(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "scalp_tui"
     BINDINGS = keymap.bindings()
-    # Screen classes for small terminals (app.tcss shrinks panes under these sizes).
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
+    # Screen classes by terminal size (app.tcss shrinks panes under these sizes; under
+    # 80x24 one line says what is needed instead of a layout nobody can read).
+    HORIZONTAL_BREAKPOINTS = [
+        (0, "-too-narrow"),
+        (MIN_WIDTH, "-tiny"),
+        (100, "-narrow"),
+        (120, "-medium"),
+        (140, "-wide"),
+    ]
+    VERTICAL_BREAKPOINTS = [
+        (0, "-too-low"),
+        (MIN_HEIGHT, "-low"),
+        (30, "-short"),
+        (40, "-tall"),
+        (48, "-roomy"),
+    ]
 
     def __init__(
         self,
@@ -84,8 +104,12 @@ class ScalpApp(App[None]):
         settings: Settings,
         keys: dict[str, str] | None = None,
         autorun: bool = True,
+        journaled: bool = True,
     ) -> None:
+        """`journaled`: open positions are saved and restored at the next start (a
+        replay keeps no journal)."""
         super().__init__()
+        self.journaled = journaled
         self.session = session
         self.settings = settings
         self.key_overrides = keys or {}
@@ -93,7 +117,7 @@ class ScalpApp(App[None]):
         self.symbols = session.symbols
         self.focus_symbol = self.symbols[0]
         self.snap: Snapshot = session.snapshot()
-        self._proposal_screen: ProposalScreen | None = None
+        self._events_seen = 0  # engine events received: tells a command's own line
         self.history = TradeHistory()
         self._pane_parts = (
             self._show_status_and_signal,
@@ -112,25 +136,38 @@ class ScalpApp(App[None]):
 
     def compose(self) -> ComposeResult:
         self.status = StatusBar(id="status")
-        self.ladder = Ladder(levels=20, id="ladder")
+        self.ladder = Ladder(levels=20, stale_after_ms=self.settings.stale_after_ms, id="ladder")
         self.signal = SignalPanel(id="signal")
+        self.tape = TradeTape(id="tape")
+        self.proposal_pane = ProposalPane(id="proposals")
         self.watchlist = Watchlist(id="watchlist")
         self.positions = PositionsTable(rows=self.settings.max_open_positions, id="positions")
         self.log_pane = EventLog(id="log")
         yield self.status
         with Horizontal(id="main"):
             yield self.ladder
+            yield self.tape
             with Vertical(id="right"):
                 yield self.watchlist
+                yield self.proposal_pane
                 yield self.signal
                 yield self.positions
         yield self.log_pane
+        yield Static(
+            f"terminal too small: need {MIN_WIDTH}x{MIN_HEIGHT}\n(ctrl+k still works)",
+            id="too-small",
+        )
         yield Footer()
 
     def on_mount(self) -> None:
+        # Nothing focused on the main screen, at start or after a dialog: 1-5 choose a
+        # pane, and a new proposal takes the arrows. (Dialogs still focus their input.)
+        self.screen.AUTO_FOCUS = ""
+        self.screen.set_focus(None)
         if self.key_overrides:
             self.set_keymap(self.key_overrides)
         self.ladder.border_title = "order book"
+        self.tape.border_title = "trades"
         self.signal.border_title = "signal · entry 661 (short)"
         self.watchlist.border_title = "watchlist"
         self.positions.border_title = "positions"
@@ -151,6 +188,22 @@ class ScalpApp(App[None]):
         if self.autorun:
             self.run_worker(self.session.run(), name="feed", group="feed")
 
+    def on_resize(self, event: events.Resize) -> None:
+        # Textual sets the size classes only on the screen on top when its resize
+        # lands: one while a dialog is open (or closing) would leave the main screen
+        # laid out for the old size. Set them here, whichever screen is on top.
+        main = self.screen_stack[0] if self.screen_stack else None
+        if main is None:
+            return
+        width, height = event.size
+        for breakpoints, dimension in (
+            (self.HORIZONTAL_BREAKPOINTS, width),
+            (self.VERTICAL_BREAKPOINTS, height),
+        ):
+            chosen = max((b for b in breakpoints if dimension >= b[0]), default=None)
+            for _, name in breakpoints:
+                main.set_class(chosen is not None and name == chosen[1], name)
+
     def on_unmount(self) -> None:
         self.session.stop()
 
@@ -162,8 +215,10 @@ class ScalpApp(App[None]):
     # --------------------------------------------------------------- rendering
 
     def _on_engine_event(self, event: Event) -> None:
-        # Called inside engine code: only buffer, never draw here.
-        self.log_pane.add_event(event)
+        # Called inside engine code: only buffer, never draw here. Stamped with the
+        # engine's clock as it is emitted, so the log's times never run backwards.
+        self._events_seen += 1
+        self.log_pane.add_event(event, self.session.now_ms())
         self.history.on_event(event)
 
     def sample_history(self) -> None:
@@ -194,6 +249,9 @@ class ScalpApp(App[None]):
 
     def _show_watchlist(self) -> None:
         self.watchlist.show(self.snap.symbols, self.focus_symbol)
+        focused = self.snap.symbol(self.focus_symbol)
+        if focused is not None and self.tape.display:  # 4 Hz: a tape read by eye
+            self.tape.show(focused.symbol, focused.trades, focused.tick_size)
 
     def _show_positions(self) -> None:
         snap = self.snap
@@ -208,55 +266,66 @@ class ScalpApp(App[None]):
     # --------------------------------------------------------------- proposals
 
     def sync_proposals(self) -> None:
-        """Show the oldest pending proposal; close the modal when it is resolved."""
-        snap = self.session.snapshot(depth=0)
-        pending = sorted(snap.proposals, key=lambda p: p.created_ms)
-        screen = self._proposal_screen
-        if screen is not None:
-            ids = [p.id for p in pending]
-            if screen.proposal.id not in ids:
-                self._proposal_screen = None
-                screen.dismiss(None)
-            else:
-                screen.tick(snap.ts_ms, ids.index(screen.proposal.id) + 1, len(ids))
+        """Redraw the proposal pane from the latest snapshot (10 times a second, for
+        the countdowns); a new proposal takes the keyboard's up/down unless the trader
+        is scrolling the positions or the log, and closes the charts over it."""
+        snap = self.snap  # the ladder's, at most 50 ms old: no extra snapshot
+        had = bool(self.proposal_pane.proposals)
+        if not had and not snap.proposals:
+            return  # nothing pending, nothing to redraw
+        self.proposal_pane.show(snap.proposals, snap.human_now_ms)
+        if bool(snap.proposals) != had:
+            self.refresh_bindings()
+            self.screen_stack[0].set_class(bool(snap.proposals), "-proposals")
+        if snap.proposals and not had:
+            if isinstance(self.screen, ChartsScreen):
+                self.pop_screen()
+            if self.focused not in (self.positions, self.log_pane):
+                self.proposal_pane.focus()
+
+    def action_manual_entry(self) -> None:
+        self.run_command(ProposeManualEntry(self.focus_symbol))
+        self.sync_proposals()
+
+    def action_answer_proposal(self, accept: bool) -> None:
+        proposal = self.proposal_pane.highlighted_proposal()
+        if proposal is None:
+            self.notify("no proposal is pending")
             return
-        # The charts only look: a proposal opens over them (it expires if unseen).
-        if pending and (
-            isinstance(self.screen, ChartsScreen) or not isinstance(self.screen, ModalScreen)
-        ):
-            self._show_proposal(pending[0], snap.ts_ms, len(pending))
-
-    def _show_proposal(self, proposal: ProposalView, now_ms: int, total: int) -> None:
-        screen = ProposalScreen(proposal, now_ms, 1, total)
-        self._proposal_screen = screen
-
-        def answered(accept: bool | None) -> None:
-            self._proposal_screen = None
-            if accept is None:  # resolved by the engine: expired or dropped
-                return
-            command = AcceptProposal(proposal.id) if accept else RejectProposal(proposal.id)
-            self.report(self.session.execute(command))
-            self.sync_proposals()
-
-        self.push_screen(screen, answered)
+        # by id: the answer goes to the proposal shown highlighted, never another
+        command = AcceptProposal(proposal.id) if accept else RejectProposal(proposal.id)
+        self.run_command(command)
+        self.sync_proposals()
 
     # ----------------------------------------------------------------- actions
 
-    def report(self, result: CommandResult) -> None:
-        now = clock_text(self.session.now_ms())
-        line = f"{now} {'OK' if result.ok else 'REFUSED':<8} {result.message}"
-        self.log_pane.add_line(line)
-        self.notify(result.message, severity="information" if result.ok else "warning")
+    def run_command(self, command: Command) -> CommandResult:
+        """Execute `command` and log one line for it: the engine's own event line when
+        it said something, else the result."""
+        seen = self._events_seen
+        result = self.session.execute(command)
+        self.report(result, said=self._events_seen != seen)
+        return result
+
+    def report(self, result: CommandResult, said: bool = False) -> None:
+        if not (result.ok and said):
+            now = clock_text(self.session.now_ms())
+            line = f"{now} {'OK' if result.ok else 'REFUSED':<8} {result.message}"
+            self.log_pane.add_line(line)
+        if not result.ok:  # a refusal must be seen; a success shows in the panes
+            self.notify(result.message, severity="warning")
         self.refresh_all()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # In a dialog only the kill switch acts from the app; the rest waits.
         if isinstance(self.screen, ModalScreen) and action not in ("kill",):
             return action in ("quit",) or None
+        if action == "answer_proposal":  # shown in the footer only while one waits
+            return bool(self.proposal_pane.proposals)
         return True
 
     def action_kill(self) -> None:
-        self.report(self.session.execute(EngageKillSwitch("console")))
+        self.run_command(EngageKillSwitch("console"))
 
     def action_reset_kill(self) -> None:
         if not self.snap.killed:
@@ -265,7 +334,7 @@ class ScalpApp(App[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.report(self.session.execute(ResetKillSwitch()))
+                self.run_command(ResetKillSwitch())
 
         self.push_screen(
             ConfirmScreen("Reset the kill switch?", "New entries will be allowed again."),
@@ -274,7 +343,7 @@ class ScalpApp(App[None]):
 
     def action_toggle_paper(self) -> None:
         if self.snap.broker == "live":
-            self.report(self.session.execute(SetBroker("paper")))
+            self.run_command(SetBroker("paper"))
             return
         refusal = live_refusal(self.settings)
         if refusal is not None:
@@ -283,7 +352,7 @@ class ScalpApp(App[None]):
 
         def answered(confirmed: bool | None) -> None:
             if confirmed:
-                self.report(self.session.execute(SetBroker("live")))
+                self.run_command(SetBroker("live"))
             else:
                 self.notify("still paper trading")
 
@@ -291,17 +360,17 @@ class ScalpApp(App[None]):
 
     def action_toggle_mode(self) -> None:
         mode = Mode.CONFIRM if self.snap.mode is Mode.AUTO else Mode.AUTO
-        self.report(self.session.execute(SetMode(mode)))
+        self.run_command(SetMode(mode))
 
     def action_close_position(self) -> None:
         position_id = self.positions.selected_position_id()
         if position_id is None:
             self.notify("no position selected", severity="warning")
             return
-        self.report(self.session.execute(ClosePosition(position_id)))
+        self.run_command(ClosePosition(position_id))
 
     def action_pause(self) -> None:
-        self.report(self.session.execute(SetEntriesEnabled(not self.snap.entries_enabled)))
+        self.run_command(SetEntriesEnabled(not self.snap.entries_enabled))
 
     def action_next_symbol(self) -> None:
         self._step_symbol(1)
@@ -311,8 +380,29 @@ class ScalpApp(App[None]):
 
     def _step_symbol(self, step: int) -> None:
         index = (self.symbols.index(self.focus_symbol) + step) % len(self.symbols)
-        self.focus_symbol = self.symbols[index]
+        self.focus_on(self.symbols[index])
+
+    def focus_on(self, symbol: str) -> None:
+        """Show `symbol` in the ladder and the signal panel; the watchlist's highlight
+        follows."""
+        self.focus_symbol = symbol
+        self.watchlist.move_cursor(row=self.symbols.index(symbol))
         self.refresh_all()
+
+    def action_toggle_watchlist(self) -> None:
+        self.watchlist.toggle_class("-toggled")
+
+    def action_focus_pane(self, pane: str) -> None:
+        widget = {
+            "ladder": self.ladder,
+            "watchlist": self.watchlist,
+            "signal": self.signal,
+            "positions": self.positions,
+            "log": self.log_pane,
+        }[pane]
+        if not widget.display:  # the folded watchlist unfolds to take the focus
+            self.action_toggle_watchlist()
+        widget.focus()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table is self.watchlist and event.row_key.value in self.symbols:
@@ -330,9 +420,14 @@ class ScalpApp(App[None]):
     def _key_of(self, action: keymap.Action) -> str:
         return self.key_overrides.get(action.id, action.key).replace("question_mark", "?")
 
+    async def action_quit(self) -> None:
+        # ctrl+q and the palette's Quit land here: the same question as `q`.
+        self.action_quit_console()
+
     def action_quit_console(self) -> None:
-        open_positions = len(self.snap.positions)
-        if not open_positions:
+        if any(isinstance(screen, QuitScreen) for screen in self.screen_stack):
+            return  # already asking
+        if not self._open_positions():
             self.exit()
             return
 
@@ -340,15 +435,11 @@ class ScalpApp(App[None]):
             if yes:
                 self.exit()
 
-        self.push_screen(
-            ConfirmScreen(
-                f"{open_positions} position(s) open. Quit anyway?",
-                "Live positions stay open at the exchange with no timeout watching them; "
-                "paper positions are kept in the journal and come back on the next start. "
-                "Ctrl+K flattens everything first.",
-            ),
-            answered,
-        )
+        self.push_screen(QuitScreen(self._open_positions, self.journaled), answered)
+
+    def _open_positions(self) -> tuple[PositionView, ...]:
+        # a fresh look, not the last drawn snapshot: one may have opened since
+        return self.session.snapshot(depth=0).positions
 
     # ---------------------------------------------------------- command palette
 
@@ -360,5 +451,5 @@ class ScalpApp(App[None]):
             yield SystemCommand(
                 action.description,
                 f"{action.description} ({self._key_of(action)})",
-                getattr(self, f"action_{action.action}"),
+                partial(self.run_action, action.action),
             )

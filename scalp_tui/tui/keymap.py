@@ -24,6 +24,11 @@ class Action:
 
 ACTIONS: tuple[Action, ...] = (
     Action("kill", "ctrl+k", "kill", "Kill switch", priority=True),
+    # y/n answer the highlighted proposal in the proposal pane (by its id)
+    Action("accept", "y", "answer_proposal(True)", "Accept"),
+    Action("reject", "n", "answer_proposal(False)", "Reject"),
+    # a short on the focused symbol now: a proposal (tagged manual) to accept with y
+    Action("manual_entry", "s", "manual_entry", "Short now"),
     Action("reset_kill", "ctrl+r", "reset_kill", "Reset kill"),
     Action("toggle_paper", "p", "toggle_paper", "Paper/Live"),
     Action("toggle_mode", "a", "toggle_mode", "Auto/Confirm"),
@@ -40,6 +45,13 @@ ACTIONS: tuple[Action, ...] = (
         show=False,
     ),
     Action("charts", "g", "charts", "Charts"),
+    Action("toggle_watchlist", "w", "toggle_watchlist", "Watchlist", show=False),
+    # 1-5 focus a pane (its border lights up); the focused one scrolls with the keys
+    Action("focus_ladder", "1", "focus_pane('ladder')", "Focus book", show=False),
+    Action("focus_watchlist", "2", "focus_pane('watchlist')", "Focus watchlist", show=False),
+    Action("focus_signal", "3", "focus_pane('signal')", "Focus signal", show=False),
+    Action("focus_positions", "4", "focus_pane('positions')", "Focus positions", show=False),
+    Action("focus_log", "5", "focus_pane('log')", "Focus log", show=False),
     Action("help", "question_mark", "help", "Help"),
     Action("quit", "q", "quit_console", "Quit"),
 )

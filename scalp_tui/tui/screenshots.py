@@ -19,6 +19,7 @@ from typing import Any
 from textual.widgets import Input
 
 from scalp_tui.config import load_config
+from scalp_tui.engine.protocol import FeedState, FeedStatus
 from scalp_tui.runtime.session import Session
 from scalp_tui.tui.app import ScalpApp
 
@@ -39,6 +40,7 @@ class State:
     overrides: dict[str, Any]
     steps: Steps
     env: dict[str, str] | None = None
+    size: tuple[int, int] = SIZE
 
     def app(self) -> ScalpApp:
         settings = load_config(None, overrides=self.overrides, env=self.env or {}).settings
@@ -60,15 +62,35 @@ async def _open_position(app: ScalpApp, pilot: Any) -> None:
             p for p in app.snap.positions if p.opened_ms and app.snap.ts_ms - p.opened_ms > 20_000
         ]
         if aged:
-            app.focus_symbol = aged[0].symbol
+            app.focus_on(aged[0].symbol)
             break
     app.refresh_all()
     await pilot.pause()
 
 
-async def _pending_confirmation(app: ScalpApp, pilot: Any) -> None:
-    await play(app, 2)
+async def _proposal_pane(app: ScalpApp, pilot: Any) -> None:
+    # Two proposals queued, the first highlighted.
+    for _ in range(600):
+        await play(app, 0.25)
+        if len(app.snap.proposals) >= 2:
+            break
     app.sync_proposals()
+    await pilot.pause()
+
+
+async def _feed_outage(app: ScalpApp, pilot: Any) -> None:
+    await _open_position(app, pilot)
+    # The connection drops: no book for 4.2 s (stale_after_ms is 3 s).
+    engine = app.session.engine
+    engine.on_feed_status(
+        FeedStatus(
+            FeedState.DOWN,
+            detail="binanceusdm disconnected: Cannot connect to host fstream.binance.com:443",
+        )
+    )
+    engine.clock.advance(4_200)
+    engine.on_timer()
+    app.refresh_all()
     await pilot.pause()
 
 
@@ -89,10 +111,20 @@ async def _live_confirmation(app: ScalpApp, pilot: Any) -> None:
     await pilot.pause()
 
 
+# the proposal states keep their proposals 60 s, so the pictures show them waiting
+CONFIRM = {"mode": "confirm", "confirm_grace_s": 60, "confirm_timeout_s": 60}
+
 STATES = (
     State("running-with-position", {"mode": "auto"}, _open_position),
-    State("pending-confirmation", {"mode": "confirm"}, _pending_confirmation),
+    State("running-with-position-120x40", {"mode": "auto"}, _open_position, size=(120, 40)),
+    State("running-with-position-80x24", {"mode": "auto"}, _open_position, size=(80, 24)),
+    State("proposal-pane", CONFIRM, _proposal_pane),
+    State("proposal-pane-120x40", CONFIRM, _proposal_pane, size=(120, 40)),
+    State("proposal-pane-80x24", CONFIRM, _proposal_pane, size=(80, 24)),
+    State("feed-outage", {"mode": "auto"}, _feed_outage),
+    State("feed-outage-80x24", {"mode": "auto"}, _feed_outage, size=(80, 24)),
     State("kill-switch-engaged", {"mode": "auto"}, _kill_switch),
+    State("kill-switch-engaged-80x24", {"mode": "auto"}, _kill_switch, size=(80, 24)),
     State(
         "live-mode-confirmation",
         {"mode": "confirm", "exchange": {"id": "binanceusdm"}, "short_scalp_min_volume": 1e12},
@@ -104,7 +136,7 @@ STATES = (
 
 async def capture(state: State, out_dir: Path) -> Path:
     app = state.app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=state.size) as pilot:
         await state.steps(app, pilot)
         path = app.save_screenshot(filename=f"{state.name}.svg", path=str(out_dir))
     return Path(path)

@@ -23,7 +23,7 @@ async def test_headless_trades_paper_on_the_emulators_books(emulator, tmp_path: 
     summary = json.loads(lines[-1])
     assert summary["entries"] >= 1, out
     assert summary["book_updates"] >= 10
-    assert any("feed live" in line for line in lines)
+    assert any("market data: live" in line for line in lines)
     assert any(f"{BTC} short #" in line and "paper" in line for line in lines)
 
 

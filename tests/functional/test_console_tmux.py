@@ -1,5 +1,6 @@
 """The real `scalp-tui` in a terminal: ctrl+k flattens an open position within a second."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -42,9 +43,37 @@ def test_kill_switch_flattens_within_a_second(tmp_path: Path) -> None:
         assert opened, f"no position opened:\n{text}"
         tmux("send-keys", "-t", session, "C-k")
         pressed = time.monotonic()
-        # the status line says KILLED and "flat" once no position is left open
-        flat, text = wait_for(session, lambda t: "KILLED  flat" in t.splitlines()[0], 1.0)
+        # the header says so and "flat" once no position is left open
+        flat, text = wait_for(
+            session, lambda t: "BLOCKED: kill switch  flat" in t.splitlines()[0], 1.0
+        )
         elapsed = time.monotonic() - pressed
         assert flat, f"not flat {elapsed:.2f}s after ctrl+k:\n{text}"
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def test_at_80_by_24_positions_countdowns_and_the_quit_question_show(tmp_path: Path) -> None:
+    """The smallest supported terminal: header, countdowns, the quit question."""
+    session = f"scalp-{uuid.uuid4().hex[:8]}"
+    # its own journal: the tmux server keeps the environment of the test that started it
+    journal = tmp_path / "journal.sqlite"
+    command = f"cd {tmp_path} && {SCALP_TUI} --mode auto --speed 10 --seed 2 --journal {journal}"
+    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command)
+    countdown = re.compile(r"#\d+ +\S+/USDT .* \d\d:\d\d")
+    try:
+        opened, text = wait_for(session, lambda t: bool(countdown.search(t)), 30)
+        assert opened, f"no position with its countdown:\n{text}"
+        header, risk = text.splitlines()[:2]
+        assert " PAPER " in header and " AUTO " in header and "ENTRIES ON" in header
+        assert re.search(r"\d\d:\d\d:\d\d$", header.rstrip()), header
+        assert "PnL today" in risk and " / -50.00 (" in risk
+        assert "terminal too small" not in text
+        tmux("send-keys", "-t", session, "C-q")
+        asked, text = wait_for(session, lambda t: "open (" in t and "Quit?" in t, 5)
+        assert asked, f"ctrl+q did not ask:\n{text}"
+        tmux("send-keys", "-t", session, "n")
+        closed, text = wait_for(session, lambda t: "Quit?" not in t, 5)
+        assert closed, text
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)

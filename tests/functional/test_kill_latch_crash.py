@@ -159,7 +159,7 @@ def crash_round(tmux: Tmux, session: str, config: Path, journal: Path, delay: fl
             # the position closed on its own before the kill switch reached it: the
             # status line is the (later) sign the kill switch was engaged
             acted = "the status line"
-            engaged = poll(lambda: "KILLED" in screen().splitlines()[0], 5, 0.01)
+            engaged = poll(lambda: "kill switch" in screen().splitlines()[0], 5, 0.01)
             assert engaged, f"ctrl+k did nothing:\n{screen()}"
         time.sleep(delay)  # deliberate: the moment of the crash is what varies
         os.kill(pid, signal.SIGKILL)

@@ -49,7 +49,7 @@ async def test_before_any_trade_the_charts_say_so_and_g_closes_them() -> None:
         await wait_for(pilot, lambda: not isinstance(app.screen, ChartsScreen))
 
 
-async def test_a_proposal_opens_over_the_charts_and_they_stay_under_it() -> None:
+async def test_a_proposal_closes_the_charts_so_it_is_seen() -> None:
     app = make_app(mode="confirm", symbols=["BTC/USDT:USDT"])
     async with app.run_test(size=SIZE) as pilot:
         while app.session.snapshot().proposals:  # the market's first book already signals
@@ -61,8 +61,7 @@ async def test_a_proposal_opens_over_the_charts_and_they_stay_under_it() -> None
         await wait_for(pilot, lambda: isinstance(app.screen, ChartsScreen))
         for _ in range(600):
             await advance(app, 0.5)
-            if app._proposal_screen is not None:
+            if app.snap.proposals:
                 break
-        assert app.screen is app._proposal_screen
-        await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, ChartsScreen))
+        await wait_for(pilot, lambda: not isinstance(app.screen, ChartsScreen))
+        assert app.proposal_pane.display and app.proposal_pane.highlighted_proposal()

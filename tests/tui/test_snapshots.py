@@ -6,7 +6,7 @@ Regenerate after an intended change of the look:
 
 import pytest
 
-from scalp_tui.tui.screenshots import SIZE, STATES, State
+from scalp_tui.tui.screenshots import STATES, State
 
 
 @pytest.mark.parametrize("state", STATES, ids=lambda s: s.name)
@@ -16,4 +16,4 @@ def test_main_screen(snap_compare, state: State) -> None:
     async def run_before(pilot) -> None:
         await state.steps(app, pilot)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=state.size, run_before=run_before)

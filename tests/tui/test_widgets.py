@@ -57,10 +57,17 @@ def test_depth_bar_has_eighth_cell_precision() -> None:
 
 
 def test_imbalance_gauge_marks_the_value() -> None:
-    text = "".join(t for t, _ in imbalance_gauge(-1.0, 21))
+    text = "".join(t for t, _ in imbalance_gauge(-1.0, 60))
     assert text.startswith("ask-heavy ●") and text.endswith("-1.000")
-    text = "".join(t for t, _ in imbalance_gauge(1.0, 21))
+    assert len(text) <= 60
+    text = "".join(t for t, _ in imbalance_gauge(1.0, 60))
     assert "─┼━" in text and "● bid-heavy" in text
+
+
+def test_a_narrow_imbalance_gauge_keeps_its_value() -> None:
+    text = "".join(t for t, _ in imbalance_gauge(-0.456, 32))
+    assert text.startswith("ask ") and "●" in text and text.endswith("-0.456")
+    assert len(text) <= 32
 
 
 def test_a_standing_alert_shows_on_the_status_line_until_it_clears() -> None:

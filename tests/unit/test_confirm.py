@@ -51,7 +51,7 @@ def test_accept_enters_the_short() -> None:
 def test_accept_within_max_slippage() -> None:
     rig, proposal = proposed()
     # bid 59880.1 is 0.19983% below 60000: inside max_slippage 0.2%
-    rig.balanced(BTC, 59_880.1)
+    rig.ask_heavy(BTC, 59_880.1)  # the conditions still hold
     assert rig.engine.execute(AcceptProposal(proposal.id)).ok
     assert len(rig.engine.positions) == 1
 
@@ -59,7 +59,7 @@ def test_accept_within_max_slippage() -> None:
 def test_accept_refused_past_max_slippage() -> None:
     rig, proposal = proposed()
     # bid 59879.9 is 0.20017% below 60000: past max_slippage 0.2%
-    rig.balanced(BTC, 59_879.9)
+    rig.ask_heavy(BTC, 59_879.9)  # the conditions still hold
     result = rig.engine.execute(AcceptProposal(proposal.id))
     assert not result.ok
     assert "moved" in result.message and "0.2000%" in result.message
@@ -70,7 +70,7 @@ def test_accept_refused_past_max_slippage() -> None:
 
 def test_price_moving_in_our_favour_is_not_slippage() -> None:
     rig, proposal = proposed()
-    rig.balanced(BTC, 60_500.0)
+    rig.ask_heavy(BTC, 60_500.0)  # the conditions still hold
     assert rig.engine.execute(AcceptProposal(proposal.id)).ok
 
 

@@ -142,7 +142,12 @@ def signature(kind: Any, seen: dict[str, Any]) -> None:
 # The signature of each protocol version. A console and an engine of one version must
 # decode each other exactly: changing any type on the wire without a new version
 # would let an old console misread a new engine.
-SIGNATURES = {1: "89e9cf94953abec5a26179e86f97e5d4"}
+SIGNATURES = {
+    1: "89e9cf94953abec5a26179e86f97e5d4",
+    # 2: proposals on the human clock with live conditions, manual entries and tags,
+    # the entries state, feed health and the trade tape in the snapshot
+    2: "3fd4026c4550cf0994312faa2ebbfb30",
+}
 
 
 def test_the_types_on_the_wire_change_only_with_the_version() -> None:

@@ -18,6 +18,7 @@ from scalp_tui.engine.protocol.commands import (
     Command,
     CommandResult,
     EngageKillSwitch,
+    ProposeManualEntry,
     RejectProposal,
     ResetKillSwitch,
     SetBroker,
@@ -25,6 +26,8 @@ from scalp_tui.engine.protocol.commands import (
     SetMode,
 )
 from scalp_tui.engine.protocol.enums import (
+    ENTRY_TAG,
+    MANUAL_TAG,
     ExitReason,
     FeedState,
     Mode,
@@ -76,6 +79,8 @@ from scalp_tui.engine.protocol.views import (
 )
 
 __all__ = [
+    "ENTRY_TAG",
+    "MANUAL_TAG",
     "AcceptProposal",
     "BookUpdate",
     "Candle",
@@ -115,6 +120,7 @@ __all__ = [
     "ProposalCreated",
     "ProposalResolved",
     "ProposalView",
+    "ProposeManualEntry",
     "RejectProposal",
     "ResetKillSwitch",
     "SetBroker",

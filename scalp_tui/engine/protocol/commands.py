@@ -49,6 +49,15 @@ class ClosePosition:
     position_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class ProposeManualEntry:
+    """A short on `symbol` now, at the configured size, asked for by the trader: it
+    passes the same engine gates and becomes a proposal (tagged "manual") that must be
+    accepted like any other, whatever the mode."""
+
+    symbol: str
+
+
 Command = (
     AcceptProposal
     | RejectProposal
@@ -58,6 +67,7 @@ Command = (
     | SetEntriesEnabled
     | SetBroker
     | ClosePosition
+    | ProposeManualEntry
 )
 
 

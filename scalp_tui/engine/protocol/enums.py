@@ -74,3 +74,7 @@ class FeedState(StrEnum):
     RESYNCING = "resyncing"
     STALE = "stale"
     DOWN = "down"
+
+
+ENTRY_TAG = "661"  # the "short scalp" entry rule
+MANUAL_TAG = "manual"  # an entry the trader asked for, no rule behind it

@@ -98,7 +98,7 @@ class ProposalResolved:
     ts_ms: int
     proposal_id: int
     symbol: str
-    outcome: str  # "accepted" | "rejected" | "expired" | "refused" | "dropped"
+    outcome: str  # "accepted" | "rejected" | "expired" | "refused" | "dropped" | "withdrawn"
     detail: str = ""
 
 

@@ -28,6 +28,8 @@ class BookUpdate:
     sets the quantity at its price (0 removes it). Bids best-first is not required.
     `update_id` is the venue's final update id for this change when it has one (Binance
     `u`, a snapshot's `lastUpdateId`), so a replay can be lined up with the venue's.
+    `venue_ts_ms` is the venue's own time for the change when it sends one: `ts_ms`
+    minus it is the exchange latency the console shows.
     """
 
     symbol: str
@@ -36,6 +38,7 @@ class BookUpdate:
     asks: tuple[Level, ...]
     snapshot: bool = False
     update_id: int | None = None
+    venue_ts_ms: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

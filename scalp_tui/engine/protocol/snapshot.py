@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scalp_tui.engine.protocol.enums import Mode
-from scalp_tui.engine.protocol.market import Candle, FeedStatus, Level
+from scalp_tui.engine.protocol.market import Candle, FeedStatus, Level, TradeTick
 from scalp_tui.engine.protocol.views import (
     OrderView,
     PositionView,
@@ -36,6 +36,8 @@ class SymbolSnapshot:
     imbalance_mean: float | None = None
     imbalance_window_s: float = 0.0
     forming_partial: bool = False  # the forming candle began before the engine watched
+    latency_ms: int | None = None  # receive time minus the venue's time, last update
+    trades: tuple[TradeTick, ...] = ()  # the latest trades, newest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,12 @@ class Snapshot:
     # conditions that need the trader's eye until they clear (a venue/journal
     # divergence, a position check that cannot run); a divergence also pauses entries
     alerts: tuple[str, ...] = ()
+    # what blocks every entry ("kill switch", "journal", "paused", "feed down",
+    # "loss limit"), "" when entries may go
+    entries_blocked: str = ""
+    max_daily_loss: float = 0.0  # the limit `realised_pnl_today` is held against
+    feed_reconnects: int = 0  # times the feed came back after going down this run
+    human_now_ms: int = 0  # the human clock, which proposals' times are on
 
     def symbol(self, name: str) -> SymbolSnapshot | None:
         for s in self.symbols:

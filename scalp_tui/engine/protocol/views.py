@@ -6,7 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scalp_tui.engine.protocol.enums import ExitReason, OrderStatus, OrderType, PositionState, Side
+from scalp_tui.engine.protocol.enums import (
+    ENTRY_TAG,
+    ExitReason,
+    OrderStatus,
+    OrderType,
+    PositionState,
+    Side,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +95,14 @@ class PositionView:
     fees: float = 0.0
     exchange_stop_price: float | None = None  # the venue's resting stop, when one works
     funding_fees: float = 0.0  # paid while open, quote currency; in pnl and profit_ratio
+    enter_tag: str = ENTRY_TAG  # the entry rule that opened it, or "manual"
 
 
 @dataclass(frozen=True, slots=True)
 class ProposalView:
+    """A pending entry. Its times are on the engine's human clock (wall time, whatever
+    the market's speed); `conditions` are re-evaluated on every book of its symbol."""
+
     id: int
     symbol: str
     price: float
@@ -99,6 +110,13 @@ class ProposalView:
     conditions: tuple[ConditionResult, ...]
     created_ms: int
     expires_ms: int
+    failing_since_ms: int | None = None  # when its conditions stopped holding
+    withdraw_ms: int | None = None  # when it is withdrawn unless they hold again
+    enter_tag: str = ENTRY_TAG  # "manual": asked for by the trader, no rule behind it
+
+    @property
+    def holding(self) -> bool:
+        return all(c.passed for c in self.conditions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +145,7 @@ class PositionRecord:
     realised_gross: float | None = None
     stop_order_id: int | None = None
     funding_fees: float = 0.0  # paid while open, quote currency (received: negative)
+    enter_tag: str = ENTRY_TAG  # journals from before tags were kept: the rule's
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PositionRecord:

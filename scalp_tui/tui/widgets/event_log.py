@@ -25,6 +25,7 @@ KIND_STYLE = {
     "order": "",
     "proposal": "yellow",
     "error": "bold red",
+    "warning": "bold yellow",
     "kill": "bold white on #8b0000",
     "info": "dim",
 }
@@ -35,6 +36,8 @@ class EventLog(Widget, can_focus=True):
         Binding("pageup", "scroll_back", "Older", show=False),
         Binding("pagedown", "scroll_forward", "Newer", show=False),
         Binding("end", "scroll_newest", "Newest", show=False),
+        Binding("up", "scroll_line(1)", "Older line", show=False),
+        Binding("down", "scroll_line(-1)", "Newer line", show=False),
     ]
 
     def __init__(self, **kwargs: object) -> None:
@@ -45,8 +48,8 @@ class EventLog(Widget, can_focus=True):
         self._pending: deque[tuple[str, str]] = deque()
         self._back = 0  # lines scrolled back from the newest
 
-    def add_event(self, event: Event) -> None:
-        line = format_event(event)
+    def add_event(self, event: Event, at_ms: int | None = None) -> None:
+        line = format_event(event, at_ms)
         if line is not None:
             self._pending.append((line, KIND_STYLE.get(event_kind(event), "")))
 
@@ -91,6 +94,9 @@ class EventLog(Widget, can_focus=True):
 
     def action_scroll_forward(self) -> None:
         self._scroll(-max(1, self.size.height - 1))
+
+    def action_scroll_line(self, lines: int) -> None:
+        self._scroll(lines)
 
     def action_scroll_newest(self) -> None:
         self._scroll(-self._back)

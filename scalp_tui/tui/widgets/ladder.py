@@ -24,13 +24,15 @@ S = {
     for name, spec in {
         "head": "bold dim",
         "ask": "bold #ff5f87",
-        "ask_bar": "#d7005f",
+        # bars chosen to stay red and green when a 16-colour terminal maps them down
+        "ask_bar": "#af0000",
         "bid": "bold #87d700",
-        "bid_bar": "#5f8700",
+        "bid_bar": "#008700",
         "plain": "",
         "spread": "bold #ffaf00",
         "mark": "bold reverse #ffd75f",
         "dim": "dim",
+        "stale": "bold #ffffff on #af0000",
         "red": "#ff5f87",
         "green": "#87d700",
         "bold": "bold",
@@ -49,16 +51,20 @@ def depth_bar(fraction: float, width: int) -> str:
     return ("█" * full + (BAR_CHARS[part] if part else "")).ljust(width)
 
 
-def imbalance_gauge(imbalance: float | None, width: int) -> Line:
-    """ask-heavy ──●━━┼── bid-heavy: the marker at the imbalance on [-1, +1]."""
+def imbalance_gauge(imbalance: float | None, room: int) -> Line:
+    """ask-heavy ──●━━┼── bid-heavy: the marker at the imbalance on [-1, +1], in `room`
+    cells (shorter labels when the pane is narrow, so the value is never cut)."""
     if imbalance is None:
         return [("imbalance -", S["dim"])]
+    left, right = ("ask-heavy ", " bid-heavy") if room >= 50 else ("ask ", " bid")
+    value = f"  {imbalance:+.3f}"
+    width = max(5, min(room - 12, room - len(left) - len(right) - len(value)))
     middle = width // 2
     pos = max(0, min(width - 1, round((imbalance + 1) / 2 * (width - 1))))
     lo, hi = sorted((pos, middle))
     marker = S["marker_red"] if imbalance < 0 else S["marker_green"]
     fill = S["red"] if imbalance < 0 else S["green"]
-    line: Line = [("ask-heavy ", S["red"])]
+    line: Line = [(left, S["red"])]
     for i in range(width):
         if i == pos:
             cell = ("●", marker)
@@ -70,19 +76,21 @@ def imbalance_gauge(imbalance: float | None, width: int) -> Line:
             line[-1] = (line[-1][0] + cell[0], cell[1])
         else:
             line.append(cell)
-    line.append((" bid-heavy", S["green"]))
-    line.append((f"  {imbalance:+.3f}", S["bold"]))
+    line.append((right, S["green"]))
+    line.append((value, S["bold"]))
     return line
 
 
-class Ladder(Widget):
+class Ladder(Widget, can_focus=True):
     """Asks above, bids below, with sizes, cumulative sizes and depth bars."""
 
     DEFAULT_CSS = "Ladder { height: 1fr; }"
 
-    def __init__(self, levels: int = 10, **kwargs: object) -> None:
+    def __init__(self, levels: int = 10, stale_after_ms: int = 3000, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.levels = levels
+        self.stale_after_ms = stale_after_ms
+        self.stale = False
         self._lines: list[Line] = [[("waiting for the order book…", S["dim"])]]
 
     def show(
@@ -93,7 +101,13 @@ class Ladder(Widget):
     ) -> None:
         mine = tuple(o for o in orders if symbol and o.symbol == symbol.symbol)
         held = tuple(p for p in positions if symbol and p.symbol == symbol.symbol)
+        age = symbol.book_age_ms if symbol else None
+        # a frozen book must not look like a live one: dimmed, and said on top
+        self.stale = age is not None and age > self.stale_after_ms
         self._lines = self._build(symbol, mine, held, self.size)
+        if self.stale:
+            self._lines.insert(0, [(f" STALE: no update for {age / 1000:.1f} s ", S["stale"])])
+        self.set_class(self.stale, "-stale")
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
@@ -101,6 +115,8 @@ class Ladder(Widget):
         if y >= len(self._lines):
             return Strip.blank(width, self.rich_style)
         base = self.rich_style  # the widget's background under every segment
+        if self.stale and y > 0:
+            base = base + S["dim"]
         strip = Strip([Segment(text, base + style) for text, style in self._lines[y]])
         return strip.crop_extend(0, width, base)
 
@@ -119,49 +135,53 @@ class Ladder(Widget):
     ) -> list[Line]:
         if snap is None or snap.best_bid is None or snap.best_ask is None:
             return [[("waiting for the order book…", S["dim"])]]
-        width = max(40, size.width)
+        width = size.width
+        # under 44 cells the cumulative size gives way to the bar
+        cum_w = QTY_W if width >= 44 else 0
         extra = len(positions)
         rows = max(3, min(self.levels, (size.height - 3 - extra) // 2))
         tick = snap.tick_size
         asks, bids = snap.asks[:rows], snap.bids[:rows]
-        bar_w = max(6, width - PRICE_W - 2 * QTY_W - 4)
+        bar_w = max(4, width - PRICE_W - QTY_W - 1 - (cum_w + 1 if cum_w else 0) - 2)
         biggest = max([q for _, q in asks] + [q for _, q in bids] + [1e-12])
         marks = _marks(orders, positions, tick)
         lines: list[Line] = [
-            [(f"{'price':>{PRICE_W}} {'size':>{QTY_W}} {'cum':>{QTY_W}}  depth", S["head"])]
+            [
+                (
+                    f"{'price':>{PRICE_W}} {'size':>{QTY_W}}"
+                    + (f" {'cum':>{cum_w}}" if cum_w else "")
+                    + "  depth",
+                    S["head"],
+                )
+            ]
         ]
         cum = 0.0
         ask_rows = []
         for price, qty in asks:
             cum += qty
-            ask_rows.append(_row(price, qty, cum, biggest, bar_w, tick, "ask", marks))
+            ask_rows.append(_row(price, qty, cum, cum_w, biggest, bar_w, tick, "ask", marks))
         lines.extend(reversed(ask_rows))
         spread_ticks = round((snap.best_ask - snap.best_bid) / tick)
-        label = f"spread {spread_ticks} tick" + ("s" if spread_ticks != 1 else "")
-        lines.append(
-            [
-                (
-                    f"{label:>{PRICE_W}} {fmt_bps(snap.spread):>{QTY_W}}  "
-                    f"mid {fmt_price(snap.mid, tick / 2)}",
-                    S["spread"],
-                )
-            ]
-        )
+        ticks = f"{spread_ticks} tick" + ("s" if spread_ticks != 1 else "")
+        mid = f"mid {fmt_price(snap.mid, tick / 2)}"
+        if cum_w:
+            spread_line = f"{'spread ' + ticks:>{PRICE_W}} {fmt_bps(snap.spread):>{QTY_W}}  {mid}"
+        else:  # narrow: the same figures without the padding, so the mid is not cut
+            spread_line = f"{ticks:>{PRICE_W - 5}} {fmt_bps(snap.spread)}  {mid}"
+        lines.append([(spread_line, S["spread"])])
         cum = 0.0
         for price, qty in bids:
             cum += qty
-            lines.append(_row(price, qty, cum, biggest, bar_w, tick, "bid", marks))
-        lines.append(imbalance_gauge(snap.imbalance, max(11, width - 40)))
+            lines.append(_row(price, qty, cum, cum_w, biggest, bar_w, tick, "bid", marks))
+        lines.append(imbalance_gauge(snap.imbalance, width))
         for p in positions:
             if p.entry_price:
-                lines.append(
-                    [
-                        (f"#{p.id} ", S["bold"]),
-                        (f"entry {fmt_price(p.entry_price, tick)}  ", S["plain"]),
-                        (f"tgt {fmt_price(p.target_price, tick)}  ", S["green"]),
-                        (f"stop {fmt_price(p.stop_price, tick)}", S["red"]),
-                    ]
-                )
+                line: Line = [(f"#{p.id} ", S["bold"])]
+                if cum_w:  # narrow: the entry is marked on its level already
+                    line.append((f"entry {fmt_price(p.entry_price, tick)}  ", S["plain"]))
+                line.append((f"tgt {fmt_price(p.target_price, tick)}  ", S["green"]))
+                line.append((f"stop {fmt_price(p.stop_price, tick)}", S["red"]))
+                lines.append(line)
         return lines
 
 
@@ -177,9 +197,14 @@ def _marks(
                 f"◀ my {side} {fmt_qty(order.qty - order.filled)}"
             )
     for position in positions:
-        if position.entry_price:
-            key = fmt_price(round(position.entry_price / tick) * tick, tick)
-            marks.setdefault(key, []).append(f"◀ entry #{position.id}")
+        for price, label in (
+            (position.entry_price, "entry"),
+            (position.target_price, "tgt"),
+            (position.stop_price, "stop"),
+        ):
+            if price:
+                key = fmt_price(round(price / tick) * tick, tick)
+                marks.setdefault(key, []).append(f"◀ {label} #{position.id}")
     return {key: " ".join(labels) for key, labels in marks.items()}
 
 
@@ -187,6 +212,7 @@ def _row(
     price: float,
     qty: float,
     cum: float,
+    cum_w: int,
     biggest: float,
     bar_w: int,
     tick: float,
@@ -197,7 +223,10 @@ def _row(
     note = marks.get(key, "")
     line: Line = [
         (f"{key:>{PRICE_W}}", S[side]),
-        (f" {fmt_qty(qty):>{QTY_W}} {fmt_qty(cum):>{QTY_W}}  ", S["plain"]),
+        (
+            f" {fmt_qty(qty):>{QTY_W}}" + (f" {fmt_qty(cum):>{cum_w}}" if cum_w else "") + "  ",
+            S["plain"],
+        ),
     ]
     if note:  # the mark takes the bar's place at the right, never wraps the row
         line.append((depth_bar(qty / biggest, max(1, bar_w - len(note) - 1)), S[f"{side}_bar"]))

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from scalp_tui.engine.protocol import ConditionResult, SymbolSnapshot
+from scalp_tui.tui.fmt import fmt_bps
 
 
 def _value(c: ConditionResult) -> str:
@@ -13,18 +14,22 @@ def _value(c: ConditionResult) -> str:
         return "on" if c.passed else "off"
     if c.value is None:
         return "unknown"
-    if c.name == "spread":
-        return f"{c.value:.6f}"
+    if c.name == "spread":  # basis points, as in the book and the watchlist
+        return fmt_bps(c.value)
     if c.name == "volume":
         return f"{c.value:,.1f}"
     return f"{c.value:+.3f}"
 
 
+def _op(c: ConditionResult) -> str:
+    return "" if c.name == "enabled" else c.op  # "on (config)", not "on is on"
+
+
 def _threshold(c: ConditionResult) -> str:
     if c.name == "enabled":
-        return "on"
+        return "(config)"
     if c.name == "spread":
-        return f"{c.threshold:.6f}"
+        return fmt_bps(c.threshold)
     if c.name == "volume":
         return f"{c.threshold:,.0f}"
     return f"{c.threshold:+.3f}"
@@ -54,7 +59,7 @@ def signal_text(snap: SymbolSnapshot | None, implied: str) -> Text:
         mark, style = ("✓", "bold green") if c.passed else ("✗", "bold red")
         text.append(f" {mark} ", style=style)
         text.append(f"{c.name:<10}", style="bold")
-        text.append(f"{_value(c):>12} {c.op:>2} {_threshold(c):<10}")
+        text.append(f"{_value(c):>12} {_op(c):>2} {_threshold(c):<10}")
         note = _note(c, snap)
         if note:
             text.append(f" {note}", style="dim")
@@ -76,6 +81,6 @@ def signal_text(snap: SymbolSnapshot | None, implied: str) -> Text:
     return text
 
 
-class SignalPanel(Static):
+class SignalPanel(Static, can_focus=True):
     def show(self, snap: SymbolSnapshot | None, implied: str) -> None:
         self.update(signal_text(snap, implied), layout=False)

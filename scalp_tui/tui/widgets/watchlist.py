@@ -8,7 +8,7 @@ from textual.widgets import DataTable
 from scalp_tui.engine.protocol import SymbolSnapshot
 from scalp_tui.tui.fmt import fmt_bps, fmt_price, fmt_qty
 
-COLUMNS = {"symbol": 9, "price": 10, "spread": 7, "imbal.": 6, "volume": 9, "signal": 8}
+COLUMNS = {"symbol": 9, "price": 10, "spread": 7, "imbal.": 6, "volume": 9, "signal": 12}
 BLOCK_LABELS = {
     "kill_switch": "KILLED",
     "paused": "paused",
@@ -16,19 +16,23 @@ BLOCK_LABELS = {
     "symbol_busy": "busy",
     "max_positions": "max pos",
     "stale_book": "stale",
-    "daily_loss": "loss lim",
+    "daily_loss": "loss limit",
+    "divergence": "diverged",
 }
 
 
 def signal_cell(snap: SymbolSnapshot) -> Text:
+    """READY, or how many conditions pass and, whatever they say, the gate that
+    would hold an entry back."""
     signal = snap.signal
     if signal.signal and signal.blocked_by is None:
         return Text("READY", style="bold green")
-    if signal.signal:
-        label = BLOCK_LABELS.get(signal.blocked_by or "", signal.blocked_by or "")
-        return Text(label, style="yellow")
     passed = sum(c.passed for c in signal.conditions)
-    return Text(f"{passed}/{len(signal.conditions)}", style="dim")
+    text = Text(f"{passed}/{len(signal.conditions)}", style="" if signal.signal else "dim")
+    if signal.blocked_by is not None:
+        label = BLOCK_LABELS.get(signal.blocked_by, signal.blocked_by)
+        text.append(f" {label}", style="yellow")
+    return text
 
 
 class Watchlist(DataTable):
