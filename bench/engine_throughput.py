@@ -24,7 +24,7 @@ from scalp_tui.runtime.session import Session
 
 def make_session(seed: int) -> Session:
     # No daily loss limit here: positions keep opening and closing for the whole run.
-    overrides = {"mode": "auto", "max_daily_loss": 1e12}
+    overrides = {"mode": "auto", "max_daily_loss": 1e7}
     settings = load_config(None, overrides=overrides, env={}).settings
     return Session.simulated(settings, seed=seed, speed=0)
 

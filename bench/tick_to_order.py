@@ -95,7 +95,7 @@ async def run(rounds: int, console: bool, journaled: bool = True) -> dict[str, l
         overrides = {
             "mode": "auto",
             "symbols": [SYMBOL],
-            "max_daily_loss": 1e12,
+            "max_daily_loss": 1e7,
             "short_scalp_min_volume": 0.001,
         }
         settings = load_config(None, overrides=overrides, env=env).settings
