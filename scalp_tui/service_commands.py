@@ -64,11 +64,20 @@ def engine(
     pairlist: PairlistOpt = None,
     blacklist: BlacklistOpt = None,
     journal: JournalOpt = None,
+    from_console: Annotated[
+        bool,
+        typer.Option(
+            "--from-console",
+            hidden=True,
+            help="Started by plain scalp-tui: such a console stops it when it quits.",
+        ),
+    ] = False,
 ) -> None:
     """Run the engine alone as a service: consoles attach to it (scalp-tui attach),
     scalp-tui kill and SIGUSR1 engage its kill switch, scalp-tui status describes it.
     Paper unless --live. SIGINT/SIGTERM stop it in order."""
     from scalp_tui.runtime.builder import SessionRequest
+    from scalp_tui.service.launch import FROM_CONSOLE
     from scalp_tui.service.paths import ServicePathError, socket_path
     from scalp_tui.service.run import EarlyKill, facts_of, run_engine
     from scalp_tui.service.server import claim_socket_path
@@ -107,6 +116,8 @@ def engine(
     command = _restart_command(
         config, secrets, symbol, exchange, live, mode, seed, speed, pairlist, blacklist, journal
     )
+    if from_console:
+        command += (FROM_CONSOLE,)
     facts = facts_of(loaded.settings, live, command, os.getcwd())
     try:
         with start_errors_fail():
@@ -219,4 +230,6 @@ def attach() -> None:
     except ConfigError as exc:
         session.stop()
         raise fail([f"the engine's settings do not load here: {exc.problems[0]}"]) from None
-    AttachedApp(session, settings, keys=settings.keys).run()
+    AttachedApp(
+        session, settings, keys=settings.keys, live_broker=session.welcome.live_broker
+    ).run()

@@ -50,6 +50,7 @@ def facts_of(
         settings=public,
         command=command,
         cwd=cwd,
+        live_broker=settings.exchange.id != "simulated" and settings.has_credentials,
     )
 
 

@@ -66,6 +66,7 @@ class EngineFacts:
     settings: dict[str, Any] = field(default_factory=dict)
     command: tuple[str, ...] = ()
     cwd: str = ""
+    live_broker: bool = False  # credentials loaded: SetBroker("live") can route entries
 
 
 class _Client:
@@ -269,6 +270,7 @@ class EngineService:
             settings=facts.settings,
             command=facts.command,
             cwd=facts.cwd,
+            live_broker=facts.live_broker,
         )
 
     @staticmethod

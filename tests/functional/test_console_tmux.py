@@ -1,6 +1,10 @@
-"""The real `scalp-tui` in a terminal: ctrl+k flattens an open position within a second."""
+"""The real `scalp-tui` in a terminal (the console attached to the engine process it
+starts): ctrl+k flattens an open position within a second."""
 
+import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -33,9 +37,36 @@ def wait_for(session: str, predicate, timeout: float) -> tuple[bool, str]:
     return True, text
 
 
+def private_command(tmp_path: Path, arguments: str) -> str:
+    """`scalp-tui <arguments>` with its own runtime directory (socket) and journal: the
+    tmux server's environment is not the test's, so both are set on the line."""
+    runtime = tmp_path / "rt"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    return (
+        f"cd {tmp_path} && XDG_RUNTIME_DIR={runtime} SCALP_TUI_JOURNAL={tmp_path}/j.sqlite "
+        f"{SCALP_TUI} {arguments}"
+    )
+
+
+def engine_status(tmp_path: Path) -> dict | None:
+    """The engine's status, or None when no engine answers."""
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(tmp_path / "rt")}
+    done = subprocess.run(
+        [str(SCALP_TUI), "status", "--json"], capture_output=True, text=True, env=env
+    )
+    return json.loads(done.stdout) if done.returncode == 0 else None
+
+
+def stop_engine_left(tmp_path: Path) -> None:
+    """The engine outlives a console by design: a test stops what it started."""
+    status = engine_status(tmp_path)
+    if status is not None:
+        os.kill(status["pid"], signal.SIGTERM)
+
+
 def test_kill_switch_flattens_within_a_second(tmp_path: Path) -> None:
     session = f"scalp-{uuid.uuid4().hex[:8]}"
-    command = f"cd {tmp_path} && {SCALP_TUI} --mode auto --speed 10 --seed 2"
+    command = private_command(tmp_path, "--mode auto --speed 10 --seed 2")
     tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "48", command)
     try:
         opened, text = wait_for(session, lambda t: " PAPER " in t and " open " in t, 30)
@@ -48,3 +79,4 @@ def test_kill_switch_flattens_within_a_second(tmp_path: Path) -> None:
         assert flat, f"not flat {elapsed:.2f}s after ctrl+k:\n{text}"
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        stop_engine_left(tmp_path)
