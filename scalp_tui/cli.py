@@ -34,7 +34,7 @@ from scalp_tui.cli_common import (
     start_errors_fail,
 )
 from scalp_tui.config import CONSENT_HEADLESS, describe_config
-from scalp_tui.console_commands import run
+from scalp_tui.console_commands import run, serve
 from scalp_tui.service_commands import attach, engine, kill, status
 
 app = typer.Typer(
@@ -53,6 +53,7 @@ app.command("kill")(kill)
 app.command("status")(status)
 app.command("attach")(attach)
 app.command("run")(run)
+app.command("serve")(serve)
 
 
 @app.callback()

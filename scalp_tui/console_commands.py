@@ -1,11 +1,12 @@
 """The console's commands: plain `scalp-tui` (= `run`) starts an engine process and
 attaches to it, or attaches to the one already running; `--replay` plays a recording
-in the console's own process."""
+in the console's own process; `serve` shows the console in a browser."""
 
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -183,3 +184,33 @@ def _replay(
         )
     )
     ScalpApp(session, loaded.settings, keys=loaded.settings.keys).run()
+
+
+def serve(
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")
+    ] = 8000,
+) -> None:
+    """Show the console in a browser (textual-serve on 127.0.0.1): every browser tab
+    attaches to the running engine; none starts one. Ctrl+C stops serving only."""
+    import secrets
+    import shlex
+    import sys
+
+    from scalp_tui.service.client import no_engine
+    from scalp_tui.service.launch import answers
+    from scalp_tui.service.paths import ServicePathError, socket_path
+    from scalp_tui.tui.browser import ConsoleServer
+
+    try:
+        path = socket_path()
+    except ServicePathError as exc:
+        raise fail([str(exc)]) from None
+    if not answers(path):
+        raise fail([f"{no_engine(path)} (or scalp-tui, and leave it running)"])
+    command = f"{shlex.quote(sys.executable)} -m scalp_tui.cli attach"
+    server = ConsoleServer(command, port, secrets.token_urlsafe(16), typer.echo)
+    try:
+        server.serve()
+    except OSError as exc:
+        raise fail([f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}"]) from None

@@ -66,7 +66,9 @@ def spawn_engine(socket: Path, arguments: list[str]) -> subprocess.Popen[bytes]:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise ServiceError(f"the engine did not start: {last_line(log)}")
+            raise ServiceError(
+                f"the engine did not start: {last_line(log).removeprefix('error: ')}"
+            )
         if answers(socket):
             return process
         time.sleep(_POLL_S)
