@@ -180,7 +180,7 @@ async def run(rounds: int, console: bool, journaled: bool = True) -> dict[str, l
             journal.close()
 
 
-async def run_service(rounds: int) -> dict[str, list[float]]:
+async def run_service(rounds: int) -> tuple[dict[str, list[float]], str]:
     """The engine as `scalp-tui engine --live` in its own process on the emulator, an
     attached console rendering here; frame sent -> order received."""
     import os
@@ -205,7 +205,9 @@ async def run_service(rounds: int) -> dict[str, list[float]]:
             "SCALP_TUI_SHORT_SCALP_MIN_VOLUME": "0.001",
             "SCALP_TUI_SHORT_SCALP_IMBALANCE_WINDOW_S": "0",
         }
-        command = [sys.executable, "-m", "scalp_tui.cli", "engine", "--exchange", "binanceusdm"]
+        # the engine command, its own share of each entry timed inside its process
+        command = [sys.executable, str(Path(__file__).with_name("timed_engine.py"))]
+        command += ["--exchange", "binanceusdm"]
         command += ["--live", "--mode", "auto", "--symbol", SYMBOL]
         command += ["--journal", str(work / "journal.sqlite")]
         with (work / "engine.log").open("w") as log:
@@ -251,11 +253,24 @@ async def run_service(rounds: int) -> dict[str, list[float]]:
                 session.stop()
                 await steering
                 subprocess.run(["tmux", "kill-session", "-t", tmux_session], capture_output=True)
-            return {"total": totals}
         finally:
             if engine.poll() is None:
                 engine.send_signal(signal.SIGTERM)
                 engine.wait(30)
+            engine_row = _engine_side((work / "engine.log").read_text())
+        return {"total": totals}, engine_row
+
+
+def _engine_side(log: str) -> str:
+    """The engine process's own figure (bench/timed_engine.py), as a table row."""
+    import re
+
+    found = re.search(r"timed: .* n=(\d+) p50_ms=(\S+) p99_ms=(\S+) max_ms=(\S+)", log)
+    if found is None:
+        return "(the engine process printed no timing)"
+    n, p50, p99, top = found.groups()
+    name = f"  engine: book -> order ({n} timed)"
+    return f"{name:<34}{float(p50):>9.3f}{float(p99):>9.3f}{float(top):>9.3f}"
 
 
 def _screen(tmux_session: str) -> str:
@@ -299,11 +314,12 @@ def main() -> None:
     console = "rendering in the same process" if args.console else "off"
     print_figures(f"{args.rounds} entries, one process, console {console}", figures)
     if args.service:
-        service = asyncio.run(run_service(args.rounds))
+        service, engine_row = asyncio.run(run_service(args.rounds))
         print_figures(
             f"{args.rounds} entries, engine in its own process, a console attached and rendering",
             service,
         )
+        print(engine_row)
     print("target: total p99 <= 5 ms on loopback")
 
 
