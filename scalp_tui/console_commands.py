@@ -58,9 +58,11 @@ def run(
         path = socket_path()
         process: subprocess.Popen[bytes] | None = None
         if answers(path):
+            given = any((config, secrets, mode, symbol, pairlist, blacklist, journal))
+            given = given or seed != 1 or speed != 1.0
             greeting = (
-                "attached to the engine already running: the options given on this "
-                "command line do not apply to it",
+                "attached to the engine already running"
+                + (": the options on this command line do not apply to it" if given else ""),
             )
         else:
             arguments = _engine_arguments(
