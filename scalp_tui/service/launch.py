@@ -89,6 +89,11 @@ def stop_engine(pid: int, process: subprocess.Popen[bytes] | None = None) -> boo
             if process.poll() is not None:
                 return True
         else:
+            # an engine this console restarted is its child: reap it, or it lingers
+            # as a zombie that os.kill still finds
+            with contextlib.suppress(ChildProcessError):
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    return True
             try:
                 os.kill(pid, 0)
             except ProcessLookupError:
