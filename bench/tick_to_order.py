@@ -9,7 +9,12 @@ book, then one ask-heavy diff; the order's arrival is timed; the short is closed
 Split: ccxt receiving and parsing the frame (frame sent -> book handed to the
 engine), the engine deciding and journaling the intent (-> order handed to the
 broker), ccxt sending the order (-> the exchange has it).
-Run:  python bench/tick_to_order.py [--rounds 200] [--console] [--no-journal]
+
+--service adds, in the same run, the engine in its own process (`scalp-tui engine
+--live` on the emulator, as plain scalp-tui runs it) with a console (`scalp-tui
+attach`) attached and rendering in a terminal of its own (tmux, needed): only the
+total can be timed there (the split needs the engine in this process).
+Run:  python bench/tick_to_order.py [--rounds 200] [--console] [--no-journal] [--service]
 """
 
 from __future__ import annotations
@@ -97,6 +102,8 @@ async def run(rounds: int, console: bool, journaled: bool = True) -> dict[str, l
             "symbols": [SYMBOL],
             "max_daily_loss": 1e7,
             "short_scalp_min_volume": 0.001,
+            # the instantaneous imbalance: one ask-heavy diff is the tick that enters
+            "short_scalp_imbalance_window_s": 0,
         }
         settings = load_config(None, overrides=overrides, env=env).settings
         marks: dict[str, float] = {}
@@ -173,18 +180,109 @@ async def run(rounds: int, console: bool, journaled: bool = True) -> dict[str, l
             journal.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=200)
-    parser.add_argument("--console", action="store_true")
-    parser.add_argument(
-        "--no-journal", action="store_true", help="without the journal (for comparison)"
-    )
-    args = parser.parse_args()
-    print(f"command: python {' '.join(sys.argv)}")
-    figures = asyncio.run(run(args.rounds, args.console, not args.no_journal))
-    print(f"{args.rounds} entries, console {'rendering' if args.console else 'off'}")
-    print(f"{'stage':<34}{'p50 ms':>9}{'p99 ms':>9}")
+async def run_service(rounds: int) -> tuple[dict[str, list[float]], str]:
+    """The engine as `scalp-tui engine --live` in its own process on the emulator, an
+    attached console rendering here; frame sent -> order received."""
+    import os
+    import signal
+    import subprocess
+
+    from scalp_tui.service.launch import answers
+    from scalp_tui.service.remote import RemoteSession
+
+    exchange_side = EmulatorThread()
+    with exchange_side as emulator:
+        work = Path(tempfile.mkdtemp(prefix="t2o", dir="/tmp"))
+        (work / "rt").mkdir(mode=0o700)
+        env = {
+            **os.environ,
+            "XDG_RUNTIME_DIR": str(work / "rt"),
+            "SCALP_TUI_API_KEY": "bench",
+            "SCALP_TUI_API_SECRET": "bench",
+            "SCALP_TUI_EXCHANGE__REST_URL": emulator.rest_url,
+            "SCALP_TUI_EXCHANGE__WS_URL": emulator.ws_url,
+            "SCALP_TUI_MAX_DAILY_LOSS": "1e7",
+            "SCALP_TUI_SHORT_SCALP_MIN_VOLUME": "0.001",
+            "SCALP_TUI_SHORT_SCALP_IMBALANCE_WINDOW_S": "0",
+        }
+        # the engine command, its own share of each entry timed inside its process
+        command = [sys.executable, str(Path(__file__).with_name("timed_engine.py"))]
+        command += ["--exchange", "binanceusdm"]
+        command += ["--live", "--mode", "auto", "--symbol", SYMBOL]
+        command += ["--journal", str(work / "journal.sqlite")]
+        with (work / "engine.log").open("w") as log:
+            engine = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        socket_path = work / "rt" / "scalp-tui" / "engine.sock"
+        arrivals: list[float] = []
+        emulator.on_order_request = lambda: arrivals.append(time.perf_counter())
+        exchange = exchange_side.call
+        try:
+            await until(lambda: answers(socket_path) or engine.poll() is not None, 60)
+            if engine.poll() is not None:
+                raise SystemExit(f"the engine did not start: {(work / 'engine.log').read_text()}")
+            # the console in a terminal of its own (tmux), as a trader runs it: drawing
+            # in this process would share a GIL with the emulator and time the exchange
+            tmux_session = f"t2o-{os.getpid()}"
+            console = f"XDG_RUNTIME_DIR={work / 'rt'} {sys.executable} -m scalp_tui.cli attach"
+            size = ["-x", "160", "-y", "48"]
+            subprocess.run(["tmux", "new-session", "-d", "-s", tmux_session, *size, console])
+            # this process steers the rounds through a client of its own that never draws
+            session = RemoteSession.open(socket_path)
+            steering = asyncio.create_task(session.run())
+            totals: list[float] = []
+            try:
+                await until(lambda: session.snapshot(1).symbols[0].best_bid is not None, 30)
+                await until(lambda: "order book" in _screen(tmux_session), 30)
+                for _ in range(rounds):
+                    exchange(emulator.set_levels("BTCUSDT", *BALANCED))
+                    exchange(emulator.trade("BTCUSDT", 60_000.0, 0.01, True))
+                    await asyncio.sleep(0.002)
+                    before = len(arrivals)
+                    sent = time.perf_counter()
+                    exchange(emulator.set_levels("BTCUSDT", *ASK_HEAVY))
+                    await until(lambda before=before: len(arrivals) > before)
+                    totals.append(arrivals[before] - sent)
+                    await until(lambda: any(p.qty > 0 for p in session.snapshot(1).positions))
+                    exchange(emulator.set_levels("BTCUSDT", *BALANCED))
+                    for position in session.snapshot(1).positions:
+                        session.execute(ClosePosition(position.id))
+                    await until(lambda: not session.snapshot(1).positions)
+                if "ENGINE LOST" in _screen(tmux_session):
+                    raise SystemExit("the attached console lost the engine during the run")
+            finally:
+                session.stop()
+                await steering
+                subprocess.run(["tmux", "kill-session", "-t", tmux_session], capture_output=True)
+        finally:
+            if engine.poll() is None:
+                engine.send_signal(signal.SIGTERM)
+                engine.wait(30)
+            engine_row = _engine_side((work / "engine.log").read_text())
+        return {"total": totals}, engine_row
+
+
+def _engine_side(log: str) -> str:
+    """The engine process's own figure (bench/timed_engine.py), as a table row."""
+    import re
+
+    found = re.search(r"timed: .* n=(\d+) p50_ms=(\S+) p99_ms=(\S+) max_ms=(\S+)", log)
+    if found is None:
+        return "(the engine process printed no timing)"
+    n, p50, p99, top = found.groups()
+    name = f"  engine: book -> order ({n} timed)"
+    return f"{name:<34}{float(p50):>9.3f}{float(p99):>9.3f}{float(top):>9.3f}"
+
+
+def _screen(tmux_session: str) -> str:
+    import subprocess
+
+    done = subprocess.run(["tmux", "capture-pane", "-p", "-t", tmux_session], capture_output=True)
+    return done.stdout.decode(errors="replace")
+
+
+def print_figures(title: str, figures: dict[str, list[float]]) -> None:
+    print(title)
+    print(f"{'stage':<34}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     names = {
         "total": "frame sent -> order received",
         "ccxt_ws": "  ccxt: frame -> book to engine",
@@ -192,8 +290,36 @@ def main() -> None:
         "ccxt_rest": "  ccxt: order -> exchange has it",
     }
     for key, name in names.items():
-        values = figures[key]
-        print(f"{name:<34}{1000 * statistics.median(values):>9.3f}{1000 * pct(values, 0.99):>9.3f}")
+        values = figures.get(key)
+        if values:
+            p50, p99, top = statistics.median(values), pct(values, 0.99), max(values)
+            print(f"{name:<34}{1000 * p50:>9.3f}{1000 * p99:>9.3f}{1000 * top:>9.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--console", action="store_true")
+    parser.add_argument(
+        "--no-journal", action="store_true", help="without the journal (for comparison)"
+    )
+    parser.add_argument(
+        "--service",
+        action="store_true",
+        help="also the engine in its own process with an attached console rendering",
+    )
+    args = parser.parse_args()
+    print(f"command: python {' '.join(sys.argv)}")
+    figures = asyncio.run(run(args.rounds, args.console, not args.no_journal))
+    console = "rendering in the same process" if args.console else "off"
+    print_figures(f"{args.rounds} entries, one process, console {console}", figures)
+    if args.service:
+        service, engine_row = asyncio.run(run_service(args.rounds))
+        print_figures(
+            f"{args.rounds} entries, engine in its own process, a console attached and rendering",
+            service,
+        )
+        print(engine_row)
     print("target: total p99 <= 5 ms on loopback")
 
 

@@ -33,9 +33,9 @@ from scalp_tui.cli_common import (
     resume_command,
     run_program,
     start_errors_fail,
-    start_session,
 )
-from scalp_tui.config import CONSENT_CONSOLE, CONSENT_HEADLESS, describe_config
+from scalp_tui.config import CONSENT_HEADLESS, describe_config
+from scalp_tui.console_commands import run, serve
 from scalp_tui.service_commands import attach, engine, kill, status
 
 app = typer.Typer(
@@ -53,6 +53,8 @@ app.command("engine")(engine)
 app.command("kill")(kill)
 app.command("status")(status)
 app.command("attach")(attach)
+app.command("run")(run)
+app.command("serve")(serve)
 
 
 @app.callback()
@@ -83,57 +85,6 @@ def main_callback(
             blacklist=blacklist,
             journal=journal,
         )
-
-
-@app.command()
-def run(
-    config: ConfigOpt = None,
-    secrets: SecretsOpt = None,
-    seed: SeedOpt = 1,
-    speed: SpeedOpt = 1.0,
-    mode: ModeOpt = None,
-    symbol: SymbolOpt = None,
-    pairlist: PairlistOpt = None,
-    blacklist: BlacklistOpt = None,
-    journal: JournalOpt = None,
-    replay: ReplayOpt = None,
-) -> None:
-    """Open the console: the simulated market by default, or the configured exchange
-    (exchange.id, with exchange.rest_url/ws_url for custom endpoints), or a recording
-    (--replay). Paper by default."""
-    from scalp_tui.runtime.builder import SessionRequest
-    from scalp_tui.tui.app import ScalpApp
-
-    symbols = None if replay else symbol or None  # a replay's --symbol names the recording's
-    loaded = load_or_exit(config, secrets, CONSENT_CONSOLE, mode=check_mode(mode), symbols=symbols)
-    check_like_run(loaded.settings)
-    settings = loaded.settings
-    if replay and (pairlist or blacklist):
-        raise fail(["--pairlist/--blacklist need an exchange: a replay plays its recording"])
-    if settings.exchange.id == "simulated" and (pairlist or blacklist):
-        raise fail(["--pairlist/--blacklist need an exchange: they choose among its pairs"])
-    steps, patterns = read_pairlists(pairlist, blacklist)
-    # A replay runs on the recording's clock with the paper broker and keeps no
-    # journal: its times are the recording's, in the past, and its trades are not the
-    # account's.
-    journal_writer = None if replay else open_journal(journal, settings.exchange.id)
-    try:
-        session = start_session(
-            SessionRequest(
-                settings,
-                seed=seed,
-                speed=speed,
-                replay=replay or (),
-                replay_symbol=symbol[0] if replay and symbol else None,
-                journal=journal_writer,
-                pairlist=steps,
-                blacklist=patterns,
-            )
-        )
-        ScalpApp(session, settings, keys=settings.keys, journaled=journal_writer is not None).run()
-    finally:
-        if journal_writer is not None:
-            journal_writer.close()
 
 
 @app.command()

@@ -188,6 +188,8 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = None
     api_secret: SecretStr | None = None
     api_password: SecretStr | None = None
+    # what a client must give the engine's TCP endpoint (scalp-tui engine --tcp PORT)
+    engine_token: SecretStr | None = None
 
     @field_validator("symbols")
     @classmethod

@@ -23,7 +23,7 @@ from scalp_tui.input_files import (
 ENV_PREFIX = "SCALP_TUI_"
 # variables with our prefix that name files rather than settings
 NOT_SETTINGS = {f"{ENV_PREFIX}SECRETS_FILE", f"{ENV_PREFIX}JOURNAL"}
-SECRET_KEYS = ("api_key", "api_secret", "api_password")
+SECRET_KEYS = ("api_key", "api_secret", "api_password", "engine_token")
 
 
 class SourceProblem(Exception):

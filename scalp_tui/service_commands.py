@@ -36,6 +36,33 @@ from scalp_tui.cli_common import (
 from scalp_tui.config import CONSENT_HEADLESS
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object.")]
+TcpOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--tcp",
+        min=1,
+        max=65535,
+        help="TCP port on 127.0.0.1 (the token: engine_token in the secrets file).",
+    ),
+]
+
+
+def _tcp_token(tcp: int | None, secrets: Path | None) -> str:
+    """The engine_token a --tcp client or endpoint needs, or one line and exit 2."""
+    from scalp_tui.service.server import MIN_TOKEN_CHARS
+
+    if tcp is None:
+        return ""
+    token = load_or_exit(None, secrets).settings.engine_token
+    value = token.get_secret_value() if token is not None else ""
+    if len(value) < MIN_TOKEN_CHARS:
+        raise fail(
+            [
+                f"--tcp needs engine_token (at least {MIN_TOKEN_CHARS} characters) in the "
+                "secrets file (--secrets FILE) or SCALP_TUI_ENGINE_TOKEN"
+            ]
+        )
+    return value
 
 
 def engine(
@@ -64,14 +91,24 @@ def engine(
     pairlist: PairlistOpt = None,
     blacklist: BlacklistOpt = None,
     journal: JournalOpt = None,
+    tcp: TcpOpt = None,
+    from_console: Annotated[
+        bool,
+        typer.Option(
+            "--from-console",
+            hidden=True,
+            help="Started by plain scalp-tui: such a console stops it when it quits.",
+        ),
+    ] = False,
 ) -> None:
     """Run the engine alone as a service: consoles attach to it (scalp-tui attach),
     scalp-tui kill and SIGUSR1 engage its kill switch, scalp-tui status describes it.
     Paper unless --live. SIGINT/SIGTERM stop it in order."""
     from scalp_tui.runtime.builder import SessionRequest
+    from scalp_tui.service.launch import FROM_CONSOLE
     from scalp_tui.service.paths import ServicePathError, socket_path
     from scalp_tui.service.run import EarlyKill, facts_of, run_engine
-    from scalp_tui.service.server import claim_socket_path
+    from scalp_tui.service.server import TcpEndpoint, claim_socket_path
     from scalp_tui.stopping import Stopper
 
     early = EarlyKill()
@@ -88,6 +125,7 @@ def engine(
         if pairlist or blacklist:
             raise fail(["--pairlist/--blacklist need --exchange: they choose among its pairs"])
     steps, patterns = read_pairlists(pairlist, blacklist)
+    endpoint = TcpEndpoint(tcp, _tcp_token(tcp, secrets)) if tcp is not None else None
     try:
         claim_socket_path(socket_path())  # before the journal: a second engine stops here
     except ServicePathError as exc:
@@ -107,10 +145,12 @@ def engine(
     command = _restart_command(
         config, secrets, symbol, exchange, live, mode, seed, speed, pairlist, blacklist, journal
     )
+    if from_console:
+        command += (FROM_CONSOLE,)
     facts = facts_of(loaded.settings, live, command, os.getcwd())
     try:
         with start_errors_fail():
-            code = run_engine(request, facts, stopper, duration, sys.stdout, early)
+            code = run_engine(request, facts, stopper, duration, sys.stdout, early, endpoint)
     except ServicePathError as exc:
         raise fail([str(exc)]) from None
     finally:
@@ -166,6 +206,8 @@ def kill(
             callback=seconds_between("--wait", MAX_DURATION_S),
         ),
     ] = 30.0,
+    tcp: TcpOpt = None,
+    secrets: SecretsOpt = None,
 ) -> None:
     """Engage the kill switch of the running engine: entries latched off, proposals
     dropped, orders cancelled, every position closed. The same as SIGUSR1 to it."""
@@ -176,14 +218,15 @@ def kill(
     from scalp_tui.service.status import kill as kill_engine
 
     try:
-        code = asyncio.run(kill_engine(socket_path(), wait, typer.echo))
+        address = tcp if tcp is not None else socket_path()
+        code = asyncio.run(kill_engine(address, wait, typer.echo, _tcp_token(tcp, secrets)))
     except ServiceError as exc:
         raise fail([str(exc)]) from None
     if code:
         raise typer.Exit(code)
 
 
-def status(as_json: JsonOpt = False) -> None:
+def status(as_json: JsonOpt = False, tcp: TcpOpt = None, secrets: SecretsOpt = None) -> None:
     """The running engine: mode, paper/live, kill switch, feed, open positions with
     their timeouts, pnl today against the daily loss limit."""
     import asyncio
@@ -194,7 +237,8 @@ def status(as_json: JsonOpt = False) -> None:
     from scalp_tui.service.status import read_status, status_text
 
     try:
-        state = asyncio.run(read_status(socket_path()))
+        address = tcp if tcp is not None else socket_path()
+        state = asyncio.run(read_status(address, _tcp_token(tcp, secrets)))
     except ServiceError as exc:
         raise fail([str(exc)]) from None
     typer.echo(json.dumps(state, sort_keys=True) if as_json else status_text(state))
@@ -219,4 +263,6 @@ def attach() -> None:
     except ConfigError as exc:
         session.stop()
         raise fail([f"the engine's settings do not load here: {exc.problems[0]}"]) from None
-    AttachedApp(session, settings, keys=settings.keys).run()
+    AttachedApp(
+        session, settings, keys=settings.keys, live_broker=session.welcome.live_broker
+    ).run()

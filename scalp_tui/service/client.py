@@ -29,6 +29,7 @@ from scalp_tui.engine.protocol.wire import (
 )
 
 HANDSHAKE_TIMEOUT_S = 5.0
+TCP_HOST = "127.0.0.1"
 
 
 class ServiceError(Exception):
@@ -93,11 +94,19 @@ class Connection:
             await self.writer.wait_closed()
 
 
-async def connect(path: Path, client: str, events: bool = True) -> Connection:
-    """Connect and say hello. Raises ServiceError."""
-    sock = open_socket(path)
-    reader, writer = await asyncio.open_unix_connection(sock=sock)
-    writer.write(encode_frame(Hello(PROTOCOL_VERSION, client, events)))
+async def connect(
+    path: Path | int, client: str, events: bool = True, token: str = ""
+) -> Connection:
+    """Connect and say hello: to the Unix socket at `path`, or to a TCP port on
+    127.0.0.1 (`token`: its engine_token). Raises ServiceError."""
+    if isinstance(path, int):
+        try:
+            reader, writer = await asyncio.open_connection(TCP_HOST, path)
+        except OSError:
+            raise ServiceError(f"no engine answers on {TCP_HOST}:{path}") from None
+    else:
+        reader, writer = await asyncio.open_unix_connection(sock=open_socket(path))
+    writer.write(encode_frame(Hello(PROTOCOL_VERSION, client, events, token)))
     try:
         answer = await asyncio.wait_for(read_frame(reader), HANDSHAKE_TIMEOUT_S)
     except TimeoutError:

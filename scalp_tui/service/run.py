@@ -13,15 +13,14 @@ import signal
 from typing import Any, TextIO
 
 from scalp_tui.config import Settings
+from scalp_tui.config_sources import SECRET_KEYS
 from scalp_tui.engine.protocol import Event
 from scalp_tui.eventlog import format_event
 from scalp_tui.runtime.builder import SessionRequest, build, connect
 from scalp_tui.runtime.interface import EngineSession
 from scalp_tui.service.paths import socket_path
-from scalp_tui.service.server import EngineFacts, EngineService
+from scalp_tui.service.server import EngineFacts, EngineService, TcpEndpoint
 from scalp_tui.stopping import Stopper
-
-SECRET_KEYS = frozenset({"api_key", "api_secret", "api_password"})
 
 
 class EarlyKill:
@@ -50,6 +49,7 @@ def facts_of(
         settings=public,
         command=command,
         cwd=cwd,
+        live_broker=settings.exchange.id != "simulated" and settings.has_credentials,
     )
 
 
@@ -71,10 +71,11 @@ async def _serve(
     market_clock: bool,
     out: TextIO,
     early: EarlyKill,
+    tcp: TcpEndpoint | None,
 ) -> int:
     for note in session.notes:
         print(f"start: {note}", file=out)
-    service = EngineService(session, facts, socket_path(), out)
+    service = EngineService(session, facts, socket_path(), out, tcp)
     await service.open(kill_requested=early.requested)
     try:
         return await stopper.drive(session, duration_s, market_clock)
@@ -89,6 +90,7 @@ def run_engine(
     duration_s: float | None,
     out: TextIO,
     early: EarlyKill,
+    tcp: TcpEndpoint | None = None,
 ) -> int:
     """The simulated market (its own clock) or an exchange, served until stopped.
     The exit code. Raises StartError, ServicePathError."""
@@ -100,12 +102,12 @@ def run_engine(
     request.on_ready = ready
     if not request.on_exchange:
         session = build(request)
-        return asyncio.run(_serve(session, facts, stopper, duration_s, True, out, early))
+        return asyncio.run(_serve(session, facts, stopper, duration_s, True, out, early, tcp))
 
     async def on_exchange() -> int:
         live = await stopper.starting(connect(request))
         if live is None:
             return stopper.signal_exit_code
-        return await _serve(live, facts, stopper, duration_s, False, out, early)
+        return await _serve(live, facts, stopper, duration_s, False, out, early, tcp)
 
     return asyncio.run(on_exchange())

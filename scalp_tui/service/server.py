@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import os
 import signal
 import socket
@@ -66,6 +67,23 @@ class EngineFacts:
     settings: dict[str, Any] = field(default_factory=dict)
     command: tuple[str, ...] = ()
     cwd: str = ""
+    live_broker: bool = False  # credentials loaded: SetBroker("live") can route entries
+
+
+@dataclass
+class TcpEndpoint:
+    """TCP on 127.0.0.1: any local user can reach it, so a client must give the token
+    (engine_token from the engine's secrets file) in its hello."""
+
+    port: int
+    token: str = field(repr=False)
+
+    def admits(self, given: str) -> bool:
+        return hmac.compare_digest(given.encode(), self.token.encode())
+
+
+TCP_HOST = "127.0.0.1"
+MIN_TOKEN_CHARS = 16
 
 
 class _Client:
@@ -89,8 +107,17 @@ class _Client:
 class EngineService:
     """Serves `session` on the socket at `path` while the engine runs."""
 
-    def __init__(self, session: EngineSession, facts: EngineFacts, path: Path, out: TextIO):
+    def __init__(
+        self,
+        session: EngineSession,
+        facts: EngineFacts,
+        path: Path,
+        out: TextIO,
+        tcp: TcpEndpoint | None = None,
+    ):
         self.session = session
+        self.tcp = tcp
+        self._tcp_server: asyncio.Server | None = None
         self.facts = facts
         self.path = path
         self.out = out
@@ -115,6 +142,16 @@ class EngineService:
         finally:
             os.umask(old_umask)
         os.chmod(self.path, 0o600)
+        if self.tcp is not None:
+            try:
+                self._tcp_server = await asyncio.start_server(
+                    self._serve_client, TCP_HOST, self.tcp.port
+                )
+            except OSError as exc:
+                raise ServicePathError(
+                    f"--tcp {self.tcp.port}: cannot listen on {TCP_HOST}: {exc.strerror}"
+                ) from None
+            print(f"engine: listening on {TCP_HOST}:{self.tcp.port} (token)", file=self.out)
         self.session.subscribe(self._on_event)
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGUSR1, self.engage_kill_switch, "SIGUSR1")
@@ -131,8 +168,9 @@ class EngineService:
         signal.signal(signal.SIGUSR1, signal.SIG_IGN)
         if self._pusher is not None:
             self._pusher.cancel()
-        if self._server is not None:
-            self._server.close()
+        for server in (self._server, self._tcp_server):
+            if server is not None:
+                server.close()
         for client in list(self._clients):
             client.writer.close()
         for task in list(self._tasks):
@@ -206,7 +244,9 @@ class EngineService:
             writer.close()
 
     async def _converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if not self._same_user(writer):
+        sock = writer.get_extra_info("socket")
+        over_tcp = sock is not None and sock.family != socket.AF_UNIX
+        if not over_tcp and not self._same_user(writer):
             return self._refuse(writer, "this engine serves its own user only")
         try:
             hello = await asyncio.wait_for(read_frame(reader), HELLO_TIMEOUT_S)
@@ -214,6 +254,10 @@ class EngineService:
             return self._refuse(writer, f"expected a hello of protocol {PROTOCOL_VERSION}")
         if not isinstance(hello, Hello):
             return self._refuse(writer, f"expected a hello of protocol {PROTOCOL_VERSION}")
+        if over_tcp and (self.tcp is None or not self.tcp.admits(hello.token)):
+            return self._refuse(
+                writer, "wrong or missing token (engine_token in the engine's secrets file)"
+            )
         if hello.version != PROTOCOL_VERSION:
             return self._refuse(writer, version_refusal(hello.version))
         self._count += 1
@@ -269,6 +313,7 @@ class EngineService:
             settings=facts.settings,
             command=facts.command,
             cwd=facts.cwd,
+            live_broker=facts.live_broker,
         )
 
     @staticmethod

@@ -37,9 +37,9 @@ async def _next_snapshot(conn: Connection, timeout_s: float) -> Snapshot:
             return read_snapshot(frame)
 
 
-async def read_status(path: Path) -> dict[str, Any]:
+async def read_status(path: Path | int, token: str = "") -> dict[str, Any]:
     """The running engine's state as `status --json` prints it. Raises ServiceError."""
-    conn = await connect(path, "status", events=False)
+    conn = await connect(path, "status", events=False, token=token)
     try:
         snapshot = await _next_snapshot(conn, FIRST_SNAPSHOT_TIMEOUT_S)
     finally:
@@ -117,11 +117,11 @@ def status_text(status: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-async def kill(path: Path, wait_s: float, say: Any) -> int:
+async def kill(path: Path | int, wait_s: float, say: Any, token: str = "") -> int:
     """Engage the running engine's kill switch; with `wait_s`, wait that long for it
     to be flat. The exit code: 0 flat (or not waiting), EXIT_NOT_FLAT otherwise.
     Raises ServiceError."""
-    conn = await connect(path, "kill")
+    conn = await connect(path, "kill", token=token)
     try:
         conn.send(EngageKillSwitch("scalp-tui kill"))
         answer = await _answer(conn, FIRST_SNAPSHOT_TIMEOUT_S)

@@ -59,8 +59,9 @@ MIN_WIDTH, MIN_HEIGHT = 80, 24
 LIVE_EXCHANGES = {"binanceusdm", "okx", "bybit", "gate", "kucoinfutures", "bitget", "htx"}
 
 
-def live_refusal(settings: Settings) -> str | None:
-    """Why new entries cannot go live, or None when they can (after confirmation)."""
+def live_refusal(settings: Settings, credentials: bool | None = None) -> str | None:
+    """Why new entries cannot go live, or None when they can (after confirmation).
+    `credentials`: whether the engine holds them, when it is not in this process."""
     exchange = settings.exchange.id
     if exchange == "simulated":
         return (
@@ -69,7 +70,7 @@ def live_refusal(settings: Settings) -> str | None:
         )
     if exchange not in LIVE_EXCHANGES:
         return f"live trading refused: {exchange} cannot short perpetual futures here"
-    if not settings.has_credentials:
+    if not (settings.has_credentials if credentials is None else credentials):
         return (
             "live trading refused: no API credentials (set SCALP_TUI_API_KEY and "
             "SCALP_TUI_API_SECRET, or use --secrets FILE)"
@@ -345,7 +346,7 @@ class ScalpApp(App[None]):
         if self.snap.broker == "live":
             self.run_command(SetBroker("paper"))
             return
-        refusal = live_refusal(self.settings)
+        refusal = self.live_refusal()
         if refusal is not None:
             self.report(CommandResult(False, refusal))
             return
@@ -357,6 +358,9 @@ class ScalpApp(App[None]):
                 self.notify("still paper trading")
 
         self.push_screen(LiveConfirmScreen(self.settings.exchange.id), answered)
+
+    def live_refusal(self) -> str | None:
+        return live_refusal(self.settings)
 
     def action_toggle_mode(self) -> None:
         mode = Mode.CONFIRM if self.snap.mode is Mode.AUTO else Mode.AUTO

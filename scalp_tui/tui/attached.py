@@ -2,16 +2,19 @@
 
 It is the ordinary console, plus: a lost engine covers the whole screen within a
 second (EngineLostScreen) and can be restarted from there; quitting leaves the
-engine running, and says so when positions are open.
+engine running, and says so when positions are open. A console that started its own
+engine (plain `scalp-tui`, `owns_engine`) stops it on quitting when no position is
+open, and asks when some are: its caller reads `stop_engine` after `run()`.
 """
 
 from __future__ import annotations
 
 from scalp_tui.config import Settings
 from scalp_tui.runtime.interface import AttachedSession
-from scalp_tui.tui.app import ScalpApp
+from scalp_tui.tui.app import ScalpApp, live_refusal
 from scalp_tui.tui.screens.confirm import ConfirmScreen
 from scalp_tui.tui.screens.engine_lost import EngineLostScreen
+from scalp_tui.tui.screens.quit_engine import STOP, QuitEngineScreen
 
 LINK_CHECK_HZ = 10
 
@@ -20,15 +23,32 @@ class AttachedApp(ScalpApp):
     TITLE = "scalp_tui (attached)"
 
     def __init__(
-        self, session: AttachedSession, settings: Settings, keys: dict[str, str] | None = None
+        self,
+        session: AttachedSession,
+        settings: Settings,
+        keys: dict[str, str] | None = None,
+        live_broker: bool = False,
+        owns_engine: bool = False,
+        greeting: tuple[str, ...] = (),
     ) -> None:
         super().__init__(session, settings, keys=keys)
         self.remote = session
+        self.live_broker = live_broker  # the engine holds credentials for its exchange
+        self.owns_engine = owns_engine
+        self.greeting = greeting
+        self.stop_engine = False  # read by the caller once the console has quit
         self.lost_screen: EngineLostScreen | None = None
 
     def on_mount(self) -> None:
         # Textual runs ScalpApp's on_mount too (handlers run down the class tree)
         self.set_interval(1 / LINK_CHECK_HZ, self.watch_link)
+        for line in self.greeting:
+            self.log_pane.add_line(line, style="bold")
+
+    def live_refusal(self) -> str | None:
+        """The engine, not this console, holds the credentials: the welcome says
+        whether it has them. Typing LIVE sends only the consent (SetBroker)."""
+        return live_refusal(self.settings, credentials=self.live_broker)
 
     def watch_link(self) -> None:
         problem = self.remote.link_problem
@@ -69,6 +89,13 @@ class AttachedApp(ScalpApp):
 
     def action_quit_console(self) -> None:
         open_positions = len(self.snap.positions)
+        if self.owns_engine and self.lost_screen is None:
+            if not open_positions:
+                self.stop_engine = True
+                self.exit()
+                return
+            self.push_screen(QuitEngineScreen(open_positions), self._quit_answered)
+            return
         if not open_positions:
             self.exit()
             return
@@ -86,3 +113,9 @@ class AttachedApp(ScalpApp):
             ),
             answered,
         )
+
+    def _quit_answered(self, answer: str | None) -> None:
+        if answer is None:
+            return
+        self.stop_engine = answer == STOP
+        self.exit()

@@ -194,7 +194,7 @@ CASES = [
     Case(
         "unknown key in the secrets file",
         ("config", "check", "--secrets", "{tmp}/s.json"),
-        "api_token: unknown key (expected one of api_key, api_secret, api_password)",
+        "api_token: unknown key (expected one of api_key, api_secret, api_password, engine_token)",
         (write("s.json", {"api_token": "x"}),),
     ),
     Case(

@@ -1,7 +1,11 @@
-"""The real `scalp-tui` in a terminal: ctrl+k flattens an open position within a second."""
+"""The real `scalp-tui` in a terminal (the console attached to the engine process it
+starts): ctrl+k flattens an open position within a second."""
 
+import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -34,9 +38,36 @@ def wait_for(session: str, predicate, timeout: float) -> tuple[bool, str]:
     return True, text
 
 
+def private_command(tmp_path: Path, arguments: str) -> str:
+    """`scalp-tui <arguments>` with its own runtime directory (socket) and journal: the
+    tmux server's environment is not the test's, so both are set on the line."""
+    runtime = tmp_path / "rt"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    return (
+        f"cd {tmp_path} && XDG_RUNTIME_DIR={runtime} SCALP_TUI_JOURNAL={tmp_path}/j.sqlite "
+        f"{SCALP_TUI} {arguments}"
+    )
+
+
+def engine_status(tmp_path: Path) -> dict | None:
+    """The engine's status, or None when no engine answers."""
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(tmp_path / "rt")}
+    done = subprocess.run(
+        [str(SCALP_TUI), "status", "--json"], capture_output=True, text=True, env=env
+    )
+    return json.loads(done.stdout) if done.returncode == 0 else None
+
+
+def stop_engine_left(tmp_path: Path) -> None:
+    """The engine outlives a console by design: a test stops what it started."""
+    status = engine_status(tmp_path)
+    if status is not None:
+        os.kill(status["pid"], signal.SIGTERM)
+
+
 def test_kill_switch_flattens_within_a_second(tmp_path: Path) -> None:
     session = f"scalp-{uuid.uuid4().hex[:8]}"
-    command = f"cd {tmp_path} && {SCALP_TUI} --mode auto --speed 10 --seed 2"
+    command = private_command(tmp_path, "--mode auto --speed 10 --seed 2")
     tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "48", command)
     try:
         opened, text = wait_for(session, lambda t: " PAPER " in t and " open " in t, 30)
@@ -51,14 +82,13 @@ def test_kill_switch_flattens_within_a_second(tmp_path: Path) -> None:
         assert flat, f"not flat {elapsed:.2f}s after ctrl+k:\n{text}"
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        stop_engine_left(tmp_path)
 
 
 def test_at_80_by_24_positions_countdowns_and_the_quit_question_show(tmp_path: Path) -> None:
     """The smallest supported terminal: header, countdowns, the quit question."""
     session = f"scalp-{uuid.uuid4().hex[:8]}"
-    # its own journal: the tmux server keeps the environment of the test that started it
-    journal = tmp_path / "journal.sqlite"
-    command = f"cd {tmp_path} && {SCALP_TUI} --mode auto --speed 10 --seed 2 --journal {journal}"
+    command = private_command(tmp_path, "--mode auto --speed 10 --seed 2")
     tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command)
     countdown = re.compile(r"#\d+ +\S+/USDT .* \d\d:\d\d")
     try:
@@ -70,10 +100,11 @@ def test_at_80_by_24_positions_countdowns_and_the_quit_question_show(tmp_path: P
         assert "PnL today" in risk and " / -50.00 (" in risk
         assert "terminal too small" not in text
         tmux("send-keys", "-t", session, "C-q")
-        asked, text = wait_for(session, lambda t: "open (" in t and "Quit?" in t, 5)
+        asked, text = wait_for(session, lambda t: "Stop the engine too?" in t, 5)
         assert asked, f"ctrl+q did not ask:\n{text}"
         tmux("send-keys", "-t", session, "n")
-        closed, text = wait_for(session, lambda t: "Quit?" not in t, 5)
+        closed, text = wait_for(session, lambda t: "Stop the engine too?" not in t, 5)
         assert closed, text
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        stop_engine_left(tmp_path)

@@ -147,6 +147,9 @@ SIGNATURES = {
     # 2: proposals on the human clock with live conditions, manual entries and tags,
     # the entries state, feed health and the trade tape in the snapshot
     2: "3fd4026c4550cf0994312faa2ebbfb30",
+    # 3: the welcome says whether the engine holds credentials; the hello carries a
+    # token (TCP)
+    3: "77a54689aa352fcf7b4b8e6857772e3c",
 }
 
 

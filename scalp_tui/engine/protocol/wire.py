@@ -21,7 +21,7 @@ from scalp_tui.engine.protocol.events import Event
 from scalp_tui.engine.protocol.snapshot import Snapshot
 
 # Bump on any change to a frame or to a Command, Event or Snapshot type.
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 # a snapshot of 100 symbols at depth 20 is well under 1 MiB; past this it is garbage
 MAX_FRAME_BYTES = 16 * 1024 * 1024
 HEADER = struct.Struct(">I")
@@ -35,6 +35,8 @@ class Hello(msgspec.Struct, tag="hello", tag_field="kind"):
     version: int
     client: str  # what the client is: "console", "kill", "status"
     events: bool = True  # False: a one-shot client that wants no event stream
+    # the engine's TCP token (secrets file); the Unix socket checks the peer's uid instead
+    token: str = ""
 
 
 class Welcome(msgspec.Struct, tag="welcome", tag_field="kind"):
@@ -52,6 +54,9 @@ class Welcome(msgspec.Struct, tag="welcome", tag_field="kind"):
     # how to start this engine again (a console offers it when the engine is lost)
     command: tuple[str, ...] = ()
     cwd: str = ""
+    # the engine holds credentials for its exchange: a trader's typed LIVE in a
+    # console can route new entries there (the credentials never leave the engine)
+    live_broker: bool = False
 
 
 class Refused(msgspec.Struct, tag="refused", tag_field="kind"):
