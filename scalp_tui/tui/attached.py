@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from scalp_tui.config import Settings
 from scalp_tui.runtime.interface import AttachedSession
-from scalp_tui.tui.app import ScalpApp, live_refusal
+from scalp_tui.tui.app import ScalpApp
 from scalp_tui.tui.screens.confirm import ConfirmScreen
 from scalp_tui.tui.screens.engine_lost import EngineLostScreen
 from scalp_tui.tui.screens.quit_engine import STOP, QuitEngineScreen
+from scalp_tui.tui.trading_actions import live_refusal
 
 LINK_CHECK_HZ = 10
 
