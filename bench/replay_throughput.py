@@ -73,7 +73,7 @@ def stage_events(path: Path) -> int:
 
 
 def make_engine(start_ms: int) -> tuple[Engine, ManualClock]:
-    overrides = {"mode": "auto", "max_daily_loss": 1e12, "symbols": [BTC]}
+    overrides = {"mode": "auto", "max_daily_loss": 1e7, "symbols": [BTC]}
     settings = load_config(None, overrides=overrides, env={}).settings
     clock = ManualClock(start_ms)
     paper = PaperBroker(settings.taker_fee, settings.maker_fee)
