@@ -134,6 +134,9 @@ class CandleBuilder:
     @property
     def last_closed_volume(self) -> float | None:
         """The volume of the last whole closed candle: the entry rule's volume."""
+        closed = self.closed
+        if closed and not closed[-1].partial:
+            return closed[-1].volume  # read on every book update: no generator for it
         last = next(self._whole_closed(), None)
         return None if last is None else last.volume
 
