@@ -98,14 +98,17 @@ def _levels(raw: list) -> Sequence[tuple[float, float]]:
 
 _NUMBER_CHARS = b"0123456789.-+eE"
 _LEVEL_SHAPE = b'["",""]'  # a level with its numbers taken out
+# the shape of up to 1,024 levels, each 7 bytes and a comma; a diff's shape is a prefix
+_LEVEL_SHAPES = b",".join([_LEVEL_SHAPE] * 1024)
 
 
 def _flat_levels(inner: bytes) -> tuple[bytes, int] | None:
     """The inside of a levels array, `["p","q"],["p","q"]`, as `p,q,p,q`, and its count
     of levels; None unless every level is a pair of strings made of number characters
-    and there are as many decimal points as numbers."""
-    count = inner.count(b"[")
-    if inner.translate(None, _NUMBER_CHARS) != b",".join([_LEVEL_SHAPE] * count):
+    and there are as many decimal points as numbers (or past 1,024 levels)."""
+    shape = inner.translate(None, _NUMBER_CHARS)
+    count = (len(shape) + 1) // 8
+    if len(shape) != max(8 * count - 1, 0) or not _LEVEL_SHAPES.startswith(shape):
         return None
     if inner.count(b".") != 2 * count:
         return None
