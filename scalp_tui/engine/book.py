@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Iterable
+from operator import neg
 
 from scalp_tui.engine.protocol import Level
 
@@ -46,23 +47,59 @@ class BookSide:
 
     def update(self, levels: Iterable[Level]) -> None:
         """`set` for many levels (the hot path of every book update)."""
-        keys, book, sign, floor = self._keys, self._qty, self._sign, self._floor
-        for price, qty in levels:
-            if qty > 0.0:
-                if price not in book:
-                    key = price * sign
-                    if key >= floor:
-                        insort(keys, key)
-                book[price] = qty
-            elif price in book:
-                del book[price]
-                key = price * sign
-                if key >= floor:
-                    del keys[bisect_left(keys, key)]
+        keys, book, floor = self._keys, self._qty, self._floor
+        if floor == _WHOLE:
+            self._update_all(levels)
+        elif self._sign > 0.0:
+            # Bids: a level is in the list when its price is at or above the floor.
+            # Most of a recorded diff lies below it, where a change is one dict store
+            # or pop, with no test of whether the price was there before.
+            pop = book.pop
+            for price, qty in levels:
+                if price >= floor:
+                    if qty > 0.0:
+                        if price not in book:
+                            insort(keys, price)
+                        book[price] = qty
+                    elif price in book:
+                        del book[price]
+                        del keys[bisect_left(keys, price)]
+                elif qty > 0.0:
+                    book[price] = qty
+                else:
+                    pop(price, None)
+        else:
+            # asks: keys are negated prices, so `-price >= floor` reads `price <= -floor`
+            pop, limit = book.pop, -floor
+            for price, qty in levels:
+                if price <= limit:
+                    if qty > 0.0:
+                        if price not in book:
+                            insort(keys, -price)
+                        book[price] = qty
+                    elif price in book:
+                        del book[price]
+                        del keys[bisect_left(keys, -price)]
+                elif qty > 0.0:
+                    book[price] = qty
+                else:
+                    pop(price, None)
         if len(keys) > 2 * SORTED_LEVELS:
             cut = len(keys) - SORTED_LEVELS
             del keys[:cut]
             self._floor = keys[0]
+
+    def _update_all(self, levels: Iterable[Level]) -> None:
+        """`update` while every level is in the list (after a snapshot or a rebuild)."""
+        keys, book, sign = self._keys, self._qty, self._sign
+        for price, qty in levels:
+            if qty > 0.0:
+                if price not in book:
+                    insort(keys, price * sign)
+                book[price] = qty
+            elif price in book:
+                del book[price]
+                del keys[bisect_left(keys, price * sign)]
 
     def replace(self, levels: Iterable[Level]) -> None:
         """The side becomes `levels` (a snapshot): one sort instead of an insert each."""
@@ -92,10 +129,12 @@ class BookSide:
     def depth_qty(self, levels: int) -> float:
         if levels <= 0:
             return 0
-        book, sign = self._qty, self._sign
         keys = self._keys if len(self._keys) >= levels else self._sorted(levels)
-        # best first, as the levels are: the same sum, added in the same order
-        return sum([book[k * sign] for k in keys[: -levels - 1 : -1]])
+        # best first, as the levels are: the same sum, added in the same order; the
+        # lookups run in C (two per update, on every update)
+        best_keys = keys[: -levels - 1 : -1]
+        prices = best_keys if self._sign > 0.0 else map(neg, best_keys)
+        return sum(map(self._qty.__getitem__, prices))
 
     def levels(self, count: int) -> tuple[Level, ...]:
         if count <= 0:

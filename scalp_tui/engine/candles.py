@@ -10,7 +10,7 @@ a start 44 s before a 5 m boundary made a 711 ETH "closed" candle, against about
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from scalp_tui.engine.protocol import Candle
 
@@ -107,8 +107,10 @@ class CandleBuilder:
             self._begin(self._start + tf, self._c)
         return out
 
-    def add_trade(self, ts_ms: int, price: float, qty: float) -> list[Candle]:
-        closed: list[Candle] = []
+    def add_trade(self, ts_ms: int, price: float, qty: float) -> Sequence[Candle]:
+        """Adds a trade to the forming candle; returns the candles it closed (almost
+        always none: an empty tuple, nothing allocated per trade)."""
+        closed: Sequence[Candle] = ()
         if self._start is None:
             # no history: the first trade shows the stream, not the period's start
             start = ts_ms - ts_ms % self.timeframe_ms
@@ -134,6 +136,9 @@ class CandleBuilder:
     @property
     def last_closed_volume(self) -> float | None:
         """The volume of the last whole closed candle: the entry rule's volume."""
+        closed = self.closed
+        if closed and not closed[-1].partial:
+            return closed[-1].volume  # read on every book update: no generator for it
         last = next(self._whole_closed(), None)
         return None if last is None else last.volume
 

@@ -98,14 +98,17 @@ def _levels(raw: list) -> Sequence[tuple[float, float]]:
 
 _NUMBER_CHARS = b"0123456789.-+eE"
 _LEVEL_SHAPE = b'["",""]'  # a level with its numbers taken out
+# the shape of up to 1,024 levels, each 7 bytes and a comma; a diff's shape is a prefix
+_LEVEL_SHAPES = b",".join([_LEVEL_SHAPE] * 1024)
 
 
 def _flat_levels(inner: bytes) -> tuple[bytes, int] | None:
     """The inside of a levels array, `["p","q"],["p","q"]`, as `p,q,p,q`, and its count
     of levels; None unless every level is a pair of strings made of number characters
-    and there are as many decimal points as numbers."""
-    count = inner.count(b"[")
-    if inner.translate(None, _NUMBER_CHARS) != b",".join([_LEVEL_SHAPE] * count):
+    and there are as many decimal points as numbers (or past 1,024 levels)."""
+    shape = inner.translate(None, _NUMBER_CHARS)
+    count = (len(shape) + 1) // 8
+    if len(shape) != max(8 * count - 1, 0) or not _LEVEL_SHAPES.startswith(shape):
         return None
     if inner.count(b".") != 2 * count:
         return None
@@ -149,24 +152,41 @@ def _numeric_depth(payload: bytes) -> dict | None:
 
 
 def _frames(path: Path) -> Iterator[tuple[int, int, dict]]:
-    """(line number, receive ms, frame) per line; bookTicker lines are skipped unparsed."""
+    """(line number, receive ms, frame) per line; bookTicker lines are skipped unparsed.
+
+    Lines are found with `find` in each block rather than split out of it: the
+    bookTicker lines (two thirds of a recording) are then never copied into objects of
+    their own, and `find` never raises (a bytes `in` test tries the needle as an int
+    first and makes and drops a TypeError on every line).
+    """
     lineno = 0
     numeric = _loads is _ORJSON_LOADS  # numbers only pay with orjson: json's are slower
     for block in iter_blocks(path):
-        for line in block.splitlines():
+        if block.find(b"\r") >= 0:  # CR or CRLF line ends: the lines splitlines would see
+            block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        size = len(block)
+        start = 0
+        while start < size:
+            end = block.find(b"\n", start)
+            if end < 0:
+                end = size  # the last line without its newline
             lineno += 1
-            head = line[:64]
-            if b"bookTicker" in head:
+            line_start, start = start, end + 1
+            head_end = min(line_start + 64, end)
+            if block.find(b"bookTicker", line_start, head_end) >= 0:
                 continue  # two thirds of a recording, and the depth diffs carry the touch
+            line = block[line_start:end]
             recv, _, payload = line.partition(b" ")
             try:
-                frame = _numeric_depth(payload) if numeric and b"depth" in head else None
+                frame = None
+                if numeric and block.find(b"depth", line_start, head_end) >= 0:
+                    frame = _numeric_depth(payload)
                 if frame is None:
                     frame = _loads(payload)
                 recv_ms = int(recv) // 1_000_000
             except ValueError:
                 if line.isspace() or not line:
-                    continue  # a blank line (or the end of the last)
+                    continue  # a blank line
                 raise RecordingError(
                     f"{path.name} line {lineno}: not a `<receive_ns> <json>` frame; {EXPECTED}"
                 ) from None

@@ -135,6 +135,12 @@ class ReplaySource:
         which `dropped` reports)."""
         if stats is None:
             self.stats = stats = ReadStats()
+        if len(self.paths) == 1 and self.formats[0] == BINANCE_RAW:
+            # one file of Binance frames: its events as the reader yields them, without
+            # the receive-time keys a merge needs (two generator hops an event fewer)
+            return read_recording(
+                self.paths[0], next(iter(self._keep[self.paths[0]].values())), stats
+            )
         streams: list[Iterator[Timed]] = []
         for path, fmt in zip(self.paths, self.formats, strict=True):
             keep = self._keep[path]

@@ -10,7 +10,7 @@ from shared_data import default_recording
 
 from scalp_tui.engine.book import OrderBook
 from scalp_tui.engine.protocol import BookUpdate, TradeTick
-from scalp_tui.market.formats import iter_lines
+from scalp_tui.market.formats import RecordingError, iter_lines
 from scalp_tui.market.recording import read_recording
 
 RECORDING = default_recording()
@@ -104,3 +104,35 @@ def test_a_gzip_recording_cut_short_replays_every_complete_line(tmp_path: Path) 
     assert read == [line.rstrip("\n") for line in lines[: len(read)]]
     plain = zlib.decompressobj(31).decompress(whole[: len(whole) * 2 // 3])
     assert len(read) == plain.count(b"\n")  # all complete lines, the partial one dropped
+
+
+def test_crlf_line_ends_and_skipped_lines_read_as_lf_and_keep_their_line_numbers(
+    tmp_path: Path,
+) -> None:
+    """Lines are found in each block, not split out of it: CRLF and CR line ends read
+    as LF ones, bookTicker and blank lines are skipped, and a bad line is named by its
+    number in the file (skipped lines counted)."""
+    snapshot = {"lastUpdateId": 10, "bids": [["100.0", "1.0"]], "asks": [["101.0", "1.0"]]}
+    ticker = {"stream": "btcusdt@bookTicker", "data": {"b": "100.0", "a": "101.0"}}
+    trade = {"stream": "btcusdt@trade", "data": {"e": "trade", "p": "100.5", "q": "0.2", "m": True}}
+    lines = [
+        _frame(1_000_000_000, snapshot),
+        _frame(1_500_000_000, ticker),
+        _frame(2_000_000_000, _diff(11, 11, 10, [["100.5", "2.0"]], [["101.0", "0.0"]])),
+        "\n",
+        _frame(2_500_000_000, trade),
+        _frame(3_000_000_000, _diff(12, 12, 11, [["99.0", "1.5"]], [["102.0", "3.0"]])),
+    ]
+    lf = tmp_path / "lf.jsonl"
+    lf.write_text("".join(lines))
+    expected = list(read_recording(lf))
+    assert [type(e) for e in expected] == [BookUpdate, BookUpdate, TradeTick, BookUpdate]
+    for name, end in (("crlf", "\r\n"), ("cr", "\r")):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("".join(line.replace("\n", end) for line in lines))
+        assert list(read_recording(path)) == expected, name
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("".join(lines[:4]) + "not a frame\r\n" + "".join(lines[4:]))
+    with pytest.raises(RecordingError, match=r"bad\.jsonl line 5: not a `<receive_ns> <json>`"):
+        list(read_recording(bad))
