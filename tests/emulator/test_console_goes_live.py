@@ -11,7 +11,6 @@ import tempfile
 from pathlib import Path
 
 from emulator.cli_rig import BTC, CREDENTIALS, cli, drive, endpoints, held, until
-from scalp_tui.tui.screens.proposal import ProposalScreen
 
 from scalp_tui.config import load_config
 from scalp_tui.service.remote import RemoteSession
@@ -70,7 +69,9 @@ async def test_typing_live_in_an_attached_console_sends_real_orders(emulator, tm
             await pilot.press("L", "I", "V", "E", "enter")
             await until(lambda: app.snap.broker == "live", 5, "new entries routed live")
             driver = asyncio.create_task(drive(emulator, stop_driving))
-            await until(lambda: isinstance(app.screen, ProposalScreen), 30, "a proposal")
+            await until(
+                lambda: app.proposal_pane.highlighted_proposal() is not None, 30, "a proposal"
+            )
             await pilot.press("y")
             await until(lambda: held(emulator) < 0, 30, "a live short at the venue")
             await pilot.press("ctrl+k")
