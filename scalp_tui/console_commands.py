@@ -60,6 +60,10 @@ def run(
         if answers(path):
             given = any((config, secrets, mode, symbol, pairlist, blacklist, journal))
             given = given or seed != 1 or speed != 1.0
+            if given:  # a bad option or file is still one line, engine or not
+                _engine_arguments(
+                    config, secrets, seed, speed, mode, symbol, pairlist, blacklist, journal
+                )
             greeting = (
                 "attached to the engine already running"
                 + (": the options on this command line do not apply to it" if given else ""),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shlex
 import shutil
 import subprocess
@@ -79,7 +80,14 @@ async def test_the_console_opens_paper_and_sends_no_order_until_live_is_typed(
     start; otherwise it trades paper while the signal holds and the exchange sees no
     order, and after `p` and LIVE the next entry goes to the exchange."""
     journal = tmp_path / "journal.sqlite"
-    env = {**CREDENTIALS, **EXCHANGE_ID, **endpoints(emulator), "SCALP_TUI_JOURNAL": str(journal)}
+    env = {
+        **CREDENTIALS,
+        **EXCHANGE_ID,
+        **endpoints(emulator),
+        "SCALP_TUI_JOURNAL": str(journal),
+        # the engine the console starts is this test's (stopped after it by conftest)
+        "XDG_RUNTIME_DIR": os.environ["XDG_RUNTIME_DIR"],
+    }
     console = [str(SCALP_TUI), "--config", str(EXCHANGE_CONFIG), *CONSOLE]
     session = f"consent-{uuid.uuid4().hex[:8]}"
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from crash import read, wait_for
+from engines import engine_pid
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -87,6 +88,7 @@ def start_console(tmux: Tmux, session: str, cwd: Path, config: Path, journal: Pa
     pid: the pane's process is the console itself."""
     tmux(
         "new-session", "-d", "-s", session, "-x", "160", "-y", "48", "-c", str(cwd),
+        "-e", f"XDG_RUNTIME_DIR={os.environ['XDG_RUNTIME_DIR']}",
         str(SCALP_TUI), "--config", str(config), "--speed", "10", "--seed", "2",
         "--journal", str(journal),
     )  # fmt: skip
@@ -135,15 +137,19 @@ def latched_then_released(journal: Path) -> bool:
 
 
 def crash_round(tmux: Tmux, session: str, config: Path, journal: Path, delay: float) -> str:
-    """One console: ctrl+k once it holds an open position, then `kill -9` `delay`
-    seconds after the console acted on it. Says what the delay was counted from."""
-    pid = start_console(tmux, session, config.parent, config, journal)
+    """One console and the engine it starts: ctrl+k once the engine holds an open
+    position, then `kill -9` of the engine (and the console) `delay` seconds after the
+    engine acted on it. Says what the delay was counted from."""
+    console = start_console(tmux, session, config.parent, config, journal)
 
     def screen() -> str:
         return tmux("capture-pane", "-p", "-t", session)
 
     try:
         assert poll(lambda: " PAPER " in screen(), 30, 0.05), f"not drawn:\n{screen()}"
+        # the engine process holds the journal and the latch: it is the one to crash
+        pid = engine_pid(Path(os.environ["XDG_RUNTIME_DIR"]))
+        assert pid is not None, f"no engine answers for the console:\n{screen()}"
         # positions restored from the round before are being closed by the kill switch
         # already: wait for one it has not touched yet
         untouched: set[int] = wait_for(
@@ -163,7 +169,8 @@ def crash_round(tmux: Tmux, session: str, config: Path, journal: Path, delay: fl
             assert engaged, f"ctrl+k did nothing:\n{screen()}"
         time.sleep(delay)  # deliberate: the moment of the crash is what varies
         os.kill(pid, signal.SIGKILL)
-        # the journal is the console's until the process is dead
+        os.kill(console, signal.SIGKILL)
+        # the journal is the engine's until the process is dead
         assert poll(lambda: dead(pid), 10, 0.01), f"pid {pid} survived SIGKILL"
         return acted
     finally:
