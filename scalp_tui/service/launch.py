@@ -49,20 +49,29 @@ def answers(socket: Path) -> bool:
     return True
 
 
+def start_engine_process(
+    socket: Path, argv: list[str], cwd: str | None = None
+) -> subprocess.Popen[bytes]:
+    """`scalp-tui <argv>` in its own session, its output appended to the engine's log
+    beside `socket`; returns at once."""
+    with open(log_path(socket), "ab", opener=_private_opener) as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "scalp_tui.cli", *argv],
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # it outlives this console and its terminal
+        )
+
+
 def spawn_engine(socket: Path, arguments: list[str]) -> subprocess.Popen[bytes]:
     """`scalp-tui engine <arguments>` in its own session, output appended to its log;
     returns once it answers on `socket`. Raises ServiceError (its own last line when
     it refused to start), ServicePathError."""
     ensure_private_dir(socket.parent)
     log = log_path(socket)
-    with open(log, "ab", opener=_private_opener) as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "scalp_tui.cli", "engine", *arguments],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # it outlives this console and its terminal
-        )
+    process = start_engine_process(socket, ["engine", *arguments])
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:

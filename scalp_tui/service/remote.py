@@ -15,8 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -46,6 +44,7 @@ from scalp_tui.service.client import (
     connect,
     open_socket,
 )
+from scalp_tui.service.launch import last_line, log_path, start_engine_process
 
 SILENCE_S = 0.6  # no frame for this long: the engine has stopped answering
 RESTART_TIMEOUT_S = 30.0
@@ -215,26 +214,20 @@ class RemoteSession:
         None once attached, else why not, in one line."""
         if not self.welcome.command:
             return "this engine did not say how to start it again"
-        log_path = self.path.parent / "engine.log"
-        with open(log_path, "ab", opener=_private_opener) as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "scalp_tui.cli", *self.welcome.command],
-                cwd=self.welcome.cwd or None,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # it outlives this console
-            )
+        log = log_path(self.path)
+        process = start_engine_process(
+            self.path, list(self.welcome.command), self.welcome.cwd or None
+        )
         deadline = time.monotonic() + RESTART_TIMEOUT_S
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                return f"the engine did not start: {_last_line(log_path)}"
+                return f"the engine did not start: {last_line(log)}"
             with contextlib.suppress(ServiceError):
                 conn = await connect(self.path, "console")
                 await self._relink(conn)
                 return None
             await asyncio.sleep(0.2)
-        return f"the engine did not answer within {RESTART_TIMEOUT_S:g} s (see {log_path})"
+        return f"the engine did not answer within {RESTART_TIMEOUT_S:g} s (see {log})"
 
     async def _relink(self, conn: Connection) -> None:
         old = self._conn
@@ -246,14 +239,3 @@ class RemoteSession:
             old.writer.close()
         if self._relinked is not None:
             self._relinked.set()
-
-
-def _private_opener(path: str, flags: int) -> int:
-    import os
-
-    return os.open(path, flags, 0o600)
-
-
-def _last_line(path: Path) -> str:
-    lines = path.read_text(errors="replace").strip().splitlines()
-    return lines[-1] if lines else f"no output (see {path})"
