@@ -5,7 +5,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from engines import stop_engine
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -60,9 +60,7 @@ def engine_status(tmp_path: Path) -> dict | None:
 
 def stop_engine_left(tmp_path: Path) -> None:
     """The engine outlives a console by design: a test stops what it started."""
-    status = engine_status(tmp_path)
-    if status is not None:
-        os.kill(status["pid"], signal.SIGTERM)
+    stop_engine(tmp_path / "rt")
 
 
 def test_kill_switch_flattens_within_a_second(tmp_path: Path) -> None:
