@@ -1,7 +1,7 @@
-"""What the journal costs on the order path: each entry or exit intent is committed to
-SQLite before the order is sent. Runs the engine on the simulated market as fast as
-it goes, auto mode, journal attached, and times every intent write (the writer thread
-busy with the other events meanwhile).
+"""What the journal costs on the order path: each entry or exit intent is appended to
+the intent log before the order is sent (SQLite follows with the writer thread). Runs
+the engine on the simulated market as fast as it goes, auto mode, journal attached,
+and times every intent write (the writer thread busy with the other events meanwhile).
 
 Run:  python bench/journal_intent.py [--seconds 3600] [--seed 1]
 """

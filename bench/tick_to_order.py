@@ -11,9 +11,11 @@ engine), the engine deciding and journaling the intent (-> order handed to the
 broker), ccxt sending the order (-> the exchange has it).
 
 --service adds, in the same run, the engine in its own process (`scalp-tui engine
---live` on the emulator, as plain scalp-tui runs it) with a console (`scalp-tui
-attach`) attached and rendering in a terminal of its own (tmux, needed): only the
-total can be timed there (the split needs the engine in this process).
+--live` on the emulator, as plain scalp-tui runs it), first with no console, then with
+a console (`scalp-tui attach`) attached and rendering in a terminal of its own (tmux,
+needed): the total is timed from here, the engine's own share (book update -> entry
+order to the broker, and of it the intent's journal commit) inside its process
+(bench/timed_engine.py).
 Run:  python bench/tick_to_order.py [--rounds 200] [--console] [--no-journal] [--service]
 """
 
@@ -180,9 +182,9 @@ async def run(rounds: int, console: bool, journaled: bool = True) -> dict[str, l
             journal.close()
 
 
-async def run_service(rounds: int) -> tuple[dict[str, list[float]], str]:
+async def run_service(rounds: int, console: bool) -> tuple[dict[str, list[float]], str]:
     """The engine as `scalp-tui engine --live` in its own process on the emulator, an
-    attached console rendering here; frame sent -> order received."""
+    attached console rendering in tmux (or none); frame sent -> order received."""
     import os
     import signal
     import subprocess
@@ -206,7 +208,8 @@ async def run_service(rounds: int) -> tuple[dict[str, list[float]], str]:
             "SCALP_TUI_SHORT_SCALP_IMBALANCE_WINDOW_S": "0",
         }
         # the engine command, its own share of each entry timed inside its process
-        command = [sys.executable, str(Path(__file__).with_name("timed_engine.py"))]
+        timed = os.environ.get("T2O_ENGINE") or str(Path(__file__).with_name("timed_engine.py"))
+        command = [sys.executable, timed]
         command += ["--exchange", "binanceusdm"]
         command += ["--live", "--mode", "auto", "--symbol", SYMBOL]
         command += ["--journal", str(work / "journal.sqlite")]
@@ -223,16 +226,19 @@ async def run_service(rounds: int) -> tuple[dict[str, list[float]], str]:
             # the console in a terminal of its own (tmux), as a trader runs it: drawing
             # in this process would share a GIL with the emulator and time the exchange
             tmux_session = f"t2o-{os.getpid()}"
-            console = f"XDG_RUNTIME_DIR={work / 'rt'} {sys.executable} -m scalp_tui.cli attach"
+            attach = f"XDG_RUNTIME_DIR={work / 'rt'} {sys.executable} -m scalp_tui.cli attach"
             size = ["-x", "160", "-y", "48"]
-            subprocess.run(["tmux", "new-session", "-d", "-s", tmux_session, *size, console])
+            if console:
+                command = ["tmux", "new-session", "-d", "-s", tmux_session, *size, attach]
+                subprocess.run(command, check=True)
             # this process steers the rounds through a client of its own that never draws
             session = RemoteSession.open(socket_path)
             steering = asyncio.create_task(session.run())
             totals: list[float] = []
             try:
                 await until(lambda: session.snapshot(1).symbols[0].best_bid is not None, 30)
-                await until(lambda: "order book" in _screen(tmux_session), 30)
+                if console:
+                    await until(lambda: "order book" in _screen(tmux_session), 30)
                 for _ in range(rounds):
                     exchange(emulator.set_levels("BTCUSDT", *BALANCED))
                     exchange(emulator.trade("BTCUSDT", 60_000.0, 0.01, True))
@@ -247,7 +253,7 @@ async def run_service(rounds: int) -> tuple[dict[str, list[float]], str]:
                     for position in session.snapshot(1).positions:
                         session.execute(ClosePosition(position.id))
                     await until(lambda: not session.snapshot(1).positions)
-                if "ENGINE LOST" in _screen(tmux_session):
+                if console and "ENGINE LOST" in _screen(tmux_session):
                     raise SystemExit("the attached console lost the engine during the run")
             finally:
                 session.stop()
@@ -265,12 +271,17 @@ def _engine_side(log: str) -> str:
     """The engine process's own figure (bench/timed_engine.py), as a table row."""
     import re
 
-    found = re.search(r"timed: .* n=(\d+) p50_ms=(\S+) p99_ms=(\S+) max_ms=(\S+)", log)
-    if found is None:
-        return "(the engine process printed no timing)"
-    n, p50, p99, top = found.groups()
-    name = f"  engine: book -> order ({n} timed)"
-    return f"{name:<34}{float(p50):>9.3f}{float(p99):>9.3f}{float(top):>9.3f}"
+    rows = []
+    names = {"engine book": "  engine: book -> order", "of which": "    of which the journal"}
+    for key, label in names.items():
+        pattern = rf"timed: {key}.* n=(\d+) p50_ms=(\S+) p99_ms=(\S+) max_ms=(\S+)"
+        found = re.search(pattern, log)
+        if found is None:
+            return "(the engine process printed no timing)"
+        n, p50, p99, top = found.groups()
+        name = f"{label} ({n} timed)"
+        rows.append(f"{name:<34}{float(p50):>9.3f}{float(p99):>9.3f}{float(top):>9.3f}")
+    return "\n".join(rows)
 
 
 def _screen(tmux_session: str) -> str:
@@ -314,12 +325,11 @@ def main() -> None:
     console = "rendering in the same process" if args.console else "off"
     print_figures(f"{args.rounds} entries, one process, console {console}", figures)
     if args.service:
-        service, engine_row = asyncio.run(run_service(args.rounds))
-        print_figures(
-            f"{args.rounds} entries, engine in its own process, a console attached and rendering",
-            service,
-        )
-        print(engine_row)
+        for console_attached in (False, True):
+            service, engine_rows = asyncio.run(run_service(args.rounds, console_attached))
+            attached = "a console attached and rendering" if console_attached else "no console"
+            print_figures(f"{args.rounds} entries, engine in its own process, {attached}", service)
+            print(engine_rows)
     print("target: total p99 <= 5 ms on loopback")
 
 

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from scalp_tui.store.intent_log import logged_positions
+
 
 def read(path: Path, query: str, *params: Any) -> list[tuple]:
     """A read-only look at a journal another process may be writing."""
@@ -28,12 +30,17 @@ def read(path: Path, query: str, *params: Any) -> list[tuple]:
 def open_positions(path: Path, with_unfilled: bool = False) -> dict[int, dict[str, Any]]:
     """Positions the journal holds open: with something filled (what a paper restart
     brings back), or also those whose entry was sent and not yet heard of (a live
-    restart asks the exchange about them)."""
-    rows = read(path, "SELECT body FROM positions WHERE open = 1")
+    restart asks the exchange about them). Read as a restart reads them, the intent
+    log included."""
+    rows = read(path, "SELECT id, seq, open, body FROM positions")
+    latest = {pid: (seq or 0, bool(is_open), body) for pid, seq, is_open, body in rows}
+    for pid, (seq, _venue, is_open, body, _ts) in logged_positions(path).items():
+        if pid not in latest or latest[pid][0] < seq:
+            latest[pid] = (seq, is_open, body)
     found = {}
-    for (body,) in rows:
+    for _seq, is_open, body in latest.values():
         record = json.loads(body)
-        if with_unfilled or record["qty"] > 0:
+        if is_open and (with_unfilled or record["qty"] > 0):
             found[record["id"]] = record
     return found
 

@@ -18,6 +18,7 @@ from scalp_tui.engine.protocol import Event
 from scalp_tui.eventlog import format_event
 from scalp_tui.runtime.builder import SessionRequest, build, connect
 from scalp_tui.runtime.interface import EngineSession
+from scalp_tui.service.deferred import AfterStep
 from scalp_tui.service.paths import socket_path
 from scalp_tui.service.server import EngineFacts, EngineService, TcpEndpoint
 from scalp_tui.stopping import Stopper
@@ -94,15 +95,13 @@ def run_engine(
 ) -> int:
     """The simulated market (its own clock) or an exchange, served until stopped.
     The exit code. Raises StartError, ServicePathError."""
-    printer = EventPrinter(out)
+    # the log line is written after the engine's step, not between a tick and its order
+    printer = AfterStep(EventPrinter(out))
 
     def ready(session: EngineSession) -> None:
         session.subscribe(printer)
 
     request.on_ready = ready
-    if not request.on_exchange:
-        session = build(request)
-        return asyncio.run(_serve(session, facts, stopper, duration_s, True, out, early, tcp))
 
     async def on_exchange() -> int:
         live = await stopper.starting(connect(request))
@@ -110,4 +109,10 @@ def run_engine(
             return stopper.signal_exit_code
         return await _serve(live, facts, stopper, duration_s, False, out, early, tcp)
 
-    return asyncio.run(on_exchange())
+    try:
+        if not request.on_exchange:
+            session = build(request)
+            return asyncio.run(_serve(session, facts, stopper, duration_s, True, out, early, tcp))
+        return asyncio.run(on_exchange())
+    finally:
+        printer.flush()  # the last lines, whatever stopped the loop

@@ -44,6 +44,7 @@ from scalp_tui.engine.protocol.wire import (
 )
 from scalp_tui.runtime.interface import EngineSession
 from scalp_tui.service.client import open_socket, read_frame
+from scalp_tui.service.deferred import AfterStep
 from scalp_tui.service.paths import (
     ServicePathError,
     check_socket_path,
@@ -126,6 +127,9 @@ class EngineService:
         self._pusher: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._count = 0
+        # frames are encoded and queued after the engine's step: not between a tick
+        # and the order it triggers
+        self._fanout = AfterStep(self._on_event)
 
     # -- life -----------------------------------------------------------------
 
@@ -152,7 +156,7 @@ class EngineService:
                     f"--tcp {self.tcp.port}: cannot listen on {TCP_HOST}: {exc.strerror}"
                 ) from None
             print(f"engine: listening on {TCP_HOST}:{self.tcp.port} (token)", file=self.out)
-        self.session.subscribe(self._on_event)
+        self.session.subscribe(self._fanout)
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGUSR1, self.engage_kill_switch, "SIGUSR1")
         self._pusher = asyncio.create_task(self._push_snapshots())
@@ -171,6 +175,7 @@ class EngineService:
         for server in (self._server, self._tcp_server):
             if server is not None:
                 server.close()
+        self._fanout.flush()
         for client in list(self._clients):
             client.writer.close()
         for task in list(self._tasks):
@@ -195,6 +200,7 @@ class EngineService:
     def push_snapshot(self) -> None:
         if not self._clients:
             return
+        self._fanout.flush()  # the events before the state that follows them
         frame = self._snapshot_frame()
         for client in self._clients:
             client.snapshot = frame
@@ -216,6 +222,7 @@ class EngineService:
         answer = CommandAnswered(
             self.session.now_ms(), type(command).__name__, result.ok, result.message, origin
         )
+        self._fanout.flush()  # what the command did, before its answer
         frame = encode_frame(event_frame(answer))
         for client in self._clients:
             if client.events or client.name == origin:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scalp_tui.engine.protocol import PositionRecord
+from scalp_tui.store.intent_log import logged_positions
 from scalp_tui.store.journal_file import open_checked
 
 
@@ -33,17 +34,25 @@ class OpenRow:
 
 
 def read_open_positions(path: Path, symbol: str | None = None) -> list[OpenRow]:
-    """Positions the journal holds open, on every venue (what the next start restores)."""
+    """Positions the journal holds open, on every venue (what the next start restores),
+    with the intents not yet in SQLite (a crashed run's, or a running engine's last
+    few milliseconds') read from the intent log."""
     if not path.exists():
         return []
     conn = open_checked(path)
     try:
-        rows = conn.execute(
-            "SELECT venue, body, updated_ms FROM positions WHERE open = 1 ORDER BY id"
-        ).fetchall()
+        rows = conn.execute("SELECT id, seq, venue, open, body, updated_ms FROM positions")
+        latest = {pid: (seq or 0, venue, bool(o), body, u) for pid, seq, venue, o, body, u in rows}
     finally:
         conn.close()
-    found = [OpenRow(v, PositionRecord.from_dict(json.loads(b)), u) for v, b, u in rows]
+    for pid, logged in logged_positions(path).items():
+        if pid not in latest or latest[pid][0] < logged[0]:
+            latest[pid] = logged
+    found = [
+        OpenRow(venue, PositionRecord.from_dict(json.loads(body)), updated)
+        for _pid, (_seq, venue, is_open, body, updated) in sorted(latest.items())
+        if is_open
+    ]
     return [r for r in found if symbol is None or r.record.symbol == symbol]
 
 

@@ -61,6 +61,7 @@ def test_journal_lock_and_wal_are_private_in_private_directories(tmp_path: Path)
                 path,
                 path.with_name("journal.sqlite.lock"),
                 path.with_name("journal.sqlite-wal"),
+                path.with_name("journal.sqlite.intents"),
             ]
             assert {f.name: mode(f) for f in files} == {f.name: 0o600 for f in files}
             assert mode(path.parent) == 0o700 and mode(path.parent.parent) == 0o700

@@ -1,6 +1,7 @@
 """Restarts: what the journal brings back, and what happens to it at once."""
 
 import sqlite3
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -148,38 +149,50 @@ def test_the_entry_intent_is_on_disk_before_the_broker_sees_the_order(tmp_path: 
     submit = rig.paper.submit
 
     def look_then_submit(order) -> None:
-        conn = sqlite3.connect(path)  # another reader, as after a crash
-        seen.append(conn.execute("SELECT open FROM orders WHERE id = ?", (order.id,)).fetchone())
-        conn.close()
+        # another reader, as after a crash at this instant (the writer thread kept out)
+        with journal.connection():
+            seen.extend(r.record.entry_order_id for r in read_open_positions(path))
         submit(order)
 
     rig.paper.submit = look_then_submit
     rig.ask_heavy(BTC)
-    assert seen == [(1,)]
+    assert len(seen) == 1 and seen[0] is not None
     journal.close()
 
 
-def test_a_full_disk_pauses_entries_and_loses_nothing_once_it_has_room(tmp_path: Path) -> None:
+def test_a_full_journal_pauses_entries_and_loses_nothing_once_it_has_room(tmp_path: Path) -> None:
     path = tmp_path / "j.sqlite"
-    rig, journal, _ = start(path)
+    rig, journal, _ = start(path, symbols=(BTC, ETH))
     with journal.connection() as conn:  # held: nothing else writes meanwhile
         fill_the_disk(conn)
-    rig.ask_heavy(BTC)
-    assert not rig.engine.positions  # no order went out that the journal does not know
+    rig.ask_heavy(BTC)  # its intent is in the intent log: sent, and known
+    (first,) = rig.engine.positions
+    assert [r.record.id for r in read_open_positions(path)] == [first]
+    deadline = time.monotonic() + 10
+    while journal.error is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # the writer thread finds SQLite full
+    rig.ask_heavy(ETH)  # the next entry is refused: SQLite cannot write
+    assert list(rig.engine.positions) == [first]
     assert not rig.engine.entries_enabled
-    (error,) = [e for e in rig.of(ErrorEvent) if "journal" in e.message]
-    assert "full" in error.message and "entries paused" in error.message
+    errors = [e.message for e in rig.of(ErrorEvent) if "journal" in e.message]
+    assert errors and all("full" in m and "entries paused" in m for m in errors)
+    rig.engine.execute(SetEntriesEnabled(True))  # too early: still full
+    rig.ask_heavy(ETH)
+    assert list(rig.engine.positions) == [first]  # refused while SQLite cannot write
 
     with journal.connection() as conn:
         conn.execute("PRAGMA max_page_count = 1000000")  # room again
+    deadline = time.monotonic() + 10
+    while journal.error is not None and time.monotonic() < deadline:
+        time.sleep(0.01)  # the writer's next batch goes through
     rig.engine.execute(SetEntriesEnabled(True))
-    rig.ask_heavy(BTC)
-    assert len(rig.engine.positions) == 1
+    rig.ask_heavy(ETH)
+    assert len(rig.engine.positions) == 2
     journal.close()
     conn = sqlite3.connect(path)
     kinds = [k for (k,) in conn.execute("SELECT kind FROM events ORDER BY id")]
     assert kinds.count("ErrorEvent") >= 1 and "ModeChanged" in kinds  # kept, then written
-    assert len(read_open_positions(path)) == 1
+    assert len(read_open_positions(path)) == 2
 
 
 def test_a_latched_kill_switch_flattens_restored_positions(tmp_path: Path) -> None:
