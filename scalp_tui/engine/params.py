@@ -42,6 +42,9 @@ class EngineParams:
     kill_switch_max_attempts: int = 5
     kill_switch_backoff_s: float = 0.5
     stoploss_on_exchange: bool = True
+    # the venue's maintenance margin rate for the liquidation estimate (None: unknown,
+    # a default is used and said); set by the runtime from the exchange, not a setting
+    maintenance_margin_rate: float | None = None
 
     @classmethod
     def from_settings(cls, settings: Any) -> EngineParams:

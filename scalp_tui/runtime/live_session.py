@@ -212,7 +212,11 @@ class LiveSession(SessionBase):
                 raise ConnectError("; ".join(problems))
             brokers["live"] = live
         # consent: only the trader's --live (or typed LIVE later) sends real orders
-        params = replace(EngineParams.from_settings(settings), paper=not live_orders)
+        params = replace(
+            EngineParams.from_settings(settings),
+            paper=not live_orders,
+            maintenance_margin_rate=traits_for(exchange.id).maintenance_margin_rate,
+        )
         engine = Engine(params, clock, markets, brokers, history=history)
         session = cls(engine, feed, paper, live)
         session.notes = notes
