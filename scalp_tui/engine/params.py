@@ -42,8 +42,8 @@ class EngineParams:
     kill_switch_max_attempts: int = 5
     kill_switch_backoff_s: float = 0.5
     stoploss_on_exchange: bool = True
-    # the venue's maintenance margin rate for the liquidation estimate (None: unknown,
-    # a default is used and said); set by the runtime from the exchange, not a setting
+    # the maintenance margin rate of the liquidation estimate (None: unknown, a default
+    # is used and said so); the runtime fills in the exchange's when it knows it
     maintenance_margin_rate: float | None = None
 
     @classmethod

@@ -34,6 +34,12 @@ ACTIONS: tuple[Action, ...] = (
     Action("toggle_mode", "a", "toggle_mode", "Auto/Confirm"),
     Action("close_position", "x", "close_position", "Close pos."),
     Action("pause", "space", "pause", "Pause entries"),
+    # the selected position's exit prices, `level_step_ticks` ticks a press: +/- raise or
+    # lower its target, >/< its stop (refused where it would trigger at once)
+    Action("target_up", "plus,equals_sign", "move_level('target', 1)", "Target +", show=False),
+    Action("target_down", "minus", "move_level('target', -1)", "Target -", show=False),
+    Action("stop_up", "greater_than_sign", "move_level('stop', 1)", "Stop +", show=False),
+    Action("stop_down", "less_than_sign", "move_level('stop', -1)", "Stop -", show=False),
     # Priority: tab would otherwise move widget focus before the app saw it.
     Action("next_symbol", "tab,]", "next_symbol", "Next symbol", priority=True),
     Action(

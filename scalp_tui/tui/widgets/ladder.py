@@ -145,6 +145,7 @@ class Ladder(Widget, can_focus=True):
         bar_w = max(4, width - PRICE_W - QTY_W - 1 - (cum_w + 1 if cum_w else 0) - 2)
         biggest = max([q for _, q in asks] + [q for _, q in bids] + [1e-12])
         marks = _marks(orders, positions, tick)
+        _mark_beyond(marks, positions, asks, bids, tick)
         lines: list[Line] = [
             [
                 (
@@ -179,8 +180,10 @@ class Ladder(Widget, can_focus=True):
                 line: Line = [(f"#{p.id} ", S["bold"])]
                 if cum_w:  # narrow: the entry is marked on its level already
                     line.append((f"entry {fmt_price(p.entry_price, tick)}  ", S["plain"]))
-                line.append((f"tgt {fmt_price(p.target_price, tick)}  ", S["green"]))
-                line.append((f"stop {fmt_price(p.stop_price, tick)}", S["red"]))
+                target = fmt_price(p.target_price, tick) + ("*" if p.target_moved else "")
+                stop = fmt_price(p.stop_price, tick) + ("*" if p.stop_moved else "")
+                line.append((f"tgt {target}  ", S["green"]))
+                line.append((f"stop {stop}", S["red"]))
                 lines.append(line)
         return lines
 
@@ -206,6 +209,31 @@ def _marks(
                 key = fmt_price(round(price / tick) * tick, tick)
                 marks.setdefault(key, []).append(f"◀ {label} #{position.id}")
     return {key: " ".join(labels) for key, labels in marks.items()}
+
+
+def _mark_beyond(
+    marks: dict[str, str],
+    positions: tuple[PositionView, ...],
+    asks: tuple[tuple[float, float], ...],
+    bids: tuple[tuple[float, float], ...],
+    tick: float,
+) -> None:
+    """A target or stop beyond the levels shown is marked on the edge row it lies
+    beyond, with how many ticks further it is (a short's stop above the top ask, its
+    target under the bottom bid)."""
+    if not asks or not bids:
+        return
+    top, bottom = asks[-1][0], bids[-1][0]
+    for p in positions:
+        for price, label, edge, beyond in (
+            (p.stop_price, "stop", top, p.stop_price > top + tick / 2),
+            (p.target_price, "tgt", bottom, 0.0 < p.target_price < bottom - tick / 2),
+        ):
+            if price and beyond:
+                key = fmt_price(edge, tick)
+                arrow = "↑" if price > edge else "↓"
+                note = f"{arrow} {label} #{p.id} {round((price - edge) / tick):+d}t"
+                marks[key] = f"{marks[key]} {note}" if key in marks else note
 
 
 def _row(
