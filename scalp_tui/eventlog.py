@@ -66,7 +66,7 @@ def event_kind(event: Event) -> str:
     match event:
         case EntrySubmitted() | PositionOpened() | PositionRestored():
             return "entry"
-        case ExitTriggered() | PositionClosed() | ExitLevelMoved():
+        case ExitTriggered() | PositionClosed():
             return "exit"
         case OrderUpdated() | FillEvent() | StopPlaced():
             return "order"

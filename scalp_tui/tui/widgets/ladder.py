@@ -145,7 +145,8 @@ class Ladder(Widget, can_focus=True):
         bar_w = max(4, width - PRICE_W - QTY_W - 1 - (cum_w + 1 if cum_w else 0) - 2)
         biggest = max([q for _, q in asks] + [q for _, q in bids] + [1e-12])
         marks = _marks(orders, positions, tick)
-        _mark_beyond(marks, positions, asks, bids, tick)
+        if cum_w:  # narrow: no room for them; the line under the gauge has the prices
+            _mark_beyond(marks, positions, asks, bids, tick)
         lines: list[Line] = [
             [
                 (
@@ -220,7 +221,7 @@ def _mark_beyond(
 ) -> None:
     """A target or stop beyond the levels shown is marked on the edge row it lies
     beyond, with how many ticks further it is (a short's stop above the top ask, its
-    target under the bottom bid)."""
+    target under the bottom bid): `↑stop +875t`."""
     if not asks or not bids:
         return
     top, bottom = asks[-1][0], bids[-1][0]
@@ -232,7 +233,8 @@ def _mark_beyond(
             if price and beyond:
                 key = fmt_price(edge, tick)
                 arrow = "↑" if price > edge else "↓"
-                note = f"{arrow} {label} #{p.id} {round((price - edge) / tick):+d}t"
+                # no id: one position per symbol, and the bar's room is short
+                note = f"{arrow}{label} {round((price - edge) / tick):+d}t"
                 marks[key] = f"{marks[key]} {note}" if key in marks else note
 
 
@@ -257,7 +259,9 @@ def _row(
         ),
     ]
     if note:  # the mark takes the bar's place at the right, never wraps the row
-        line.append((depth_bar(qty / biggest, max(1, bar_w - len(note) - 1)), S[f"{side}_bar"]))
+        room = bar_w - len(note) - 1
+        if room > 0:  # where it is tight the bar gives way, not the mark
+            line.append((depth_bar(qty / biggest, room), S[f"{side}_bar"]))
         line.append((" " + note, S["mark"]))
     else:
         line.append((depth_bar(qty / biggest, bar_w), S[f"{side}_bar"]))
