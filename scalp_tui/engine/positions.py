@@ -263,14 +263,13 @@ class Position:
             self._stop_px = self.stop_price(self._rule) if stop is None else stop
             self._target_px = self.target_price(self._rule) if target is None else target
 
+    # the buy-back prices at which the stop and the target exit: the trader's, else the rule's
     @property
     def stop_level(self) -> float:
-        """The buy-back price at which the stop exits: the trader's, else the rule's."""
         return self._stop_px
 
     @property
     def target_level(self) -> float:
-        """The buy-back price at which the target exits: the trader's, else the rule's."""
         return self._target_px
 
     def move_level(self, level: str, price: float) -> None:
@@ -353,10 +352,8 @@ class Position:
         book: OrderBook | None,
         rule: ExitRule,
         exchange_stop: float | None = None,
-        **figures: object,
+        **figures: object,  # what the engine knows: liquidation, the reversal's inputs
     ) -> PositionView:
-        """`figures`: the view's fields the engine knows and a position does not (its
-        liquidation estimate, the reversal rule's inputs)."""
         close = ratio = pnl = None
         if book is not None and self.state is not PositionState.CLOSED:
             close, ratio = self.mark(book, rule)
