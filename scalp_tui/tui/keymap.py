@@ -63,6 +63,21 @@ ACTIONS: tuple[Action, ...] = (
 )
 
 
+# Textual's names of the keys that are symbols, as the help and the palette show them
+KEY_SYMBOLS = {
+    "question_mark": "?",
+    "plus": "+",
+    "minus": "-",
+    "equals_sign": "=",
+    "greater_than_sign": ">",
+    "less_than_sign": "<",
+}
+
+
+def key_label(keys: str) -> str:
+    return ",".join(KEY_SYMBOLS.get(key, key) for key in keys.split(","))
+
+
 def bindings() -> list[Binding]:
     return [
         Binding(a.key, a.action, a.description, show=a.show, priority=a.priority, id=a.id)

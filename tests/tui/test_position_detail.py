@@ -49,3 +49,11 @@ def test_moved_prices_are_starred_and_the_detail_line_says_the_distances() -> No
     short = detail_line(view, 0.1, 40)
     assert len(short) <= 40 and short.startswith(f"#{position.id} · stop ")
     assert detail_line(None, 0.1, 80).startswith("+/- target")
+
+
+def test_the_help_names_the_level_keys_by_their_symbols() -> None:
+    from scalp_tui.tui.keymap import ACTIONS, key_label
+
+    keys = {a.id: key_label(a.key) for a in ACTIONS}
+    assert (keys["target_up"], keys["target_down"]) == ("+,=", "-")
+    assert (keys["stop_up"], keys["stop_down"], keys["help"]) == (">", "<", "?")
