@@ -224,3 +224,29 @@ def test_a_refused_replacement_leaves_the_old_stop_and_says_so() -> None:
     # the next move tries again
     assert rig.engine.execute(MoveExitLevel(position.id, "stop", -1)).ok
     assert len(venue.of(STOP)) == 3
+
+
+def test_a_restart_between_placing_the_new_stop_and_cancelling_the_old_keeps_one() -> None:
+    rig, venue, position, stop1 = live_opened()
+    assert rig.engine.execute(MoveExitLevel(position.id, "stop", -50)).ok
+    stop2 = venue.of(STOP)[1]
+    venue.status(stop2, OrderStatus.ACCEPTED)
+    venue.cancelled.clear()
+    # the process died before the old stop's cancel reached the venue: both rest there
+    record = position.record()
+    views = [stop1.view(), stop2.view()]
+    later, venue2 = live_rig()
+    later.engine.restore([record], views, next_id=100)
+    (restored,) = later.engine.positions.values()
+    assert restored.stop_order_id == stop2.id and restored.stop_level == position.stop_level
+    assert venue2.cancelled == [stop1.id]  # the older one goes, the newer one protects
+
+
+def test_a_restart_before_the_new_stop_reached_the_venue_keeps_the_old_one() -> None:
+    rig, _, position, stop1 = live_opened()
+    assert rig.engine.execute(MoveExitLevel(position.id, "stop", -50)).ok
+    assert position.stop_order_id != stop1.id  # journaled: the new one, not yet at the venue
+    later, venue2 = live_rig()
+    later.engine.restore([position.record()], [stop1.view()], next_id=100)
+    (restored,) = later.engine.positions.values()
+    assert restored.stop_order_id == stop1.id and venue2.cancelled == []
