@@ -183,6 +183,11 @@ class Settings(BaseSettings):
     # fill: it protects the short while this program is not running
     stoploss_on_exchange: bool = engine("stoploss_on_exchange")
     exchange: ExchangeSettings = Field(default_factory=ExchangeSettings)
+    # the maintenance margin rate of the console's liquidation estimate (unset: the
+    # exchange's first-tier rate where known, else 0.005, shown as an estimate)
+    maintenance_margin_rate: Number | None = engine("maintenance_margin_rate", ge=0, le=0.5)
+    # ticks a position's target or stop moves per key press in the console (+/-, >/<)
+    level_step_ticks: Integer = Field(1, ge=1, le=100_000)
     # console key overrides: action id -> key(s), e.g. {"toggle_mode": "m"}
     keys: dict[str, str] = Field(default_factory=dict, max_length=200)
     api_key: SecretStr | None = None

@@ -11,6 +11,7 @@ from scalp_tui.engine.protocol import (
     EntrySubmitted,
     ErrorEvent,
     Event,
+    ExitLevelMoved,
     ExitTriggered,
     FeedChanged,
     FeedState,
@@ -157,6 +158,12 @@ def _describe(event: Event) -> str | None:
             if len(detail) > DETAIL_CHARS:  # a raw client error can run for lines
                 detail = detail[: DETAIL_CHARS - 1] + "…"
             return f"{where}{FEED_WORDS[s.state]}" + (f" ({detail})" if detail else "")
+        case ExitLevelMoved(position_id=pid, symbol=symbol, level=level, price=price):
+            ticks = f"{event.ticks:+d} tick{'s' if abs(event.ticks) != 1 else ''}"
+            return (
+                f"{symbol} #{pid} {level} moved {_num(event.previous, 8)} -> "
+                f"{_num(price, 8)} ({ticks}, by the trader)"
+            )
         case FundingApplied(position_id=pid, symbol=symbol, amount=amount, total=total):
             what = "paid" if amount >= 0 else "received"
             return f"{symbol} #{pid} funding {what} {abs(amount):.6g} (total {total:+.6g}, in pnl)"

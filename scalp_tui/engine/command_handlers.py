@@ -15,6 +15,7 @@ from scalp_tui.engine.protocol import (
     ExitReason,
     Mode,
     ModeChanged,
+    MoveExitLevel,
     PositionState,
     ProposeManualEntry,
     RejectProposal,
@@ -37,6 +38,7 @@ class CommandHandlers(OrderDesk):
         SetBroker: "_set_broker",
         ClosePosition: "_close_position",
         ProposeManualEntry: "_propose_manual",
+        MoveExitLevel: "_move_exit_level",  # exit_levels.py
     }
 
     def execute(self, command: Command) -> CommandResult:

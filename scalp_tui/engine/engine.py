@@ -22,6 +22,7 @@ from scalp_tui.engine.candles import TIMEFRAME_MS, CandleBuilder
 from scalp_tui.engine.clock import Clock
 from scalp_tui.engine.command_handlers import CommandHandlers
 from scalp_tui.engine.entries import Entries
+from scalp_tui.engine.exit_levels import ExitLevels
 from scalp_tui.engine.imbalance import ImbalanceWindow
 from scalp_tui.engine.kill_switch import KillSwitch
 from scalp_tui.engine.order_flow import OrderFlow
@@ -60,7 +61,15 @@ TAPE_TRADES = 30  # recent trades kept per symbol for the console's tape
 
 
 class Engine(
-    OrderFlow, Entries, Proposals, KillSwitch, Restore, Totals, Snapshots, CommandHandlers
+    OrderFlow,
+    Entries,
+    Proposals,
+    KillSwitch,
+    Restore,
+    Totals,
+    Snapshots,
+    CommandHandlers,
+    ExitLevels,
 ):
     def __init__(
         self,

@@ -101,6 +101,7 @@ class OrderDesk:
     _settle: Callable[..., None]
     _close: Callable[[Position, int], None]
     _view: Callable[[Position], PositionView]
+    _protect: Callable[[Position], None]
     summary: Callable[[], dict[str, object]]
 
     def _init_order_flow(self) -> None:

@@ -130,8 +130,8 @@ class OrderFlow(Exits, Protection):
         position = self._position_of(order)
         if not order.done:
             self.orders[order.id] = order  # working (again: the venue had it after all)
-            if position is not None and order.id == position.stop_order_id:
-                self._protect(position)  # the quantity may have grown meanwhile
+            if position is not None and order.purpose == STOP_PURPOSE:
+                self._stop_working(position, order)
             return
         if self.orders.pop(order.id, None) is None:
             return  # it had ended before (a fill raced the cancel): nothing new to decide
@@ -176,6 +176,7 @@ class OrderFlow(Exits, Protection):
             return
         self._cancel(position.exit_order_id)  # e.g. the venue's stop closed it first
         self._cancel(position.stop_order_id)
+        self._cancel(position.stop_replaces)
         position.settle()
         # closed when its last fill traded (book time on paper, the venue's live)
         self._close(position, self.clock.now_ms() if ts_ms is None else ts_ms)

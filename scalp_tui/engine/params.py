@@ -42,6 +42,9 @@ class EngineParams:
     kill_switch_max_attempts: int = 5
     kill_switch_backoff_s: float = 0.5
     stoploss_on_exchange: bool = True
+    # the maintenance margin rate of the liquidation estimate (None: unknown, a default
+    # is used and said so); the runtime fills in the exchange's when it knows it
+    maintenance_margin_rate: float | None = None
 
     @classmethod
     def from_settings(cls, settings: Any) -> EngineParams:

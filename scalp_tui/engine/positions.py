@@ -24,6 +24,8 @@ from scalp_tui.engine.protocol import (
     PositionView,
 )
 
+PRICE_NOISE = 1e-12  # relative: far below any tick, far above float rounding
+
 
 @dataclass(frozen=True, slots=True)
 class ExitRule:
@@ -68,9 +70,13 @@ class Position:
         "realised_pnl",
         "state",
         "stop_losses",
+        "stop_move_refused",
+        "stop_moved",
         "stop_order_id",
         "stop_refused",
+        "stop_replaces",
         "symbol",
+        "target_moved",
     )
 
     def __init__(
@@ -92,6 +98,14 @@ class Position:
         self.stop_order_id: int | None = None  # the venue's resting stop
         self.stop_refused = False  # the venue would not take one: the software stop only
         self.stop_losses = 0  # stops that ended without a refusal, placed again
+        # a new stop (stop_order_id) sent to replace this one, which is cancelled only
+        # once the venue has the new one: never a moment without a stop
+        self.stop_replaces: int | None = None
+        # (qty, price) of a replacement the venue refused: not asked again as such
+        self.stop_move_refused: tuple[float, float] | None = None
+        # prices the trader moved the target and stop to (None: the rule's)
+        self.target_moved: float | None = None
+        self.stop_moved: float | None = None
         self.exit_reason: ExitReason | None = None
         self.forced_exit: ExitReason | None = None  # manual or kill: overrides the rule
         self.exit_attempts = 0
@@ -143,6 +157,8 @@ class Position:
             stop_order_id=self.stop_order_id,
             funding_fees=self.funding_fees,
             enter_tag=self.enter_tag,
+            target_moved=self.target_moved,
+            stop_moved=self.stop_moved,
         )
 
     @classmethod
@@ -157,6 +173,8 @@ class Position:
         position.stop_order_id = record.stop_order_id
         position.funding_fees = record.funding_fees
         position.enter_tag = record.enter_tag
+        position.target_moved = record.target_moved
+        position.stop_moved = record.stop_moved
         position.exit_reason = record.exit_reason
         position.forced_exit = record.forced_exit
         position.exit_qty = record.exit_qty
@@ -241,8 +259,26 @@ class Position:
 
     def _reprice(self) -> None:
         if self.basis > 0.0:
-            self._stop_px = self.stop_price(self._rule)
-            self._target_px = self.target_price(self._rule)
+            stop, target = self.stop_moved, self.target_moved
+            self._stop_px = self.stop_price(self._rule) if stop is None else stop
+            self._target_px = self.target_price(self._rule) if target is None else target
+
+    # the buy-back prices at which the stop and the target exit: the trader's, else the rule's
+    @property
+    def stop_level(self) -> float:
+        return self._stop_px
+
+    @property
+    def target_level(self) -> float:
+        return self._target_px
+
+    def move_level(self, level: str, price: float) -> None:
+        """The trader's price for the target or the stop, from now on (journaled)."""
+        if level == "stop":
+            self.stop_moved = price
+        else:
+            self.target_moved = price
+        self._reprice()
 
     def mark(self, book: OrderBook, rule: ExitRule) -> tuple[float | None, float | None]:
         """(close price, profit ratio) if bought back now by walking the asks."""
@@ -276,11 +312,13 @@ class Position:
         if self.qty > EPS_QTY:
             # profit_ratio falls as the close price rises, so comparing the buy-back
             # price with the stop and target prices is the ratio test, done cheaply.
+            # A price level reached counts as reached: the walk's average of one level
+            # can land a float's width short of a stop the trader put on that tick.
             filled, close, _ = book.asks.walk(self.qty)
             if filled > 0.0:
-                if close >= self._stop_px:
+                if close * (1.0 + PRICE_NOISE) >= self._stop_px:
                     return ExitReason.STOP_LOSS
-                if close <= self._target_px:
+                if close * (1.0 - PRICE_NOISE) <= self._target_px:
                     return ExitReason.PROFIT_TARGET
         if self.opened_ms is not None and now_ms - self.opened_ms >= rule.timeout_ms:
             return ExitReason.TIMEOUT
@@ -310,7 +348,11 @@ class Position:
         return self.entry_fee / self.entry_notional
 
     def view(
-        self, book: OrderBook | None, rule: ExitRule, exchange_stop: float | None = None
+        self,
+        book: OrderBook | None,
+        rule: ExitRule,
+        exchange_stop: float | None = None,
+        **figures: object,  # what the engine knows: liquidation, the reversal's inputs
     ) -> PositionView:
         close = ratio = pnl = None
         if book is not None and self.state is not PositionState.CLOSED:
@@ -343,6 +385,10 @@ class Position:
             exchange_stop_price=exchange_stop,
             funding_fees=self.funding_fees,
             enter_tag=self.enter_tag,
+            target_moved=self.target_moved is not None,
+            stop_moved=self.stop_moved is not None,
+            leverage=rule.leverage,
+            **figures,  # type: ignore[arg-type]
         )
 
 

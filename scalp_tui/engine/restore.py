@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scalp_tui.engine.order_desk import OrderDesk
+from scalp_tui.engine.order_desk import STOP_PURPOSE, OrderDesk
 from scalp_tui.engine.orders import EPS_QTY, Order
 from scalp_tui.engine.positions import Position, countdown_text
 from scalp_tui.engine.protocol import (
@@ -47,6 +47,7 @@ class Restore(OrderDesk):
                     timeout_ms = int(self.params.entry_limit_timeout_s * 1000)
                     self._order_entry_deadline[order.id] = now + timeout_ms
             kept = {o.id for o in working}
+            self._keep_one_stop(position, working)
             if position.stop_order_id not in kept:
                 position.stop_order_id = None
             if position.exit_order_id is not None and position.exit_order_id not in kept:
@@ -75,6 +76,19 @@ class Restore(OrderDesk):
                 self._settle(position)  # exited in full before the restart: it closes
         return restored
 
+    def _keep_one_stop(self, position: Position, working: Sequence[Order]) -> None:
+        """A restart during a stop's replacement finds two at the venue: the newer one
+        (the position's) stays and the other goes; if the newer one never arrived,
+        the older one is the position's stop again."""
+        stops = sorted(o.id for o in working if o.purpose == STOP_PURPOSE)
+        if not stops:
+            return
+        keep = position.stop_order_id if position.stop_order_id in stops else stops[-1]
+        position.stop_order_id = keep
+        for order_id in stops:
+            if order_id != keep:
+                self._cancel(order_id)
+
     def close_reconciled(self, position_id: int, detail: str) -> None:
         """The exchange no longer holds this position: close it in the books without
         an exit price (nobody here saw how it ended)."""
@@ -87,6 +101,7 @@ class Restore(OrderDesk):
         # a stop left resting would close part of the next short on this symbol: it is
         # withdrawn (and its end, or a fill found meanwhile, still reaches the trade)
         self._cancel(position.stop_order_id)
+        self._cancel(position.stop_replaces)
         position.exit_reason = ExitReason.RECONCILED
         position.qty = 0.0
         position.settle()

@@ -212,7 +212,16 @@ class LiveSession(SessionBase):
                 raise ConnectError("; ".join(problems))
             brokers["live"] = live
         # consent: only the trader's --live (or typed LIVE later) sends real orders
-        params = replace(EngineParams.from_settings(settings), paper=not live_orders)
+        params = EngineParams.from_settings(settings)
+        params = replace(
+            params,
+            paper=not live_orders,
+            maintenance_margin_rate=(
+                traits_for(exchange.id).maintenance_margin_rate
+                if params.maintenance_margin_rate is None
+                else params.maintenance_margin_rate
+            ),
+        )
         engine = Engine(params, clock, markets, brokers, history=history)
         session = cls(engine, feed, paper, live)
         session.notes = notes

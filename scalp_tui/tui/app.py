@@ -295,7 +295,7 @@ class ScalpApp(TradingActions, App[None]):
         self.push_screen(HelpScreen(keys))
 
     def _key_of(self, action: keymap.Action) -> str:
-        return self.key_overrides.get(action.id, action.key).replace("question_mark", "?")
+        return keymap.key_label(self.key_overrides.get(action.id, action.key))
 
     async def action_quit(self) -> None:
         # ctrl+q and the palette's Quit land here: the same question as `q`.

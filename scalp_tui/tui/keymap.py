@@ -34,6 +34,12 @@ ACTIONS: tuple[Action, ...] = (
     Action("toggle_mode", "a", "toggle_mode", "Auto/Confirm"),
     Action("close_position", "x", "close_position", "Close pos."),
     Action("pause", "space", "pause", "Pause entries"),
+    # the selected position's exit prices, `level_step_ticks` ticks a press: +/- raise or
+    # lower its target, >/< its stop (refused where it would trigger at once)
+    Action("target_up", "plus,equals_sign", "move_level('target', 1)", "Target +", show=False),
+    Action("target_down", "minus", "move_level('target', -1)", "Target -", show=False),
+    Action("stop_up", "greater_than_sign", "move_level('stop', 1)", "Stop +", show=False),
+    Action("stop_down", "less_than_sign", "move_level('stop', -1)", "Stop -", show=False),
     # Priority: tab would otherwise move widget focus before the app saw it.
     Action("next_symbol", "tab,]", "next_symbol", "Next symbol", priority=True),
     Action(
@@ -55,6 +61,21 @@ ACTIONS: tuple[Action, ...] = (
     Action("help", "question_mark", "help", "Help"),
     Action("quit", "q", "quit_console", "Quit"),
 )
+
+
+# Textual's names of the keys that are symbols, as the help and the palette show them
+KEY_SYMBOLS = {
+    "question_mark": "?",
+    "plus": "+",
+    "minus": "-",
+    "equals_sign": "=",
+    "greater_than_sign": ">",
+    "less_than_sign": "<",
+}
+
+
+def key_label(keys: str) -> str:
+    return ",".join(KEY_SYMBOLS.get(key, key) for key in keys.split(","))
 
 
 def bindings() -> list[Binding]:

@@ -68,6 +68,16 @@ async def _open_position(app: ScalpApp, pilot: Any) -> None:
     await pilot.pause()
 
 
+async def _moved_exits(app: ScalpApp, pilot: Any) -> None:
+    # The trader tightened the stop and lowered the target of the open short.
+    await _open_position(app, pilot)
+    await pilot.press("space")  # entries paused: nothing new covers the picture
+    for key in ("less_than_sign", "less_than_sign", "minus"):
+        await pilot.press(key)
+    app.refresh_all()
+    await pilot.pause()
+
+
 async def _proposal_pane(app: ScalpApp, pilot: Any) -> None:
     # Two proposals queued, the first highlighted.
     for _ in range(600):
@@ -118,6 +128,7 @@ STATES = (
     State("running-with-position", {"mode": "auto"}, _open_position),
     State("running-with-position-120x40", {"mode": "auto"}, _open_position, size=(120, 40)),
     State("running-with-position-80x24", {"mode": "auto"}, _open_position, size=(80, 24)),
+    State("moved-stop-and-target", {"mode": "auto", "level_step_ticks": 20}, _moved_exits),
     State("proposal-pane", CONFIRM, _proposal_pane),
     State("proposal-pane-120x40", CONFIRM, _proposal_pane, size=(120, 40)),
     State("proposal-pane-80x24", CONFIRM, _proposal_pane, size=(80, 24)),

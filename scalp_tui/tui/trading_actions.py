@@ -16,6 +16,7 @@ from scalp_tui.engine.protocol import (
     CommandResult,
     EngageKillSwitch,
     Mode,
+    MoveExitLevel,
     ProposeManualEntry,
     RejectProposal,
     ResetKillSwitch,
@@ -154,6 +155,14 @@ class TradingActions:
             self.notify("no position selected", severity="warning")
             return
         self.run_command(ClosePosition(position_id))
+
+    def action_move_level(self, level: str, direction: int) -> None:
+        position_id = self.positions.selected_position_id()
+        if position_id is None:
+            self.notify("no position selected", severity="warning")
+            return
+        ticks = direction * self.settings.level_step_ticks
+        self.run_command(MoveExitLevel(position_id, level, ticks))
 
     def action_pause(self) -> None:
         self.run_command(SetEntriesEnabled(not self.snap.entries_enabled))

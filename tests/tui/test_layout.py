@@ -40,10 +40,11 @@ async def test_every_open_position_shows_its_countdown_and_whole_id(size) -> Non
 
 
 def test_columns_drop_from_the_right_as_the_pane_narrows() -> None:
-    names = [[name for name, _ in fitting_columns(width, 5)] for width in (44, 55, 140)]
+    names = [[name for name, _ in fitting_columns(width, 5)] for width in (44, 55, 100, 180)]
     assert names[0] == ["#", "symbol", "PnL% mgn", "PnL", "left"]
     assert names[1] == ["#", "symbol", "PnL% mgn", "PnL", "left", "to stop"]
-    assert names[2][-1] == "broker"
+    assert names[2][5:] == ["to stop", "to tgt", "stop", "target", "rev"]
+    assert names[3][-1] == "broker" and {"notional", "liq~", "fees"} <= set(names[3])
 
 
 def test_a_long_id_widens_its_column_instead_of_being_cut() -> None:

@@ -50,7 +50,9 @@ def test_a_stop_rests_at_the_stop_price_after_the_first_fill_and_moves_with_more
     venue.fill(entry, 60_000.1, 0.003)  # more filled: a stop for all of it
     stop2 = venue.of(STOP)[1]
     assert stop2.qty == pytest.approx(0.005)
-    assert stop1.id in venue.cancelled  # the old one goes once the new one is sent
+    assert stop1.id not in venue.cancelled  # it protects until the venue has the new one
+    venue.status(stop2, S.ACCEPTED)
+    assert stop1.id in venue.cancelled  # then it goes
     venue.status(stop1, S.CANCELED)
     assert not any("exchange-side stop" in e.message for e in rig.of(ErrorEvent))
 

@@ -150,6 +150,9 @@ SIGNATURES = {
     # 3: the welcome says whether the engine holds credentials; the hello carries a
     # token (TCP)
     3: "77a54689aa352fcf7b4b8e6857772e3c",
+    # 4: moving a position's target or stop (MoveExitLevel, ExitLevelMoved); positions
+    # carry the moved prices, the liquidation estimate and the reversal rule's inputs
+    4: "75e8f164b18a3eb0319acc651a07745a",
 }
 
 

@@ -58,6 +58,18 @@ class ProposeManualEntry:
     symbol: str
 
 
+@dataclass(frozen=True, slots=True)
+class MoveExitLevel:
+    """Move an open position's profit target or stop (`level`: "target" or "stop") by
+    `ticks` of its symbol's tick size, up when positive. Refused when the new price
+    would trigger at once (a short's stop at or below the buy-back price, its target at
+    or above it) or the stop would sit beyond the liquidation estimate."""
+
+    position_id: int
+    level: str
+    ticks: int
+
+
 Command = (
     AcceptProposal
     | RejectProposal
@@ -68,6 +80,7 @@ Command = (
     | SetBroker
     | ClosePosition
     | ProposeManualEntry
+    | MoveExitLevel
 )
 
 

@@ -56,6 +56,20 @@ class StopPlaced:
 
 
 @dataclass(frozen=True, slots=True)
+class ExitLevelMoved:
+    """The trader moved a position's target or stop (`level`) from `previous` to
+    `price` (journaled with the position; the exchange-side stop follows)."""
+
+    ts_ms: int
+    position_id: int
+    symbol: str
+    level: str  # "target" or "stop"
+    previous: float
+    price: float
+    ticks: int
+
+
+@dataclass(frozen=True, slots=True)
 class PositionSaved:
     ts_ms: int
     record: PositionRecord
@@ -179,4 +193,5 @@ Event = (
     | StopPlaced
     | FundingApplied
     | CommandAnswered
+    | ExitLevelMoved
 )

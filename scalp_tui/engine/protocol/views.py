@@ -96,6 +96,19 @@ class PositionView:
     exchange_stop_price: float | None = None  # the venue's resting stop, when one works
     funding_fees: float = 0.0  # paid while open, quote currency; in pnl and profit_ratio
     enter_tag: str = ENTRY_TAG  # the entry rule that opened it, or "manual"
+    # the trader moved the target or the stop (to an absolute price) from the rule's
+    target_moved: bool = False
+    stop_moved: bool = False
+    leverage: float = 0.0
+    # isolated-margin estimate (position_figures.liquidation_price); None before a fill
+    liquidation_price: float | None = None
+    maintenance_margin_rate: float = 0.0  # the rate the estimate used
+    maintenance_margin_known: bool = False  # the venue's rate, else a default
+    # the reversal exit's live inputs: the windowed imbalance against its threshold
+    # and whether the last whole closed candle closed above the one before it
+    reversal_imbalance: float | None = None
+    reversal_threshold: float = 0.0
+    reversal_candle_rose: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +159,9 @@ class PositionRecord:
     stop_order_id: int | None = None
     funding_fees: float = 0.0  # paid while open, quote currency (received: negative)
     enter_tag: str = ENTRY_TAG  # journals from before tags were kept: the rule's
+    # prices the trader moved the target and stop to (None: the rule's)
+    target_moved: float | None = None
+    stop_moved: float | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PositionRecord:

@@ -21,7 +21,7 @@ from scalp_tui.engine.protocol.events import Event
 from scalp_tui.engine.protocol.snapshot import Snapshot
 
 # Bump on any change to a frame or to a Command, Event or Snapshot type.
-PROTOCOL_VERSION = 3
+PROTOCOL_VERSION = 4
 # a snapshot of 100 symbols at depth 20 is well under 1 MiB; past this it is garbage
 MAX_FRAME_BYTES = 16 * 1024 * 1024
 HEADER = struct.Struct(">I")

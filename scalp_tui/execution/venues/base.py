@@ -31,6 +31,9 @@ class VenueTraits:
     market_types: ClassVar[tuple[str, ...] | None] = None
     # ccxt's candle volume is in contracts here, not base units (gate, kucoinfutures)
     ohlcv_volume_in_contracts: ClassVar[bool] = False
+    # the maintenance margin rate of the first tier of the majors' perpetuals, for the
+    # console's liquidation estimate (None: not known here, the engine's default)
+    maintenance_margin_rate: ClassVar[float | None] = None
     # -- client order ids --------------------------------------------------------
     client_id_max: ClassVar[int] = 32  # characters the venue accepts
     # -- account set-up ------------------------------------------------------------

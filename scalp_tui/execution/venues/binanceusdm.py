@@ -17,6 +17,9 @@ _CLIENT_ID = re.compile(r"[.A-Z:/a-z0-9_-]{1,36}")
 class BinanceUsdm(VenueTraits):
     id = "binanceusdm"
     client_id_max = 36
+    # BTCUSDT and ETHUSDT, first notional bracket (GET /fapi/v1/leverageBracket,
+    # maintMarginRatio 0.004); most other symbols' first brackets are higher
+    maintenance_margin_rate = 0.004
     one_way_check = True  # a hedge-mode account refuses orders without a position side
     # -4046 "No need to change margin type" (isolated already)
     already_set_codes: ClassVar[tuple[str, ...]] = ("-4046",)

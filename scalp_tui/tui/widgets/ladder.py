@@ -145,6 +145,8 @@ class Ladder(Widget, can_focus=True):
         bar_w = max(4, width - PRICE_W - QTY_W - 1 - (cum_w + 1 if cum_w else 0) - 2)
         biggest = max([q for _, q in asks] + [q for _, q in bids] + [1e-12])
         marks = _marks(orders, positions, tick)
+        if cum_w:  # narrow: no room for them; the line under the gauge has the prices
+            _mark_beyond(marks, positions, asks, bids, tick)
         lines: list[Line] = [
             [
                 (
@@ -179,8 +181,10 @@ class Ladder(Widget, can_focus=True):
                 line: Line = [(f"#{p.id} ", S["bold"])]
                 if cum_w:  # narrow: the entry is marked on its level already
                     line.append((f"entry {fmt_price(p.entry_price, tick)}  ", S["plain"]))
-                line.append((f"tgt {fmt_price(p.target_price, tick)}  ", S["green"]))
-                line.append((f"stop {fmt_price(p.stop_price, tick)}", S["red"]))
+                target = fmt_price(p.target_price, tick) + ("*" if p.target_moved else "")
+                stop = fmt_price(p.stop_price, tick) + ("*" if p.stop_moved else "")
+                line.append((f"tgt {target}  ", S["green"]))
+                line.append((f"stop {stop}", S["red"]))
                 lines.append(line)
         return lines
 
@@ -208,6 +212,32 @@ def _marks(
     return {key: " ".join(labels) for key, labels in marks.items()}
 
 
+def _mark_beyond(
+    marks: dict[str, str],
+    positions: tuple[PositionView, ...],
+    asks: tuple[tuple[float, float], ...],
+    bids: tuple[tuple[float, float], ...],
+    tick: float,
+) -> None:
+    """A target or stop beyond the levels shown is marked on the edge row it lies
+    beyond, with how many ticks further it is (a short's stop above the top ask, its
+    target under the bottom bid): `↑stop +875t`."""
+    if not asks or not bids:
+        return
+    top, bottom = asks[-1][0], bids[-1][0]
+    for p in positions:
+        for price, label, edge, beyond in (
+            (p.stop_price, "stop", top, p.stop_price > top + tick / 2),
+            (p.target_price, "tgt", bottom, 0.0 < p.target_price < bottom - tick / 2),
+        ):
+            if price and beyond:
+                key = fmt_price(edge, tick)
+                arrow = "↑" if price > edge else "↓"
+                # no id: one position per symbol, and the bar's room is short
+                note = f"{arrow}{label} {round((price - edge) / tick):+d}t"
+                marks[key] = f"{marks[key]} {note}" if key in marks else note
+
+
 def _row(
     price: float,
     qty: float,
@@ -229,7 +259,9 @@ def _row(
         ),
     ]
     if note:  # the mark takes the bar's place at the right, never wraps the row
-        line.append((depth_bar(qty / biggest, max(1, bar_w - len(note) - 1)), S[f"{side}_bar"]))
+        room = bar_w - len(note) - 1
+        if room > 0:  # where it is tight the bar gives way, not the mark
+            line.append((depth_bar(qty / biggest, room), S[f"{side}_bar"]))
         line.append((" " + note, S["mark"]))
     else:
         line.append((depth_bar(qty / biggest, bar_w), S[f"{side}_bar"]))

@@ -11,11 +11,15 @@ from rich.text import Text
 from textual.events import Resize
 from textual.widgets import DataTable
 
+from scalp_tui.engine.position_figures import Distance, position_figures
 from scalp_tui.engine.protocol import PositionState, PositionView
 from scalp_tui.tui.fmt import fmt_countdown, fmt_price, fmt_qty
 
 # (name, width) in rank order; "PnL% mgn" is the profit ratio on margin, "to stop" and
-# "to tgt" the price moves still needed to reach the stop and the target.
+# "to tgt" the price moves still needed to reach the stop and the target, in ticks
+# (the detail line under the table has them in price and %), "rev" the reversal
+# exit's windowed imbalance (✓ when that exit would fire now), "liq~" the
+# liquidation estimate, "fees" what the entry and exit fills paid so far.
 RANKED: tuple[tuple[str, int], ...] = (
     ("#", 3),
     ("symbol", 9),
@@ -24,11 +28,15 @@ RANKED: tuple[tuple[str, int], ...] = (
     ("left", 5),
     ("to stop", 7),
     ("to tgt", 7),
+    ("stop", 9),
+    ("target", 9),
+    ("rev", 6),
+    ("notional", 8),
+    ("liq~", 9),
+    ("fees", 6),
     ("entry", 9),
     ("size", 7),
     ("close", 9),
-    ("target", 9),
-    ("stop", 9),
     ("broker", 6),
 )
 CELL_PADDING = 1  # DataTable's, each side of every column
@@ -121,35 +129,96 @@ class PositionsTable(DataTable):
                 value = cells.get(column, "")
                 if self.get_cell(str(row), column) != value:
                     self.update_cell(str(row), column, value)
+        selected = self.cursor_coordinate.row
+        chosen = positions[selected] if 0 <= selected < len(positions) else None
+        tick = ticks.get(chosen.symbol, 0.01) if chosen else 0.01
+        # in the pane's bottom border: no layout pass, and no row taken from the table
+        detail = detail_line(chosen, tick, max(10, self.size.width - 4))
+        if detail != self.border_subtitle:
+            self.border_subtitle = detail
 
     def selected_position_id(self) -> int | None:
         row = self.cursor_coordinate.row
         return self.ids[row] if 0 <= row < len(self.ids) else None
 
 
-def _move(value: float | None) -> str:
-    return "-" if value is None else f"{value:+.2%}"
+def _ticks(distance: Distance | None, style: str) -> Text:
+    if distance is None:
+        return Text("-", style="dim")
+    return Text(f"{distance.ticks:+.0f}t", style=style)
+
+
+def _level(price: float, moved: bool, tick: float) -> Text:
+    # a price the trader moved is marked, so nobody mistakes it for the rule's
+    text = fmt_price(price or None, tick)
+    return Text(text + ("*" if moved else ""), style="bold" if moved else "")
 
 
 def position_cells(p: PositionView, ticks: dict[str, float], now: int) -> dict[str, object]:
     tick = ticks.get(p.symbol, 0.01)
-    close = p.close_price
-    # a short: the stop is above, the target below the buy-back price
-    to_stop = (p.stop_price - close) / close if close and p.stop_price else None
-    to_target = (p.target_price - close) / close if close and p.target_price else None
+    figures = position_figures(p, tick)
     ratio = p.profit_ratio
+    rev = p.reversal_imbalance
     return {
         "#": f"#{p.id}",
         "symbol": p.symbol.split(":")[0],
         "PnL% mgn": _signed(ratio, "-" if ratio is None else f"{ratio:+.2%}"),
         "PnL": _signed(p.pnl, "-" if p.pnl is None else f"{p.pnl:+.2f}"),
         "left": countdown_cell(p, now),
-        "to stop": Text(_move(to_stop), style="red" if to_stop is not None else "dim"),
-        "to tgt": Text(_move(to_target), style="green" if to_target is not None else "dim"),
+        "to stop": _ticks(figures.to_stop, "red"),
+        "to tgt": _ticks(figures.to_target, "green"),
+        "stop": _level(p.stop_price, p.stop_moved, tick),
+        "target": _level(p.target_price, p.target_moved, tick),
+        "rev": Text(
+            ("✓" if figures.reversal_armed else "✗") + ("  -  " if rev is None else f"{rev:+.2f}"),
+            style="bold red" if figures.reversal_armed else "",
+        ),
+        "notional": fmt_qty(figures.notional),
+        "liq~": fmt_price(p.liquidation_price, tick),
+        "fees": f"{p.fees + p.funding_fees:.2f}",
         "entry": fmt_price(p.entry_price or None, tick),
         "size": fmt_qty(p.qty),
-        "close": fmt_price(close, tick),
-        "target": fmt_price(p.target_price or None, tick),
-        "stop": fmt_price(p.stop_price or None, tick),
+        "close": fmt_price(p.close_price, tick),
         "broker": Text(p.broker.upper(), style="bold #d70000" if p.broker == "live" else "#5f87ff"),
     }
+
+
+def _distance_text(name: str, distance: Distance | None, tick: float) -> str:
+    if distance is None:
+        return f"{name} -"
+    price = fmt_price(abs(distance.price), tick)
+    sign = "+" if distance.price >= 0 else "-"
+    return f"{name} {sign}{price} {distance.ticks:+.0f}t {distance.ratio:+.2%}"
+
+
+def detail_parts(p: PositionView, tick: float) -> list[str]:
+    """The selected position in words, most needed first: a line under the table
+    holds what its columns cannot (it is cut from the right where it does not fit)."""
+    figures = position_figures(p, tick)
+    stop = f"{fmt_price(p.stop_price or None, tick)}{'*' if p.stop_moved else ''}"
+    target = f"{fmt_price(p.target_price or None, tick)}{'*' if p.target_moved else ''}"
+    rate = f"mmr {p.maintenance_margin_rate:.2%}" + ("" if p.maintenance_margin_known else " est.")
+    venue = "" if p.exchange_stop_price is None else f" (venue {p.exchange_stop_price:g})"
+    return [
+        f"#{p.id}",
+        f"stop {stop}{venue}",
+        _distance_text("↑", figures.to_stop, tick),
+        f"tgt {target}",
+        _distance_text("↓", figures.to_target, tick),
+        f"rev {figures.reversal_text}",
+        f"notional {fmt_qty(figures.notional)}",
+        f"liq~ {fmt_price(p.liquidation_price, tick)} ({p.leverage:g}x isolated, {rate})",
+        f"fees {p.fees:.4f}" + (f" funding {p.funding_fees:+.4f}" if p.funding_fees else ""),
+    ]
+
+
+def detail_line(p: PositionView | None, tick: float, width: int) -> str:
+    if p is None:
+        return "+/- target · >/< stop (selected position)"
+    line = ""
+    for part in detail_parts(p, tick):
+        candidate = f"{line} · {part}" if line else part
+        if len(candidate) > width:
+            break
+        line = candidate
+    return line
