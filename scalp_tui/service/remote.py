@@ -74,6 +74,7 @@ class RemoteSession:
         self._latest = first
         self._decoded: Snapshot | None = None
         self._last_frame = time.monotonic()
+        self._event_ms = 0  # the engine's clock when it emitted the last event received
         self._listeners: list[Callable[[Event], None]] = []
         self._lost: str | None = None
         self._relinked: asyncio.Event | None = None
@@ -139,7 +140,15 @@ class RemoteSession:
         return dict(self.snapshot().stats)
 
     def now_ms(self) -> int:
-        return self.snapshot().ts_ms
+        """The engine's clock as last heard: its newest snapshot or event, whichever
+        came later (an event emitted after a snapshot was built can arrive first), so
+        a line stamped with it never reads earlier than an event line before it."""
+        return max(self.snapshot().ts_ms, self._event_ms)
+
+    @property
+    def other_consoles(self) -> int:
+        """Consoles attached to the engine besides this one, as of its last snapshot."""
+        return max(0, self._latest.consoles - 1)
 
     def elapsed_s(self) -> float:
         return self._latest.elapsed_s
@@ -183,6 +192,7 @@ class RemoteSession:
                     self._latest, self._decoded = frame, None
                 elif isinstance(frame, EventFrame):
                     event = read_event(frame)
+                    self._event_ms = max(self._event_ms, frame.at_ms)
                     for listener in self._listeners:
                         listener(event)
                 elif isinstance(frame, Refused):
@@ -234,6 +244,7 @@ class RemoteSession:
         self.welcome = conn.welcome
         self._conn = conn
         self._lost = None
+        self._event_ms = 0  # a new engine: its clock may start anywhere
         self._last_frame = time.monotonic()
         if old is not None:
             old.writer.close()

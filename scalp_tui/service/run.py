@@ -54,11 +54,15 @@ def facts_of(
 
 
 class EventPrinter:
-    def __init__(self, out: TextIO) -> None:
+    """engine.log: one line per event, stamped with the engine's clock when it was
+    emitted (as every console's log is), so the file reads in event order."""
+
+    def __init__(self, out: TextIO, session: EngineSession) -> None:
         self.out = out
+        self.session = session
 
     def __call__(self, event: Event) -> None:
-        line = format_event(event)
+        line = format_event(event, self.session.now_ms())
         if line is not None:
             print(line, file=self.out, flush=True)
 
@@ -94,10 +98,9 @@ def run_engine(
 ) -> int:
     """The simulated market (its own clock) or an exchange, served until stopped.
     The exit code. Raises StartError, ServicePathError."""
-    printer = EventPrinter(out)
 
     def ready(session: EngineSession) -> None:
-        session.subscribe(printer)
+        session.subscribe(EventPrinter(out, session))
 
     request.on_ready = ready
     if not request.on_exchange:

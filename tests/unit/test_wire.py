@@ -150,6 +150,9 @@ SIGNATURES = {
     # 3: the welcome says whether the engine holds credentials; the hello carries a
     # token (TCP)
     3: "77a54689aa352fcf7b4b8e6857772e3c",
+    # 4: event frames carry the engine's clock when emitted, snapshot frames how many
+    # consoles are attached, a command's answer whether its own events said it
+    4: "4e2910a00125037e79b7a78793ffbdb3",
 }
 
 

@@ -1,0 +1,114 @@
+"""Several consoles on one engine: the engine counts them, a console that quits while
+others are attached only detaches, the last one stops an engine a plain `scalp-tui`
+started when nothing is open, and the quit question follows the engine live."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from engine_rig import TRADING, EngineProcess
+from test_attach import SIZE, until
+
+from scalp_tui.config import load_config
+from scalp_tui.engine.protocol import ClosePosition
+from scalp_tui.service.client import connect
+from scalp_tui.service.remote import RemoteSession
+from scalp_tui.tui.attached import AttachedApp, farewell
+from scalp_tui.tui.screens.quit_engine import QuitEngineScreen
+
+FROM_CONSOLE = "--from-console"  # as plain `scalp-tui` starts it
+NOTHING_ENTERS = {"SCALP_TUI_SHORT_SCALP_MIN_VOLUME": "1e12"}
+
+
+def console(engine: EngineProcess) -> AttachedApp:
+    """The console plain `scalp-tui` opens on the engine (it names the engine's origin)."""
+    session = RemoteSession.open(engine.socket)
+    settings = load_config(None, overrides=session.welcome.settings, env={}).settings
+    owns = FROM_CONSOLE in session.welcome.command
+    return AttachedApp(session, settings, keys=settings.keys, owns_engine=owns)
+
+
+@pytest.fixture
+def quiet_engine(runtime: Path, private_journal: Path):
+    process = EngineProcess(
+        runtime, private_journal, "--seed", "2", FROM_CONSOLE, env=NOTHING_ENTERS
+    )
+    yield process
+    process.stop()
+
+
+async def test_one_of_two_consoles_quitting_only_detaches(quiet_engine: EngineProcess) -> None:
+    other = RemoteSession.open(quiet_engine.socket)  # the second console
+    receiving = asyncio.create_task(other.run())
+    app = console(quiet_engine)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            assert app.owns_engine
+            await until(lambda: app.remote.other_consoles == 1, 5, "the other console counted")
+            await pilot.press("q")
+            await until(lambda: not app.is_running, 5, "the console to quit")
+        assert not app.stop_engine and app.others_at_quit == 1
+        assert farewell(app.stop_engine, app.others_at_quit, 7) == (
+            "detached: 1 other console still attached to the engine (pid 7), which keeps running"
+        )
+        # the engine runs on, and the other console still sees it live
+        await until(lambda: other.other_consoles == 0, 5, "the count to drop")
+        seen = other.snapshot().ts_ms
+        await until(lambda: other.snapshot().ts_ms > seen, 5, "a newer snapshot")
+        assert other.link_problem is None and quiet_engine.proc.poll() is None
+    finally:
+        other.stop()
+        await receiving
+
+
+async def test_the_last_console_quitting_with_nothing_open_stops_the_engine(
+    quiet_engine: EngineProcess,
+) -> None:
+    app = console(quiet_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: app.remote.welcome.you and app.snap.ts_ms > 0, 5, "a snapshot")
+        assert app.remote.other_consoles == 0 and not app.snap.positions
+        await pilot.press("q")
+        await until(lambda: not app.is_running, 5, "the console to quit")
+    assert app.stop_engine and app.others_at_quit == 0
+    assert farewell(app.stop_engine, app.others_at_quit, 7) is None  # "engine stopped" follows
+
+
+async def test_the_quit_question_follows_a_position_closed_elsewhere(
+    runtime: Path, private_journal: Path
+) -> None:
+    engine = EngineProcess(runtime, private_journal, *TRADING, FROM_CONSOLE)
+    app = console(engine)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(lambda: app.snap.positions, 60, "a position")
+            await pilot.press("space")  # entries paused: no new position while asking
+            await until(lambda: not app.snap.entries_enabled, 5, "entries paused")
+            await until(
+                lambda: (
+                    app.snap.positions and all(p.state.value == "open" for p in app.snap.positions)
+                ),
+                30,
+                "open positions",
+            )
+            await pilot.press("q")
+            screen = app.screen
+            assert isinstance(screen, QuitEngineScreen)
+            positions = app.snap.positions
+            count = len(positions)
+            assert f"{count} position{'s' if count > 1 else ''} open" in screen.text()
+            assert "Stop the engine too?" in screen.text()
+            closed = positions[0]
+            # closed from a shell's client while the question is shown
+            shell = await connect(engine.socket, "test", events=False)
+            shell.send(ClosePosition(closed.id))
+            await shell.close()
+            left = count - 1
+            now = f"{left} position{'s' if left > 1 else ''} open" if left else "No position"
+            await until(lambda: now in screen.text(), 10, "the question to follow")
+            assert f"#{closed.id} " not in screen.text()
+            await pilot.press("n")
+    finally:
+        engine.stop()
