@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from engine_rig import TRADING, EngineProcess
+from key_lines import SENDS_NOTHING, check_one_line_per_key
 from test_attach import SIZE, until
 
 from scalp_tui.config import load_config
-from scalp_tui.engine.protocol import ClosePosition
+from scalp_tui.engine.protocol import ClosePosition, CommandAnswered, Event
 from scalp_tui.service.client import connect
 from scalp_tui.service.remote import RemoteSession
 from scalp_tui.tui.attached import AttachedApp, farewell
@@ -110,5 +111,41 @@ async def test_the_quit_question_follows_a_position_closed_elsewhere(
             await until(lambda: now in screen.text(), 10, "the question to follow")
             assert f"#{closed.id} " not in screen.text()
             await pilot.press("n")
+    finally:
+        engine.stop()
+
+
+async def test_each_key_writes_one_log_line_in_an_attached_console(
+    runtime: Path, private_journal: Path
+) -> None:
+    """The same keys as in an in-process console (tests/tui/test_log_and_colours.py):
+    the command goes to the engine and its events come back, never a second line."""
+    engine = EngineProcess(runtime, private_journal, "--seed", "2", env=NOTHING_ENTERS)
+    app = console(engine)
+    answers: list[CommandAnswered] = []
+
+    def answered(event: Event) -> None:
+        if isinstance(event, CommandAnswered) and event.origin == app.remote.welcome.you:
+            answers.append(event)
+
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            app.remote.subscribe(answered)
+
+            async def press(key: str) -> None:
+                before = len(answers)
+                await pilot.press(key)
+                if key in SENDS_NOTHING:
+                    return
+                # the answer is the last frame the engine sends for a command; the
+                # snapshot it sends right after shows what the command did
+                await until(lambda: len(answers) > before, 5, f"the answer to {key}")
+                seen = app.remote.snapshot()
+                await until(lambda: app.remote.snapshot() is not seen, 5, "a snapshot")
+                app.refresh_all()
+                app.sync_proposals()
+                await pilot.pause()
+
+            await check_one_line_per_key(app, press)
     finally:
         engine.stop()
