@@ -221,7 +221,11 @@ class RemoteSession:
     async def restart_engine(self) -> str | None:
         """Start the engine again with the command line it was started with (it
         restores its positions and kill switch from the journal) and attach to it.
-        None once attached, else why not, in one line."""
+        None once attached, else why not, in one line. An engine already answering
+        (another console restarted it) is attached to, not started a second time."""
+        with contextlib.suppress(ServiceError):
+            await self._relink(await connect(self.path, "console"))
+            return None
         if not self.welcome.command:
             return "this engine did not say how to start it again"
         log = log_path(self.path)

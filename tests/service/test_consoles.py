@@ -5,10 +5,12 @@ started when nothing is open, and the quit question follows the engine live."""
 from __future__ import annotations
 
 import asyncio
+import signal
 from pathlib import Path
 
 import pytest
 from engine_rig import TRADING, EngineProcess
+from engines import stop_engine
 from key_lines import SENDS_NOTHING, check_one_line_per_key
 from test_attach import SIZE, until
 
@@ -17,6 +19,7 @@ from scalp_tui.engine.protocol import ClosePosition, CommandAnswered, Event
 from scalp_tui.service.client import connect
 from scalp_tui.service.remote import RemoteSession
 from scalp_tui.tui.attached import AttachedApp, farewell
+from scalp_tui.tui.screens.engine_lost import EngineLostScreen
 from scalp_tui.tui.screens.quit_engine import QuitEngineScreen
 
 FROM_CONSOLE = "--from-console"  # as plain `scalp-tui` starts it
@@ -48,6 +51,8 @@ async def test_one_of_two_consoles_quitting_only_detaches(quiet_engine: EnginePr
         async with app.run_test(size=SIZE) as pilot:
             assert app.owns_engine
             await until(lambda: app.remote.other_consoles == 1, 5, "the other console counted")
+            status = await asyncio.to_thread(quiet_engine.status)  # status is not counted
+            assert status["consoles"] == 2
             await pilot.press("q")
             await until(lambda: not app.is_running, 5, "the console to quit")
         assert not app.stop_engine and app.others_at_quit == 1
@@ -59,6 +64,7 @@ async def test_one_of_two_consoles_quitting_only_detaches(quiet_engine: EnginePr
         seen = other.snapshot().ts_ms
         await until(lambda: other.snapshot().ts_ms > seen, 5, "a newer snapshot")
         assert other.link_problem is None and quiet_engine.proc.poll() is None
+        assert (await asyncio.to_thread(quiet_engine.status))["consoles"] == 1
     finally:
         other.stop()
         await receiving
@@ -149,3 +155,33 @@ async def test_each_key_writes_one_log_line_in_an_attached_console(
             await check_one_line_per_key(app, press)
     finally:
         engine.stop()
+
+
+async def test_engine_death_reaches_every_console_and_one_restart_serves_all(
+    quiet_engine: EngineProcess,
+) -> None:
+    other = RemoteSession.open(quiet_engine.socket)
+    receiving = asyncio.create_task(other.run())
+    app = console(quiet_engine)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(lambda: app.remote.other_consoles == 1, 5, "both consoles")
+            quiet_engine.proc.send_signal(signal.SIGKILL)
+            quiet_engine.proc.wait()
+            await until(lambda: isinstance(app.screen, EngineLostScreen), 5, "this console")
+            await until(lambda: other.link_problem is not None, 5, "the other console")
+            await pilot.press("r")
+            await until(lambda: not isinstance(app.screen, EngineLostScreen), 40, "restart")
+            restarted = app.remote.welcome.pid
+            assert restarted != quiet_engine.proc.pid
+            # the other console's restart finds the engine running and attaches to it
+            assert await other.restart_engine() is None
+            assert other.welcome.pid == restarted and other.link_problem is None
+            await until(lambda: app.remote.other_consoles == 1, 5, "both on the new engine")
+            await pilot.press("q")  # beside the other console: only detaches
+            await until(lambda: not app.is_running, 5, "the console to quit")
+        assert not app.stop_engine
+    finally:
+        other.stop()
+        await receiving
+        stop_engine(Path(quiet_engine.runtime))
