@@ -5,9 +5,9 @@ was emitted) and the newest snapshot every `SNAPSHOT_INTERVAL_S` (and at once af
 any command or when a console comes or goes; it says how many consoles are
 attached), and may send commands, which the engine executes as it would a key press;
 the answer goes to every client as a CommandAnswered event, so a kill switch from one
-console is seen by all. Nothing here
-waits on a client: each has its own queue and writer, and a client that falls
-`MAX_PENDING_FRAMES` behind is dropped rather than allowed to slow the engine.
+console is seen by all. Nothing here waits on a client: each has its own queue and
+writer, and a client that falls `MAX_PENDING_FRAMES` behind is dropped rather than
+allowed to slow the engine.
 """
 
 from __future__ import annotations
