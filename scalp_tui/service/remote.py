@@ -169,6 +169,8 @@ class RemoteSession:
     async def run(self, duration_s: float | None = None) -> None:
         """Receive until the console quits, across reconnections."""
         self._relinked = asyncio.Event()
+        # silence counts from now: the console may take a while to start receiving
+        self._last_frame = time.monotonic()
         if self._sock is not None:
             reader, writer = await asyncio.open_unix_connection(sock=self._sock)
             self._sock = None

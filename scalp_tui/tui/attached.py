@@ -57,7 +57,11 @@ class AttachedApp(ScalpApp):
         problem = self.remote.link_problem
         if problem is None:
             if self.lost_screen is not None:
-                self.lost_screen.dismiss("back")
+                # forgotten before dismissing: the answer reaches _lost_answered a
+                # message later, and a second tick meanwhile would pop the console's
+                # own screen (and crash it) dismissing this one again
+                lost, self.lost_screen = self.lost_screen, None
+                lost.dismiss("back")
             return
         if self.lost_screen is not None:
             self.lost_screen.show(problem)
@@ -67,8 +71,8 @@ class AttachedApp(ScalpApp):
         self.push_screen(self.lost_screen, self._lost_answered)
 
     def _lost_answered(self, answer: str | None) -> None:
-        self.lost_screen = None
         if answer == "quit":
+            self.lost_screen = None
             self.exit()
         else:
             self.log_pane.add_line("engine answering again", style="bold green")

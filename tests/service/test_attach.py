@@ -176,3 +176,27 @@ def test_attach_without_an_engine_says_so_in_one_line(runtime) -> None:
         f"error: no engine is running (nothing answers at {runtime}/scalp-tui/engine.sock); "
         "start one with: scalp-tui engine"
     ]
+
+
+async def test_an_engine_answering_again_lifts_the_notice_once(engine: EngineProcess) -> None:
+    """Two link checks can run before the notice's answer is handled (a loaded
+    machine): the second must not dismiss it again, which popped the console's own
+    screen and ended the console."""
+    app = attached(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: app.snap.ts_ms > 0, 5, "a snapshot")
+        app.remote._lost = "the engine stalled"  # what the link says, set by hand here
+        app.watch_link()
+        await pilot.pause()
+        assert isinstance(app.screen, EngineLostScreen)
+        app.remote._lost = None
+        app.watch_link()
+        app.watch_link()  # before the notice's answer is handled
+        await pilot.pause()
+        assert app.is_running and not isinstance(app.screen, EngineLostScreen)
+        assert "engine answering again" in app.log_pane.text()
+        app.remote._lost = "the engine stalled again"
+        app.watch_link()
+        await pilot.pause()
+        assert isinstance(app.screen, EngineLostScreen)  # shown again
+        app.remote._lost = None
