@@ -81,7 +81,7 @@ def run(
             greeting = ()
     except (ServiceError, ServicePathError) as exc:
         raise fail([str(exc)]) from None
-    _attach(path, process, greeting)
+    attach_console(path, process, greeting)
 
 
 def _engine_arguments(
@@ -122,18 +122,24 @@ def _engine_arguments(
     return arguments
 
 
-def _attach(path: Path, process: subprocess.Popen[bytes] | None, greeting: tuple[str, ...]) -> None:
+def attach_console(
+    path: Path, process: subprocess.Popen[bytes] | None = None, greeting: tuple[str, ...] = ()
+) -> None:
+    """The console on the engine answering at `path` until it quits; then stop that
+    engine if the console says so (`process`: the engine, when this process started
+    it), or say that it keeps running."""
     from scalp_tui.config import ConfigError, load_config
     from scalp_tui.service.client import ServiceError
     from scalp_tui.service.launch import FROM_CONSOLE, stop_engine
     from scalp_tui.service.remote import RemoteSession
-    from scalp_tui.tui.attached import AttachedApp
+    from scalp_tui.tui.attached import AttachedApp, farewell
 
     try:
         session = RemoteSession.open(path)
     except ServiceError as exc:
         raise fail([str(exc)]) from None
     try:
+        # the engine's own settings (without its secrets): its thresholds, symbols, keys
         settings = load_config(None, overrides=session.welcome.settings, env={}).settings
     except ConfigError as exc:
         session.stop()
@@ -155,10 +161,9 @@ def _attach(path: Path, process: subprocess.Popen[bytes] | None, greeting: tuple
         else:
             raise fail([f"the engine (pid {pid}) did not stop; scalp-tui status describes it"])
     elif session.link_problem is None:
-        typer.echo(
-            f"the engine keeps running (pid {pid}): scalp-tui attach opens a console on "
-            "it, scalp-tui kill flattens it, kill -TERM stops it"
-        )
+        line = farewell(app.stop_engine, app.others_at_quit, pid)
+        if line is not None:
+            typer.echo(line)
 
 
 def _replay(

@@ -1,4 +1,15 @@
-"""One readable line per engine event, shared by the headless logger and the console."""
+"""One readable line per engine event, shared by the headless logger, engine.log and
+the console.
+
+One clock per source of lines, so a log reads in the order things happened:
+- an engine event's line is stamped with the engine's clock at the moment the engine
+  emitted it (the market's clock on the simulated market or a replay, the wall clock
+  on an exchange), never with the event's own time: a fill carries its book's time,
+  which can be older than the exit line before it, and names it instead;
+- a console's own line (a key refused, a command not sent) is stamped with the
+  engine's clock as the console last heard it, which is never earlier than the last
+  event line it shows.
+"""
 
 from __future__ import annotations
 
@@ -100,6 +111,11 @@ def format_event(event: Event, at_ms: int | None = None) -> str | None:
     return f"{clock_text(stamp)} {event_kind(event).upper():<8} {text}"
 
 
+def has_line(event: Event) -> bool:
+    """The event is logged (frequent and routine ones are not)."""
+    return _describe(event) is not None
+
+
 def _describe(event: Event) -> str | None:
     match event:
         case StopPlaced(position_id=pid, symbol=symbol, order=o, replaces=old):
@@ -169,6 +185,8 @@ def _describe(event: Event) -> str | None:
             return f"{symbol} #{pid} funding {what} {abs(amount):.6g} (total {total:+.6g}, in pnl)"
         case ErrorEvent(message=message, symbol=symbol):
             return f"{symbol + ' ' if symbol else ''}{message}"
+        case CommandAnswered(ok=True, said=True):
+            return None  # the command's own events are its lines
         case CommandAnswered(command=command, ok=ok, message=message, origin=origin):
             outcome = "done" if ok else "REFUSED"
             return f"{command} from {origin or 'a client'} {outcome}: {message or '-'}"

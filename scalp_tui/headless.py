@@ -44,7 +44,9 @@ class HeadlessLogger:
         self.notes_said = len(notes)
 
     def __call__(self, event: Event) -> None:
-        line = format_event(event)
+        # stamped with the engine's clock as it is emitted: lines in event order
+        at_ms = self.session.now_ms() if self.session is not None else None
+        line = format_event(event, at_ms)
         if line is not None and not self.quiet:
             print(line, file=self.out, flush=False)
         if isinstance(event, ProposalCreated) and self.session is not None:

@@ -97,7 +97,7 @@ def engine(
         typer.Option(
             "--from-console",
             hidden=True,
-            help="Started by plain scalp-tui: such a console stops it when it quits.",
+            help="Started by plain scalp-tui: the last console out stops it if nothing is open.",
         ),
     ] = False,
 ) -> None:
@@ -245,24 +245,15 @@ def status(as_json: JsonOpt = False, tcp: TcpOpt = None, secrets: SecretsOpt = N
 
 
 def attach() -> None:
-    """Open the console on the running engine (scalp-tui engine). Several consoles
-    may attach; quitting one leaves the engine running."""
-    from scalp_tui.config import ConfigError, load_config
-    from scalp_tui.service.client import ServiceError
-    from scalp_tui.service.paths import socket_path
-    from scalp_tui.service.remote import RemoteSession
-    from scalp_tui.tui.attached import AttachedApp
+    """Open the console on the running engine. Several consoles may attach; quitting
+    one while others are attached only detaches. The last to quit stops an engine a
+    plain scalp-tui started when nothing is open; one started by scalp-tui engine runs
+    on."""
+    from scalp_tui.console_commands import attach_console
+    from scalp_tui.service.paths import ServicePathError, socket_path
 
     try:
-        session = RemoteSession.open(socket_path())
-    except ServiceError as exc:
+        path = socket_path()
+    except ServicePathError as exc:
         raise fail([str(exc)]) from None
-    try:
-        # the engine's own settings (without its secrets): its thresholds, symbols, keys
-        settings = load_config(None, overrides=session.welcome.settings, env={}).settings
-    except ConfigError as exc:
-        session.stop()
-        raise fail([f"the engine's settings do not load here: {exc.problems[0]}"]) from None
-    AttachedApp(
-        session, settings, keys=settings.keys, live_broker=session.welcome.live_broker
-    ).run()
+    attach_console(path)

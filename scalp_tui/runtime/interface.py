@@ -63,6 +63,11 @@ class AttachedSession(EngineSession, Protocol):
         ...
 
     @property
+    def other_consoles(self) -> int:
+        """Consoles attached to the engine besides this one, as last heard."""
+        ...
+
+    @property
     def restart_command(self) -> str:
         """The command line `restart_engine` runs, to show before it does."""
         ...

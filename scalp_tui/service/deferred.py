@@ -11,22 +11,24 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from typing import Generic, TypeVar
 
-from scalp_tui.engine.protocol import Event
+Item = TypeVar("Item")
 
 
-class AfterStep:
-    """Hands events to `deliver`, in order, once the engine's current step returns."""
+class AfterStep(Generic[Item]):
+    """Hands items (events) to `deliver`, in order, once the engine's current step
+    returns."""
 
-    def __init__(self, deliver: Callable[[Event], None]) -> None:
+    def __init__(self, deliver: Callable[[Item], None]) -> None:
         self._deliver = deliver
         self._loop: asyncio.AbstractEventLoop | None = None  # the engine's, once seen
-        self._pending: list[Event] = []
+        self._pending: list[Item] = []
         self._lock = threading.Lock()  # an event may come from another thread
 
-    def __call__(self, event: Event) -> None:
+    def __call__(self, item: Item) -> None:
         with self._lock:
-            self._pending.append(event)
+            self._pending.append(item)
             if len(self._pending) > 1:
                 return  # a flush is scheduled already
         try:
@@ -46,6 +48,6 @@ class AfterStep:
     def flush(self) -> None:
         """Deliver what is pending now (also before anything that must follow it)."""
         with self._lock:
-            events, self._pending = self._pending, []
-        for event in events:
-            self._deliver(event)
+            items, self._pending = self._pending, []
+        for item in items:
+            self._deliver(item)

@@ -74,6 +74,7 @@ class RemoteSession:
         self._latest = first
         self._decoded: Snapshot | None = None
         self._last_frame = time.monotonic()
+        self._event_ms = 0  # the engine's clock when it emitted the last event received
         self._listeners: list[Callable[[Event], None]] = []
         self._lost: str | None = None
         self._relinked: asyncio.Event | None = None
@@ -139,7 +140,15 @@ class RemoteSession:
         return dict(self.snapshot().stats)
 
     def now_ms(self) -> int:
-        return self.snapshot().ts_ms
+        """The engine's clock as last heard: its newest snapshot or event, whichever
+        came later (an event emitted after a snapshot was built can arrive first), so
+        a line stamped with it never reads earlier than an event line before it."""
+        return max(self.snapshot().ts_ms, self._event_ms)
+
+    @property
+    def other_consoles(self) -> int:
+        """Consoles attached to the engine besides this one, as of its last snapshot."""
+        return max(0, self._latest.consoles - 1)
 
     def elapsed_s(self) -> float:
         return self._latest.elapsed_s
@@ -160,6 +169,8 @@ class RemoteSession:
     async def run(self, duration_s: float | None = None) -> None:
         """Receive until the console quits, across reconnections."""
         self._relinked = asyncio.Event()
+        # silence counts from now: the console may take a while to start receiving
+        self._last_frame = time.monotonic()
         if self._sock is not None:
             reader, writer = await asyncio.open_unix_connection(sock=self._sock)
             self._sock = None
@@ -183,6 +194,7 @@ class RemoteSession:
                     self._latest, self._decoded = frame, None
                 elif isinstance(frame, EventFrame):
                     event = read_event(frame)
+                    self._event_ms = max(self._event_ms, frame.at_ms)
                     for listener in self._listeners:
                         listener(event)
                 elif isinstance(frame, Refused):
@@ -211,7 +223,11 @@ class RemoteSession:
     async def restart_engine(self) -> str | None:
         """Start the engine again with the command line it was started with (it
         restores its positions and kill switch from the journal) and attach to it.
-        None once attached, else why not, in one line."""
+        None once attached, else why not, in one line. An engine already answering
+        (another console restarted it) is attached to, not started a second time."""
+        with contextlib.suppress(ServiceError):
+            await self._relink(await connect(self.path, "console"))
+            return None
         if not self.welcome.command:
             return "this engine did not say how to start it again"
         log = log_path(self.path)
@@ -234,6 +250,7 @@ class RemoteSession:
         self.welcome = conn.welcome
         self._conn = conn
         self._lost = None
+        self._event_ms = 0  # a new engine: its clock may start anywhere
         self._last_frame = time.monotonic()
         if old is not None:
             old.writer.close()

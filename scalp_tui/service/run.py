@@ -55,13 +55,23 @@ def facts_of(
 
 
 class EventPrinter:
+    """engine.log: one line per event, stamped with the engine's clock when it was
+    emitted (as every console's log is), so the file reads in event order."""
+
     def __init__(self, out: TextIO) -> None:
         self.out = out
 
-    def __call__(self, event: Event) -> None:
-        line = format_event(event)
+    def __call__(self, stamped: tuple[Event, int]) -> None:
+        event, emitted_ms = stamped
+        line = format_event(event, emitted_ms)
         if line is not None:
             print(line, file=self.out, flush=True)
+
+
+def log_events(session: EngineSession, printer: AfterStep[tuple[Event, int]]) -> None:
+    """Each event of `session` to `printer`: stamped as it is emitted, written after
+    the engine's step (not between a tick and its order)."""
+    session.subscribe(lambda event: printer((event, session.now_ms())))
 
 
 async def _serve(
@@ -95,11 +105,10 @@ def run_engine(
 ) -> int:
     """The simulated market (its own clock) or an exchange, served until stopped.
     The exit code. Raises StartError, ServicePathError."""
-    # the log line is written after the engine's step, not between a tick and its order
     printer = AfterStep(EventPrinter(out))
 
     def ready(session: EngineSession) -> None:
-        session.subscribe(printer)
+        log_events(session, printer)
 
     request.on_ready = ready
 

@@ -1,11 +1,13 @@
 """The engine's control endpoint: a Unix socket on the engine's own event loop.
 
-Every client gets each event as it happens and the newest snapshot every
-`SNAPSHOT_INTERVAL_S` (and at once after any command), and may send commands, which
-the engine executes as it would a key press; the answer goes to every client as a
-CommandAnswered event, so a kill switch from one console is seen by all. Nothing here
-waits on a client: each has its own queue and writer, and a client that falls
-`MAX_PENDING_FRAMES` behind is dropped rather than allowed to slow the engine.
+Every client gets each event as it happens (stamped with the engine's clock when it
+was emitted) and the newest snapshot every `SNAPSHOT_INTERVAL_S` (and at once after
+any command or when a console comes or goes; it says how many consoles are
+attached), and may send commands, which the engine executes as it would a key press;
+the answer goes to every client as a CommandAnswered event, so a kill switch from one
+console is seen by all. Nothing here waits on a client: each has its own queue and
+writer, and a client that falls `MAX_PENDING_FRAMES` behind is dropped rather than
+allowed to slow the engine.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from scalp_tui.engine.protocol.wire import (
     snapshot_frame,
     version_refusal,
 )
+from scalp_tui.eventlog import has_line
 from scalp_tui.runtime.interface import EngineSession
 from scalp_tui.service.client import open_socket, read_frame
 from scalp_tui.service.deferred import AfterStep
@@ -87,11 +90,17 @@ TCP_HOST = "127.0.0.1"
 MIN_TOKEN_CHARS = 16
 
 
+CONSOLE = "console"  # the hello of a console (a terminal or a browser tab)
+
+
 class _Client:
-    def __init__(self, name: str, writer: asyncio.StreamWriter, events: bool) -> None:
+    def __init__(
+        self, name: str, writer: asyncio.StreamWriter, events: bool, console: bool = False
+    ) -> None:
         self.name = name
         self.writer = writer
         self.events = events
+        self.console = console
         self.pending: deque[bytes] = deque()
         self.snapshot: bytes | None = None
         self.wake = asyncio.Event()
@@ -129,7 +138,8 @@ class EngineService:
         self._count = 0
         # frames are encoded and queued after the engine's step: not between a tick
         # and the order it triggers
-        self._fanout = AfterStep(self._on_event)
+        self._fanout: AfterStep[tuple[Event, int]] = AfterStep(self._send_event)
+        self._said: int | None = None  # log lines the command being executed caused
 
     # -- life -----------------------------------------------------------------
 
@@ -156,7 +166,7 @@ class EngineService:
                     f"--tcp {self.tcp.port}: cannot listen on {TCP_HOST}: {exc.strerror}"
                 ) from None
             print(f"engine: listening on {TCP_HOST}:{self.tcp.port} (token)", file=self.out)
-        self.session.subscribe(self._fanout)
+        self.session.subscribe(self._on_event)
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGUSR1, self.engage_kill_switch, "SIGUSR1")
         self._pusher = asyncio.create_task(self._push_snapshots())
@@ -185,17 +195,27 @@ class EngineService:
 
     # -- what every client receives ---------------------------------------------
 
+    @property
+    def consoles(self) -> int:
+        """Consoles attached now (not `status` or `kill`)."""
+        return sum(client.console for client in self._clients)
+
     def _on_event(self, event: Event) -> None:
-        if not self._clients:
-            return
-        frame = encode_frame(event_frame(event))
+        if self._said is not None and has_line(event):
+            self._said += 1
+        if self._clients:
+            self._fanout((event, self.session.now_ms()))  # stamped as it is emitted
+
+    def _send_event(self, stamped: tuple[Event, int]) -> None:
+        event, emitted_ms = stamped
+        frame = encode_frame(event_frame(event, emitted_ms))
         for client in self._clients:
             if client.events:
                 client.push(frame)
 
     def _snapshot_frame(self) -> bytes:
         snapshot = self.session.snapshot(SNAPSHOT_DEPTH)
-        return encode_frame(snapshot_frame(snapshot, self.session.elapsed_s()))
+        return encode_frame(snapshot_frame(snapshot, self.session.elapsed_s(), self.consoles))
 
     def push_snapshot(self) -> None:
         if not self._clients:
@@ -215,15 +235,19 @@ class EngineService:
 
     def execute(self, command: Command, origin: str) -> CommandResult:
         """Execute for a client (or a signal) and tell every client the outcome."""
+        self._said = 0
         try:
             result = self.session.execute(command)
         except Exception as exc:  # the engine's own refusal must not end the service
             result = CommandResult(False, f"{type(exc).__name__}: {exc}")
+        finally:
+            said, self._said = self._said, None
+        now = self.session.now_ms()
         answer = CommandAnswered(
-            self.session.now_ms(), type(command).__name__, result.ok, result.message, origin
+            now, type(command).__name__, result.ok, result.message, origin, said=bool(said)
         )
         self._fanout.flush()  # what the command did, before its answer
-        frame = encode_frame(event_frame(answer))
+        frame = encode_frame(event_frame(answer, now))
         for client in self._clients:
             if client.events or client.name == origin:
                 client.push(frame)
@@ -268,10 +292,15 @@ class EngineService:
         if hello.version != PROTOCOL_VERSION:
             return self._refuse(writer, version_refusal(hello.version))
         self._count += 1
-        client = _Client(f"{hello.client}#{self._count}", writer, hello.events)
+        client = _Client(
+            f"{hello.client}#{self._count}", writer, hello.events, hello.client == CONSOLE
+        )
         writer.write(encode_frame(self._welcome(client.name)))
-        client.snapshot = self._snapshot_frame()
         self._clients.add(client)
+        if client.console:
+            self.push_snapshot()  # every console's count changes now
+        else:
+            client.snapshot = self._snapshot_frame()
         sender = asyncio.create_task(self._send(client))
         try:
             while not sender.done():
@@ -288,6 +317,8 @@ class EngineService:
         finally:
             self._clients.discard(client)
             sender.cancel()
+            if client.console:
+                self.push_snapshot()
 
     async def _send(self, client: _Client) -> None:
         client.wake.set()

@@ -22,6 +22,10 @@ EXIT_NOT_FLAT = 3  # as headless --flatten-on-exit: the kill switch could not ge
 
 
 async def _next_snapshot(conn: Connection, timeout_s: float) -> Snapshot:
+    return read_snapshot(await _next_snapshot_frame(conn, timeout_s))
+
+
+async def _next_snapshot_frame(conn: Connection, timeout_s: float) -> SnapshotFrame:
     deadline = time.monotonic() + timeout_s
     while True:
         left = deadline - time.monotonic()
@@ -34,20 +38,20 @@ async def _next_snapshot(conn: Connection, timeout_s: float) -> Snapshot:
         except (asyncio.IncompleteReadError, ConnectionError):
             raise ServiceError("the engine closed the connection") from None
         if isinstance(frame, SnapshotFrame):
-            return read_snapshot(frame)
+            return frame
 
 
 async def read_status(path: Path | int, token: str = "") -> dict[str, Any]:
     """The running engine's state as `status --json` prints it. Raises ServiceError."""
     conn = await connect(path, "status", events=False, token=token)
     try:
-        snapshot = await _next_snapshot(conn, FIRST_SNAPSHOT_TIMEOUT_S)
+        frame = await _next_snapshot_frame(conn, FIRST_SNAPSHOT_TIMEOUT_S)
     finally:
         await conn.close()
-    return status_of(conn.welcome, snapshot)
+    return status_of(conn.welcome, read_snapshot(frame), frame.consoles)
 
 
-def status_of(welcome: Welcome, snap: Snapshot) -> dict[str, Any]:
+def status_of(welcome: Welcome, snap: Snapshot, consoles: int = 0) -> dict[str, Any]:
     positions = [
         {
             "id": p.id,
@@ -85,6 +89,7 @@ def status_of(welcome: Welcome, snap: Snapshot) -> dict[str, Any]:
         "loss_limit_reached": snap.realised_pnl_today <= -welcome.max_daily_loss,
         "alerts": list(snap.alerts),
         "engine_time_ms": snap.ts_ms,
+        "consoles": consoles,
     }
 
 
@@ -99,7 +104,8 @@ def status_text(status: dict[str, Any]) -> str:
         f"{status['new_entries_to']}{live_note}, mode {status['mode']}, entries {entries}, "
         f"kill switch {status['kill_switch'].upper()}",
         f"feed {feed['state']}{feed_detail}, {feed['msgs_per_s']:.0f} msgs/s, "
-        f"{len(status['symbols'])} symbols",
+        f"{len(status['symbols'])} symbols, {status['consoles']} "
+        f"console{'' if status['consoles'] == 1 else 's'} attached",
         f"pnl today {status['pnl_today']:+.4f} (fees {status['fees_today']:.4f}), "
         f"loss limit -{status['max_daily_loss']:g}{reached}",
     ]

@@ -183,8 +183,9 @@ class ScalpApp(TradingActions, App[None]):
     def _on_engine_event(self, event: Event) -> None:
         # Called inside engine code: only buffer, never draw here. Stamped with the
         # engine's clock as it is emitted, so the log's times never run backwards.
-        self._events_seen += 1
-        self.log_pane.add_event(event, self.session.now_ms())
+        # Counted when it makes a line: a key whose command made one adds no other.
+        if self.log_pane.add_event(event, self.session.now_ms()):
+            self._events_seen += 1
         self.history.on_event(event)
 
     def sample_history(self) -> None:

@@ -1,20 +1,21 @@
 """The console attached to an engine in another process (scalp-tui attach).
 
 It is the ordinary console, plus: a lost engine covers the whole screen within a
-second (EngineLostScreen) and can be restarted from there; quitting leaves the
-engine running, and says so when positions are open. A console that started its own
-engine (plain `scalp-tui`, `owns_engine`) stops it on quitting when no position is
-open, and asks when some are: its caller reads `stop_engine` after `run()`.
+second (EngineLostScreen) and can be restarted from there. Quitting while other
+consoles are attached only detaches. The last console on an engine a plain
+`scalp-tui` started (`owns_engine`) stops it when no position is open and asks when
+some are; its caller reads `stop_engine` after `run()`. An engine started by
+`scalp-tui engine` runs on (the console asks first while positions are open).
 """
 
 from __future__ import annotations
 
 from scalp_tui.config import Settings
+from scalp_tui.engine.protocol import Command, CommandAnswered, CommandResult, Event
 from scalp_tui.runtime.interface import AttachedSession
 from scalp_tui.tui.app import ScalpApp
-from scalp_tui.tui.screens.confirm import ConfirmScreen
 from scalp_tui.tui.screens.engine_lost import EngineLostScreen
-from scalp_tui.tui.screens.quit_engine import STOP, QuitEngineScreen
+from scalp_tui.tui.screens.quit_engine import STOP, LeaveEngineScreen, QuitEngineScreen
 from scalp_tui.tui.trading_actions import live_refusal
 
 LINK_CHECK_HZ = 10
@@ -38,6 +39,7 @@ class AttachedApp(ScalpApp):
         self.owns_engine = owns_engine
         self.greeting = greeting
         self.stop_engine = False  # read by the caller once the console has quit
+        self.others_at_quit = 0  # consoles still attached when this one quit
         self.lost_screen: EngineLostScreen | None = None
 
     def on_mount(self) -> None:
@@ -55,7 +57,11 @@ class AttachedApp(ScalpApp):
         problem = self.remote.link_problem
         if problem is None:
             if self.lost_screen is not None:
-                self.lost_screen.dismiss("back")
+                # forgotten before dismissing: the answer reaches _lost_answered a
+                # message later, and a second tick meanwhile would pop the console's
+                # own screen (and crash it) dismissing this one again
+                lost, self.lost_screen = self.lost_screen, None
+                lost.dismiss("back")
             return
         if self.lost_screen is not None:
             self.lost_screen.show(problem)
@@ -65,8 +71,8 @@ class AttachedApp(ScalpApp):
         self.push_screen(self.lost_screen, self._lost_answered)
 
     def _lost_answered(self, answer: str | None) -> None:
-        self.lost_screen = None
         if answer == "quit":
+            self.lost_screen = None
             self.exit()
         else:
             self.log_pane.add_line("engine answering again", style="bold green")
@@ -88,35 +94,83 @@ class AttachedApp(ScalpApp):
             return None  # nothing reaches a lost engine: the overlay's keys only
         return super().check_action(action, parameters)
 
+    # ------------------------------------------------------------ commands, log
+
+    def run_command(self, command: Command) -> CommandResult:
+        """Send `command` and return at once: the engine answers for it in the log
+        (its own events' lines, or its answer when they said nothing), so sending
+        writes no line of its own; only a command that could not be sent does."""
+        result = self.session.execute(command)
+        if not result.ok:
+            self.report(result)
+        else:
+            self.refresh_all()
+        return result
+
+    def _on_engine_event(self, event: Event) -> None:
+        super()._on_engine_event(event)
+        if (
+            isinstance(event, CommandAnswered)
+            and not event.ok
+            and event.origin == self.remote.welcome.you
+        ):
+            self.notify(event.message, severity="warning")  # this console's key, refused
+
+    # ------------------------------------------------------------------ quitting
+
     def action_quit_console(self) -> None:
-        open_positions = len(self.snap.positions)
-        if self.owns_engine and self.lost_screen is None:
-            if not open_positions:
-                self.stop_engine = True
-                self.exit()
-                return
-            self.push_screen(QuitEngineScreen(open_positions), self._quit_answered)
+        """Another console attached: only detach. The last one, on an engine a plain
+        `scalp-tui` started: stop it when nothing is open, ask when positions are. On
+        an engine started by `scalp-tui engine`: leave it, asking first while
+        positions are open."""
+        if any(isinstance(s, QuitEngineScreen | LeaveEngineScreen) for s in self.screen_stack):
+            return  # already asking
+        if self.lost_screen is not None:
+            self.exit()  # nothing to stop: the engine is gone or not answering
             return
-        if not open_positions:
+        self.others_at_quit = self.remote.other_consoles
+        if self.others_at_quit:
             self.exit()
             return
+        positions = self._open_positions()
+        if not positions:
+            self.stop_engine = self.owns_engine
+            self.exit()
+        elif self.owns_engine:
+            screen = QuitEngineScreen(self._open_positions, self._other_consoles)
+            self.push_screen(screen, self._quit_answered)
+        else:
+            self.push_screen(
+                LeaveEngineScreen(self._open_positions, self._other_consoles), self._left
+            )
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.exit()
-
-        self.push_screen(
-            ConfirmScreen(
-                f"{open_positions} position(s) open. Quit this console?",
-                "The engine keeps running and keeps managing them (timeouts, exits, kill "
-                "switch): scalp-tui attach opens a console on it again, scalp-tui kill "
-                "flattens everything from any shell.",
-            ),
-            answered,
-        )
+    def _other_consoles(self) -> int:
+        return self.remote.other_consoles
 
     def _quit_answered(self, answer: str | None) -> None:
         if answer is None:
             return
         self.stop_engine = answer == STOP
+        self.others_at_quit = self.remote.other_consoles
         self.exit()
+
+    def _left(self, yes: bool | None) -> None:
+        if yes:
+            self.others_at_quit = self.remote.other_consoles
+            self.exit()
+
+
+def farewell(stop_engine: bool, others: int, pid: int) -> str | None:
+    """The line the terminal shows after the console quit (None when the engine is
+    stopped: its caller says how that went)."""
+    if stop_engine:
+        return None
+    if others:
+        return (
+            f"detached: {others} other console{'s' if others > 1 else ''} still attached "
+            f"to the engine (pid {pid}), which keeps running"
+        )
+    return (
+        f"the engine keeps running (pid {pid}): scalp-tui attach opens a console on "
+        "it, scalp-tui kill flattens it, kill -TERM stops it"
+    )

@@ -82,3 +82,32 @@ def test_positions_open_the_engine_can_be_left_running_and_found_again(tmp_path:
             if session is not None:
                 subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
         stop_engine_left(tmp_path)
+
+
+def test_beside_another_console_quitting_detaches_and_the_last_stops_the_engine(
+    tmp_path: Path,
+) -> None:
+    first = console(tmp_path, "--seed 2", env="SCALP_TUI_SHORT_SCALP_MIN_VOLUME=1e9")
+    second = None
+    try:
+        up, text = wait_for(first, lambda t: "console started" in t, 30)
+        assert up, f"no console:\n{text}"
+        second = console(tmp_path, "attach")
+        up, text = wait_for(second, lambda t: "console started" in t, 30)
+        assert up, f"no second console:\n{text}"
+        pid = engine_status(tmp_path)["pid"]
+        assert poll(lambda: engine_status(tmp_path)["consoles"] == 2, 5)
+        tmux("send-keys", "-t", first, "q")
+        said, text = wait_for(first, lambda t: "detached: 1 other console still" in t, 10)
+        assert said, f"the first console did not just detach:\n{text}"
+        status = engine_status(tmp_path)
+        assert status is not None and status["pid"] == pid and status["consoles"] == 1
+        tmux("send-keys", "-t", second, "q")  # the last one out, nothing open
+        stopped, text = wait_for(second, lambda t: f"engine stopped (pid {pid})" in t, 30)
+        assert stopped, text
+        assert poll(lambda: engine_status(tmp_path) is None, 5)
+    finally:
+        for session in (first, second):
+            if session is not None:
+                subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        stop_engine_left(tmp_path)

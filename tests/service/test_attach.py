@@ -18,8 +18,8 @@ from scalp_tui.config import load_config
 from scalp_tui.engine.protocol import CommandAnswered, Event
 from scalp_tui.service.remote import RemoteSession
 from scalp_tui.tui.attached import AttachedApp
-from scalp_tui.tui.screens.confirm import ConfirmScreen
 from scalp_tui.tui.screens.engine_lost import EngineLostScreen
+from scalp_tui.tui.screens.quit_engine import LeaveEngineScreen
 
 SIZE = (160, 48)
 
@@ -112,7 +112,7 @@ async def test_an_engine_that_stops_answering_is_shown_within_a_second(
             engine.proc.send_signal(signal.SIGCONT)
         await until(lambda: not isinstance(app.screen, EngineLostScreen), 5, "answering again")
         await pilot.press("q")  # no positions needed: quit at once or after the question
-        if isinstance(app.screen, ConfirmScreen):
+        if isinstance(app.screen, LeaveEngineScreen):
             await pilot.press("y")
 
 
@@ -121,9 +121,9 @@ async def test_quitting_the_console_leaves_the_engine_running(engine: EngineProc
     async with app.run_test(size=SIZE) as pilot:
         await until(lambda: app.snap.positions, 60, "a position")
         await pilot.press("q")
-        assert isinstance(app.screen, ConfirmScreen)
-        assert "Quit this console?" in app.screen.question
-        assert "keeps running" in app.screen.detail
+        assert isinstance(app.screen, LeaveEngineScreen)
+        assert "Quit this console?" in app.screen.text()
+        assert "The engine keeps running and keeps managing them" in app.screen.text()
         await pilot.press("y")
     assert engine.proc.poll() is None
     status = engine.status()
@@ -176,3 +176,27 @@ def test_attach_without_an_engine_says_so_in_one_line(runtime) -> None:
         f"error: no engine is running (nothing answers at {runtime}/scalp-tui/engine.sock); "
         "start one with: scalp-tui engine"
     ]
+
+
+async def test_an_engine_answering_again_lifts_the_notice_once(engine: EngineProcess) -> None:
+    """Two link checks can run before the notice's answer is handled (a loaded
+    machine): the second must not dismiss it again, which popped the console's own
+    screen and ended the console."""
+    app = attached(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: app.snap.ts_ms > 0, 5, "a snapshot")
+        app.remote._lost = "the engine stalled"  # what the link says, set by hand here
+        app.watch_link()
+        await pilot.pause()
+        assert isinstance(app.screen, EngineLostScreen)
+        app.remote._lost = None
+        app.watch_link()
+        app.watch_link()  # before the notice's answer is handled
+        await pilot.pause()
+        assert app.is_running and not isinstance(app.screen, EngineLostScreen)
+        assert "engine answering again" in app.log_pane.text()
+        app.remote._lost = "the engine stalled again"
+        app.watch_link()
+        await pilot.pause()
+        assert isinstance(app.screen, EngineLostScreen)  # shown again
+        app.remote._lost = None

@@ -4,6 +4,7 @@ their meaning in 16 colours, and losses read as losses without colour."""
 import re
 
 from console_rig import SIZE, make_app
+from key_lines import check_one_line_per_key
 from rich.color import Color, ColorSystem
 
 from scalp_tui.tui.widgets.ladder import S
@@ -18,14 +19,16 @@ def log_lines(app) -> list[str]:
 
 
 async def test_each_key_writes_one_log_line() -> None:
+    """Mode, pause, going live (refused), a manual proposal rejected and one accepted,
+    the kill switch (tests/service/test_consoles.py: the same keys attached)."""
     app = make_app(quiet=True)
     async with app.run_test(size=SIZE) as pilot:
-        for key, says in (("a", "mode -> auto"), ("space", "entries -> paused")):
-            before = len(log_lines(app))
+
+        async def press(key: str) -> None:
             await pilot.press(key)
             await pilot.pause()
-            new = log_lines(app)[before:]
-            assert len(new) == 1 and says in new[0], new
+
+        await check_one_line_per_key(app, press)
 
 
 async def test_a_refused_key_writes_one_line_saying_why() -> None:

@@ -153,6 +153,9 @@ SIGNATURES = {
     # 4: moving a position's target or stop (MoveExitLevel, ExitLevelMoved); positions
     # carry the moved prices, the liquidation estimate and the reversal rule's inputs
     4: "75e8f164b18a3eb0319acc651a07745a",
+    # 5: event frames carry the engine's clock when emitted, snapshot frames how many
+    # consoles are attached, a command's answer whether its own events said it
+    5: "038324fbc422b5ff9c5e2a46d694af2a",
 }
 
 

@@ -161,6 +161,9 @@ class CommandAnswered:
     ok: bool
     message: str = ""
     origin: str = ""  # who sent it: "console", "kill", …
+    # the command's own events (mode -> auto, kill switch ENGAGED, …) said what it
+    # did: a log shows those lines and not this one, so a key makes one line
+    said: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from scalp_tui.engine.protocol.events import Event
 from scalp_tui.engine.protocol.snapshot import Snapshot
 
 # Bump on any change to a frame or to a Command, Event or Snapshot type.
-PROTOCOL_VERSION = 4
+PROTOCOL_VERSION = 5
 # a snapshot of 100 symbols at depth 20 is well under 1 MiB; past this it is garbage
 MAX_FRAME_BYTES = 16 * 1024 * 1024
 HEADER = struct.Struct(">I")
@@ -72,11 +72,17 @@ class CommandFrame(msgspec.Struct, tag="command", tag_field="kind"):
 class EventFrame(msgspec.Struct, tag="event", tag_field="kind"):
     name: str
     body: msgspec.Raw
+    # the engine's clock when it emitted the event: what every log line is stamped
+    # with (a fill's own time is its book's, which can be older than the line before)
+    at_ms: int = 0
 
 
 class SnapshotFrame(msgspec.Struct, tag="snapshot", tag_field="kind"):
     body: msgspec.Raw
     elapsed_s: float = 0.0
+    # consoles attached now (this one included): a console that quits while others
+    # are attached only detaches
+    consoles: int = 0
 
 
 Frame = Hello | Welcome | Refused | CommandFrame | EventFrame | SnapshotFrame
@@ -118,12 +124,12 @@ def command_frame(request_id: int, command: Command) -> CommandFrame:
     return CommandFrame(request_id, type(command).__name__, msgspec.Raw(_encoder.encode(command)))
 
 
-def event_frame(event: Event) -> EventFrame:
-    return EventFrame(type(event).__name__, msgspec.Raw(_encoder.encode(event)))
+def event_frame(event: Event, at_ms: int = 0) -> EventFrame:
+    return EventFrame(type(event).__name__, msgspec.Raw(_encoder.encode(event)), at_ms)
 
 
-def snapshot_frame(snapshot: Snapshot, elapsed_s: float = 0.0) -> SnapshotFrame:
-    return SnapshotFrame(msgspec.Raw(_encoder.encode(snapshot)), elapsed_s)
+def snapshot_frame(snapshot: Snapshot, elapsed_s: float = 0.0, consoles: int = 0) -> SnapshotFrame:
+    return SnapshotFrame(msgspec.Raw(_encoder.encode(snapshot)), elapsed_s, consoles)
 
 
 def read_command(frame: CommandFrame) -> Command:

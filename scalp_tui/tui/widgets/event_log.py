@@ -48,10 +48,13 @@ class EventLog(Widget, can_focus=True):
         self._pending: deque[tuple[str, str]] = deque()
         self._back = 0  # lines scrolled back from the newest
 
-    def add_event(self, event: Event, at_ms: int | None = None) -> None:
+    def add_event(self, event: Event, at_ms: int | None = None) -> bool:
+        """Queue the event's line; False when it has none."""
         line = format_event(event, at_ms)
-        if line is not None:
-            self._pending.append((line, KIND_STYLE.get(event_kind(event), "")))
+        if line is None:
+            return False
+        self._pending.append((line, KIND_STYLE.get(event_kind(event), "")))
+        return True
 
     def add_line(self, line: str, style: str = "bold") -> None:
         self._pending.append((line, style))
