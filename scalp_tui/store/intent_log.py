@@ -1,21 +1,22 @@
 """The intent log: an append-only file beside the journal that makes an intent safe
-from a crash with one write, before its order is sent.
+from a crash, before its order is sent, with one copy into memory.
 
 Committing the intent to SQLite on the order path cost a quarter of a millisecond at
 best and several when the writer thread held the database for a batch. A line
-appended to this file (one `write` call, no lock shared with the writer) survives
-the process dying just as a WAL commit with `synchronous=NORMAL` does: both are in
-the operating system's hands once the call returns, neither survives a power cut.
-The writer thread commits the same state to SQLite with its next batch; once
-everything buffered is written the file is emptied. On open, the journal applies
-whatever the file still holds (the rows carry their `seq`, and a row never takes an
-older state back, so applying one twice changes nothing), then empties it.
+copied into this file's mapping (no system call, no lock shared with the writer)
+survives the process dying just as a WAL commit with `synchronous=NORMAL` does: both
+are in the operating system's hands once done, neither survives a power cut. The
+writer thread commits the same state to SQLite with its next batch; once everything
+buffered is written, the lines are zeroed. On open, the journal applies whatever the
+file still holds (the rows carry their `seq`, and a row never takes an older state
+back, so applying one twice changes nothing), then zeroes it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import mmap
 import os
 import sqlite3
 from pathlib import Path
@@ -27,6 +28,7 @@ from scalp_tui.store.schema import upsert_sql
 
 INSERT_INTENT = "INSERT INTO intents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 PRIVATE_FILE = 0o600
+INITIAL_CAPACITY = 256 * 1024  # some 250 intents; grows when the writer falls behind
 
 # the only statements an intent is made of, by the name they are logged under: the
 # file holds data, never SQL
@@ -44,35 +46,64 @@ def intent_log_path(journal: Path) -> Path:
 
 
 class IntentLog:
-    """Appends intents for the journal at `journal` (whose lock the caller holds)."""
+    """Appends intents for the journal at `journal` (whose lock the caller holds).
+
+    The file is mapped into memory and a line is copied into the mapping: no system
+    call, so the engine's thread never gives up the interpreter to the writer thread
+    in the middle of an entry (a `write` call did, and waited up to a switch interval
+    to get it back). The pages are the file's own, in the operating system's page
+    cache: a process killed at any moment leaves every line it finished copying. A
+    line cut short by the kill is not valid JSON and is skipped on reading; its order
+    was never sent. The room is allocated on disk beforehand, so a full disk can
+    never fault a copy into the mapping: it refuses the growth instead.
+    """
 
     def __init__(self, journal: Path) -> None:
         self.path = intent_log_path(journal)
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
-        self._fd = os.open(self.path, flags, PRIVATE_FILE)
-        self._dirty = os.fstat(self._fd).st_size > 0
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
+        try:
+            size = os.fstat(self._fd).st_size
+            data = os.pread(self._fd, size, 0) if size else b""
+            self._end = len(data.split(b"\0", 1)[0])  # after the last line written
+            self._capacity = max(INITIAL_CAPACITY, size)
+            os.posix_fallocate(self._fd, 0, self._capacity)
+            self._map = mmap.mmap(self._fd, self._capacity)
+        except OSError:
+            os.close(self._fd)
+            raise
 
     def append(self, seq: int, statements: list[tuple[str, tuple[Any, ...]]]) -> str | None:
         """Write one intent; the error line if it could not be written whole."""
         entries = [[_NAMES[sql], params] for sql, params in statements]
         line = LINE.encode([seq, entries]) + b"\n"
+        end = self._end + len(line)
+        if end > self._capacity:
+            failure = self._grow(end)
+            if failure is not None:
+                return failure
+        self._map[self._end : end] = line
+        self._end = end
+        return None
+
+    def _grow(self, needed: int) -> str | None:
+        capacity = max(2 * self._capacity, needed)
         try:
-            written = os.write(self._fd, line)
-            while written < len(line):  # a short write: the rest follows, in order
-                written += os.write(self._fd, line[written:])
-        except OSError as exc:
-            return f"journal write failed ({exc.strerror or exc})"
-        self._dirty = True
+            os.posix_fallocate(self._fd, 0, capacity)  # on disk first: never a fault
+            self._map.resize(capacity)
+        except (OSError, ValueError, SystemError) as exc:
+            return f"journal write failed (intent log: {getattr(exc, 'strerror', None) or exc})"
+        self._capacity = capacity
         return None
 
     def clear(self) -> None:
         """Everything logged is in SQLite now."""
-        if self._dirty:
-            with contextlib.suppress(OSError):
-                os.ftruncate(self._fd, 0)
-                self._dirty = False
+        if self._end:
+            self._map[: self._end] = bytes(self._end)
+            self._end = 0
 
     def close(self) -> None:
+        with contextlib.suppress(OSError, ValueError, BufferError):
+            self._map.close()
         with contextlib.suppress(OSError):
             os.close(self._fd)
 
@@ -86,7 +117,7 @@ def logged_intents(journal: Path) -> list[list[tuple[str, tuple[Any, ...]]]]:
     except FileNotFoundError:
         return []
     intents = []
-    for raw in data.splitlines():
+    for raw in data.split(b"\0", 1)[0].splitlines():  # the room after the lines is zeros
         try:
             _seq, entries = json.loads(raw)
             statements = [(STATEMENTS[name], tuple(params)) for name, params in entries]
@@ -125,6 +156,7 @@ def apply_intent_log(conn: sqlite3.Connection, journal: Path) -> int:
             for sql, params in statements:
                 conn.execute(sql, params)
         conn.execute("COMMIT")
-    with contextlib.suppress(OSError):
-        os.truncate(path, 0)
+    if intents:
+        with contextlib.suppress(FileNotFoundError), path.open("r+b") as log:
+            log.write(bytes(path.stat().st_size))  # zeros: room kept for the next run
     return len(intents)

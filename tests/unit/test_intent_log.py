@@ -7,7 +7,7 @@ from pathlib import Path
 from rig import BTC, make_rig
 
 from scalp_tui.engine.protocol import PositionState
-from scalp_tui.store.intent_log import intent_log_path
+from scalp_tui.store.intent_log import logged_intents
 from scalp_tui.store.journal import Journal, read_open_positions
 
 
@@ -44,14 +44,14 @@ def test_an_entry_is_restored_from_the_disk_as_it_was_when_its_order_left(
     journal.close()
 
     sent = crashed / "journal.sqlite"
-    assert intent_log_path(sent).stat().st_size > 0  # SQLite alone would not hold it yet
+    assert logged_intents(sent)  # SQLite alone would not hold it yet
     restarted = Journal(sent, session="t")
     saved = restarted.saved_state()
     restarted.close()
     assert [p.symbol for p in saved.positions] == [BTC]
     assert saved.positions[0].state is PositionState.OPENING
     assert [o.position_id for o in saved.orders] == [saved.positions[0].id]
-    assert intent_log_path(sent).stat().st_size == 0  # applied, then emptied
+    assert logged_intents(sent) == []  # applied, then emptied
 
 
 def test_the_log_is_emptied_once_the_writer_has_committed_it(tmp_path: Path) -> None:
@@ -61,9 +61,9 @@ def test_the_log_is_emptied_once_the_writer_has_committed_it(tmp_path: Path) -> 
     rig.engine.subscribe(journal)
     journal.bind(rig.engine)
     rig.ask_heavy(BTC)
-    assert intent_log_path(path).stat().st_size > 0
+    assert logged_intents(path)
     journal.close()
-    assert intent_log_path(path).stat().st_size == 0
+    assert logged_intents(path) == []
     assert [r.record.symbol for r in read_open_positions(path)] == [BTC]
 
 
@@ -82,7 +82,9 @@ def test_positions_read_from_outside_include_a_crashed_runs_intent(tmp_path: Pat
     rig.ask_heavy(BTC)
     journal.close()
     # a torn line after it (the machine went down while writing) is skipped
-    with intent_log_path(crashed / "journal.sqlite").open("ab") as log:
-        log.write(b'[99,[["orders",[1')
+    log = crashed / "journal.sqlite.intents"
+    data = log.read_bytes()
+    end = data.index(b"\0")
+    log.write_bytes(data[:end] + b'[99,[["orders",[1' + data[end + 17 :])
     rows = read_open_positions(crashed / "journal.sqlite")
     assert [r.record.symbol for r in rows] == [BTC]
