@@ -8,14 +8,21 @@ Measures, over `--seconds` of wall time:
 - event-loop lag: how late a 5 ms timer fires (p50/p99),
 - tick-to-decision: wall time the engine spends handling one book update, including
   any entry or exit it decides (p50/p99), while the console renders.
-Run:  python bench/ui_load.py [--seconds 20] [--rate 100]
+--attached measures the console as plain `scalp-tui` runs it: the engine in a process
+of its own (`scalp-tui engine`, simulated market at the same rate), the console
+attached to it here; CPU is then the console's alone (the engine's is printed beside
+it, from /proc), and tick-to-decision is not measured here.
+Run:  python bench/ui_load.py [--seconds 20] [--rate 100] [--attached]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -99,13 +106,86 @@ async def measure(seconds: float, rate: float) -> dict[str, float]:
     }
 
 
+def _process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process `pid` (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure_attached(seconds: float, rate: float) -> dict[str, float]:
+    from scalp_tui.service.remote import RemoteSession
+    from scalp_tui.tui.attached import AttachedApp
+
+    work = Path(tempfile.mkdtemp(prefix="uiload", dir="/tmp"))
+    (work / "rt").mkdir(mode=0o700)
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(work / "rt"), "SCALP_TUI_MAX_DAILY_LOSS": "1e7"}
+    command = [sys.executable, "-m", "scalp_tui.cli", "engine", "--mode", "auto"]
+    command += ["--seed", "1", "--speed", str(rate / SIM_UPDATES_PER_S)]
+    command += ["--journal", str(work / "journal.sqlite")]
+    with (work / "engine.log").open("w") as log:
+        engine = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    socket = work / "rt" / "scalp-tui" / "engine.sock"
+    try:
+        deadline = time.monotonic() + 60
+        while not socket.exists():
+            if engine.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the engine did not start: {(work / 'engine.log').read_text()}")
+            await asyncio.sleep(0.1)
+        session = RemoteSession.open(socket)
+        settings = load_config(None, overrides=session.welcome.settings, env={}).settings
+        app = AttachedApp(session, settings, keys=settings.keys)
+        lags: list[float] = []
+
+        async def lag_probe() -> None:
+            interval = 0.005
+            while True:
+                start = time.perf_counter()
+                await asyncio.sleep(interval)
+                lags.append(time.perf_counter() - start - interval)
+
+        frames = 0
+        async with app.run_test(size=(160, 48)) as pilot:
+            ladder_lines = app.ladder.render_lines
+
+            def counted_render(crop):  # type: ignore[no-untyped-def]
+                nonlocal frames
+                frames += 1
+                return ladder_lines(crop)
+
+            app.ladder.render_lines = counted_render  # type: ignore[method-assign]
+            await pilot.pause(2.0)  # warm up
+            lags.clear()
+            frames = 0
+            probe = asyncio.create_task(lag_probe())
+            engine_cpu0 = _process_cpu_s(engine.pid)
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            await asyncio.sleep(seconds)
+            cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+            engine_cpu = _process_cpu_s(engine.pid) - engine_cpu0
+            probe.cancel()
+        return {
+            "ladder frames/s": frames / wall,
+            "console cpu % of one core": 100 * cpu / wall,
+            "engine cpu % of one core": 100 * engine_cpu / wall,
+            "loop lag p50 ms": 1000 * statistics.median(lags),
+            "loop lag p99 ms": 1000 * pct(lags, 0.99),
+        }
+    finally:
+        engine.send_signal(signal.SIGTERM)
+        engine.wait(30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--rate", type=float, default=100.0, help="book updates per second")
+    parser.add_argument(
+        "--attached", action="store_true", help="the console attached to an engine process"
+    )
     args = parser.parse_args()
     print(f"command: python {' '.join(sys.argv)}")
-    figures = asyncio.run(measure(args.seconds, args.rate))
+    run = measure_attached if args.attached else measure
+    figures = asyncio.run(run(args.seconds, args.rate))
     for name, value in figures.items():
         print(f"{name:<26}{value:>12.2f}")
     print("targets: ladder >= 20 fps, cpu <= 25 %, loop lag p99 <= 10 ms")
