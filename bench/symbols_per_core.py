@@ -39,7 +39,7 @@ from scalp_tui.engine.engine import Engine  # noqa: E402
 from scalp_tui.engine.params import EngineParams  # noqa: E402
 from scalp_tui.engine.protocol import BookUpdate  # noqa: E402
 from scalp_tui.execution.paper import PaperBroker  # noqa: E402
-from scalp_tui.market.ccxt_feed import CcxtFeed  # noqa: E402
+from scalp_tui.market.live_feed import make_live_feed  # noqa: E402
 from scalp_tui.market.sim_symbols import sim_symbol_names  # noqa: E402
 from scalp_tui.runtime.session import Session  # noqa: E402
 from scalp_tui.venue import make_exchange  # noqa: E402
@@ -178,7 +178,7 @@ async def emulator_run(count: int, seconds: float) -> str:
     names = sim_symbol_names(count)
     # every name carries BTCUSDT's book: the entry rule's volume and spread pass often,
     # so the engine's work per update is the real one
-    feed = CcxtFeed(exchange, names, WallClock(), depth=50, seed=1)
+    feed = make_live_feed(exchange, names, WallClock(), depth=50, seed=1)
     try:
         markets = await feed.load_markets()
         settings = Settings(symbols=names, mode="confirm")
