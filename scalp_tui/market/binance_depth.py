@@ -22,12 +22,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from scalp_tui.engine.protocol import BookUpdate, Level, Side, TradeTick
+from scalp_tui.market.recording import FlatLevels, _numeric_depth
 
 PENDING_DIFFS = 2_000  # diffs held while a snapshot is fetched: minutes at 100 ms
+DEPTH_FRAME = '{"e":"depthUpdate"'  # how Binance's depth diffs begin on the socket
+
+
+def parse_depth(text: str) -> dict | None:
+    """A depth diff as it came off the socket, parsed as a replay parses a recorded
+    one: its levels become floats inside the JSON parser, one flat list a side
+    (recording.FlatLevels), instead of a list of two strings per level. None when
+    the frame is not in that exact shape: it is then parsed as any other message."""
+    return _numeric_depth(text.encode())
 
 
 def levels(raw: Any) -> tuple[Level, ...]:
-    """`[["price", "qty"], ...]` as floats (Binance sends both as strings)."""
+    """A side's levels as (price, qty) floats: from the flat numbers parse_depth
+    left, or from `[["price", "qty"], ...]` strings (as Binance sends them)."""
+    if type(raw) is FlatLevels:
+        numbers = iter(raw.flat)
+        return tuple(zip(numbers, numbers, strict=False))  # paired in C: an even count
     return tuple([(float(p), float(q)) for p, q in raw])
 
 

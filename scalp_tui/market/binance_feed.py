@@ -27,11 +27,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+from functools import partial
 from typing import Any
 
 from scalp_tui.engine.protocol import BookUpdate, FeedState
 from scalp_tui.market import ccxt_feed
-from scalp_tui.market.binance_depth import DepthSync, Gap, StaleSnapshot, trade_tick
+from scalp_tui.market.binance_depth import (
+    DEPTH_FRAME,
+    DepthSync,
+    Gap,
+    StaleSnapshot,
+    parse_depth,
+    trade_tick,
+)
 from scalp_tui.market.ccxt_feed import CcxtFeed, backoff_delay
 from scalp_tui.market.feed import MarketSink
 
@@ -112,6 +120,8 @@ class BinanceUsdmFeed(CcxtFeed):
         while not stop.is_set():
             client = exchange.client(url)
             client.on_message_callback = self._on_message
+            # ccxt calls the client's own attribute: depth text goes to parse_depth
+            client.handle_text_or_binary_message = partial(self._on_text, client)
             for symbol in group:
                 self._syncs[symbol].restart()
                 self._clients[symbol] = client
@@ -136,6 +146,14 @@ class BinanceUsdmFeed(CcxtFeed):
         """The venue acknowledged the SUBSCRIBE: the streams flow; snapshot each book."""
         for symbol in subscription["symbols"]:
             self._resync(symbol)
+
+    def _on_text(self, client: Any, data: Any) -> Any:
+        """A text frame of the feed's sockets, before ccxt decodes it."""
+        if type(data) is str and data.startswith(DEPTH_FRAME):
+            frame = parse_depth(data)
+            if frame is not None:
+                return self._on_message(client, frame)
+        return type(client).handle_text_or_binary_message(client, data)
 
     def _on_message(self, client: Any, message: Any) -> Any:
         """Every message of the feed's sockets: depth and trade frames of its symbols

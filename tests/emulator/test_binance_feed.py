@@ -109,11 +109,13 @@ async def test_a_socket_that_drops_again_and_again_comes_back_every_time(emulato
             subscribed = emulator.subscribe_count
             await emulator.drop_connections()
             await until(lambda: feed.reconnects >= drops)  # noqa: B023
+            assert sink.statuses[-1].state is FeedState.DOWN
             await until(lambda: emulator.subscribe_count > subscribed)  # noqa: B023
-            await emulator.set_levels("BTCUSDT", [(60_000.0, float(drops))], [])
+            await until(lambda: sink.statuses[-1].state is FeedState.LIVE)
+            await emulator.set_levels("BTCUSDT", [(60_000.0, 10.0 + drops)], [])  # a new size
             bids, asks = emulator.book("BTCUSDT", 20)
             await until(lambda: sink.top(BTC, 20) == (tuple(bids), tuple(asks)))  # noqa: B023
-            assert sink.statuses[-1].state is FeedState.LIVE
+            assert sink.top(BTC, 1)[0][0] == (60_000.0, 10.0 + drops)
         assert feed.resyncs == 0  # reconnects, not gaps
         stop.set()
         await running

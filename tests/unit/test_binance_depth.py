@@ -3,7 +3,14 @@ diffs held until a snapshot, the first one bridging it, then the `pu` chain."""
 
 from scalp_tui.engine.book import OrderBook
 from scalp_tui.engine.protocol import Side
-from scalp_tui.market.binance_depth import DepthSync, Gap, StaleSnapshot, trade_tick
+from scalp_tui.market.binance_depth import (
+    DepthSync,
+    Gap,
+    StaleSnapshot,
+    levels,
+    parse_depth,
+    trade_tick,
+)
 
 BTC = "BTC/USDT:USDT"
 SNAPSHOT = {
@@ -87,3 +94,22 @@ def test_a_trade_frame_is_a_tick_with_the_takers_side() -> None:
     tick = trade_tick(BTC, frame, 99)
     assert (tick.ts_ms, tick.price, tick.qty, tick.taker_side) == (4, 60_000.5, 0.012, Side.SELL)
     assert trade_tick(BTC, frame | {"m": False}, 99).taker_side is Side.BUY
+
+
+REAL_DIFF = (  # a USD-M diff as Binance sends it (from the shared recording, shortened)
+    '{"e":"depthUpdate","E":1723161256299,"T":1723161256298,"s":"BTCUSDT","U":5123107832006,'
+    '"u":5123107837557,"pu":5123107831937,"b":[["58710.20","0.014"],["61510.90","0.000"]],'
+    '"a":[["61800.40","1.250"]]}'
+)
+
+
+def test_a_diff_off_the_socket_is_parsed_to_numbers_as_a_replay_parses_it() -> None:
+    import json
+
+    fast = parse_depth(REAL_DIFF)
+    assert fast is not None and fast["u"] == 5123107837557
+    as_sent = json.loads(REAL_DIFF)
+    assert levels(fast["b"]) == levels(as_sent["b"]) == ((58_710.2, 0.014), (61_510.9, 0.0))
+    assert levels(fast["a"]) == ((61_800.4, 1.25),)
+    # a number without its decimal point is left to the ordinary parse
+    assert parse_depth(REAL_DIFF.replace('"0.014"', '"1"')) is None
