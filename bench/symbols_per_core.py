@@ -6,8 +6,10 @@ symbols at real message rates.
     process; the generator's own work is included.
 (b) emulator: the Binance USD-M emulator (tests/emulator/serve.py, a process of its
     own) plays the real BTCUSDT recording under N names at its recorded rate (~19 depth
-    diffs and ~62 trades a second per name); this process runs the real ccxt.pro client,
-    the feed and the engine. Only this process's CPU is counted.
+    diffs and ~30-60 trades a second per name); this process runs the real ccxt.pro
+    client, the live feed for Binance USD-M (market/binance_feed: the frames taken off
+    ccxt.pro's socket, our own book sync) and the engine. Only this process's CPU is
+    counted.
 CPU share = process CPU seconds / wall seconds over the measured window (after a
 warm-up). "lag" is how late a 10 ms heartbeat on the same loop woke (p99 / max): a
 loop that keeps up wakes on time. Figures only; nothing is asserted.
