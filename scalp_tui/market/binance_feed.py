@@ -18,8 +18,10 @@ the levels (as in a replay of a recording).
   a new REST snapshot is fetched while its diffs are held: the socket stays up.
 - A dropped socket marks its symbols down; after a jittered backoff the socket is
   opened again by ccxt, subscribed and every book rebuilt from a snapshot.
-- A symbol not live RESYNC_TIMEOUT_S after its snapshot was asked for fails its
+- A symbol whose snapshots have not bridged its diffs for RESYNC_TIMEOUT_S fails its
   socket, as CcxtFeed does: ccxt reconnects and the new subscription snapshots.
+- Handling a frame never raises into ccxt's reading of the socket (which would end
+  it for good): an error there fails the socket instead, shown and reconnected.
 Other venues stay on CcxtFeed (make_live_feed chooses).
 """
 
@@ -65,7 +67,8 @@ class BinanceUsdmFeed(CcxtFeed):
         self._syncs: dict[str, DepthSync] = {}
         self._by_id: dict[str, str] = {}  # venue id -> unified symbol
         self._sink: MarketSink | None = None
-        self._waiting: dict[str, float] = {}  # symbol -> monotonic time its snapshot was asked
+        # symbol -> when a snapshot first failed to bridge its held diffs (monotonic)
+        self._waiting: dict[str, float] = {}
         self._fetching: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._clients: dict[str, Any] = {}  # symbol -> the ccxt client carrying it
@@ -131,14 +134,21 @@ class BinanceUsdmFeed(CcxtFeed):
             started = time.monotonic()
             try:
                 await exchange.watch_multiple(url, hashes, request, hashes, subscription)
-            except ccxt.NetworkError as exc:
+            except Exception as exc:
+                # NetworkError: the socket dropped (or was failed here); anything else
+                # (a refused SUBSCRIBE, a bug) must not end the feed silently either
                 if time.monotonic() - started > 30:
                     attempt = 0  # it had been up a while: a new outage
-                self.reconnects += 1
+                if isinstance(exc, ccxt.NetworkError):
+                    self.reconnects += 1
+                    what = "disconnected"
+                else:
+                    what = f"error {type(exc).__name__}"
                 for symbol in group:
                     self._waiting.pop(symbol, None)
                     self.states[symbol] = FeedState.DOWN
-                self._report(sink, f"{group[0]} disconnected: {exc}".strip())
+                where = group[0] if len(group) == 1 else f"{len(group)} symbols"
+                self._report(sink, f"{where} {what}: {exc}".strip())
                 await asyncio.sleep(backoff_delay(attempt, self._rng))
                 attempt += 1
 
@@ -208,7 +218,6 @@ class BinanceUsdmFeed(CcxtFeed):
 
     def _resync(self, symbol: str) -> None:
         """Fetch a new snapshot for the symbol (one at a time), its diffs held meanwhile."""
-        self._waiting.setdefault(symbol, time.monotonic())
         if symbol in self._fetching:
             return
         self._fetching.add(symbol)
@@ -246,14 +255,19 @@ class BinanceUsdmFeed(CcxtFeed):
             for update in result:
                 self._deliver(symbol, update, sink)
         elif type(result) is StaleSnapshot:
+            # the venue's snapshots keep ending before its diffs: the watchdog fails
+            # the socket if that lasts (a REST mirror lagging, diffs from elsewhere)
+            self._waiting.setdefault(symbol, time.monotonic())
             await asyncio.sleep(backoff_delay(0, self._rng))
             self._resync(symbol)
         else:
             self._broken(symbol, result, sink)  # type: ignore[arg-type]
 
     async def _watchdog(self, sink: MarketSink, stop: asyncio.Event) -> None:
-        """CcxtFeed's stale check, and a book that stays unsynced too long fails the
-        socket carrying it (a venue that stopped sending that symbol's diffs)."""
+        """CcxtFeed's stale check, and a book whose snapshots have not bridged its
+        diffs for RESYNC_TIMEOUT_S fails the socket carrying it: a new subscription
+        starts the sync over. (A snapshot slow to come is not counted: the REST
+        call has its own timeout, retries, and ccxt's rate limit may queue it.)"""
         stale = asyncio.create_task(super()._watchdog(sink, stop))
         try:
             while not stop.is_set():

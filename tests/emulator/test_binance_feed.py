@@ -121,3 +121,36 @@ async def test_a_socket_that_drops_again_and_again_comes_back_every_time(emulato
         await running
     finally:
         await feed.close()
+
+
+async def test_an_error_handling_a_frame_shows_and_the_socket_comes_back(emulator) -> None:
+    """Raised inside ccxt's reading of the socket it would end that reading for good,
+    every book on it frozen without a word: the feed fails the socket instead."""
+    exchange = make_exchange("binanceusdm", rest_url=emulator.rest_url, ws_url=emulator.ws_url)
+    feed = make_live_feed(exchange, [BTC], WallClock(), depth=20, seed=1)
+    sink, stop = Sink(), asyncio.Event()
+    on_book, broken = sink.on_book, {"now": False}
+
+    def failing(update) -> None:
+        if broken["now"]:
+            broken["now"] = False  # once
+            raise RuntimeError("engine bug")
+        on_book(update)
+
+    sink.on_book = failing
+    try:
+        running = asyncio.create_task(feed.run(sink, stop))
+        await until(lambda: bool(sink.books))
+        broken["now"] = True
+        await emulator.set_levels("BTCUSDT", [(60_000.0, 3.25)], [])
+        await until(lambda: sink.statuses[-1].state is FeedState.DOWN)
+        assert "engine bug" in sink.statuses[-1].detail
+        await until(lambda: sink.statuses[-1].state is FeedState.LIVE)  # reconnected
+        await emulator.set_levels("BTCUSDT", [(59_999.9, 4.5)], [])
+        bids, asks = emulator.book("BTCUSDT", 20)
+        await until(lambda: sink.top(BTC, 20) == (tuple(bids), tuple(asks)))
+        assert sink.top(BTC, 1)[0][0] == (60_000.0, 3.25)  # the lost update came back
+        stop.set()
+        await running
+    finally:
+        await feed.close()
