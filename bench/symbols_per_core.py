@@ -76,6 +76,13 @@ def process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (books of every symbol included)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
 async def measure(
     seconds: float, counters: dict[str, int], heartbeat: Heartbeat, other_pid: int | None = None
 ) -> tuple[float, dict[str, float]]:
@@ -216,7 +223,7 @@ async def emulator_run(count: int, seconds: float) -> str:
         f"{rates['books']:6.0f} books/s {rates['trades']:6.0f} trades/s "
         f"({(rates['books'] + rates['trades']) / count:.1f}/symbol), resyncs {feed.resyncs}, "
         f"synced in {synced:.1f} s, emulator CPU {rates['other_cpu'] * 100:.0f} %, "
-        f"{heartbeat.figures()}"
+        f"{heartbeat.figures()}, peak RSS {peak_rss_mb():.0f} MB"
     )
 
 

@@ -70,6 +70,9 @@ class BinanceUsdmFeed(CcxtFeed):
         # symbol -> when a snapshot first failed to bridge its held diffs (monotonic)
         self._waiting: dict[str, float] = {}
         self._fetching: set[str] = set()
+        # symbols whose streams the venue has acknowledged on a socket that is up:
+        # a snapshot landing for any other is dropped (its socket went down meanwhile)
+        self._streaming: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._clients: dict[str, Any] = {}  # symbol -> the ccxt client carrying it
         self._gate = asyncio.Semaphore(SNAPSHOTS_AT_ONCE)
@@ -130,7 +133,7 @@ class BinanceUsdmFeed(CcxtFeed):
                 self._clients[symbol] = client
             request_id = str(exchange.request_id(url))
             request = {"method": "SUBSCRIBE", "params": params, "id": int(request_id)}
-            subscription = {"id": request_id, "method": self._subscribed, "symbols": group}
+            subscription = {"id": request_id, "method": self._on_ack, "symbols": group}
             started = time.monotonic()
             try:
                 await exchange.watch_multiple(url, hashes, request, hashes, subscription)
@@ -144,16 +147,19 @@ class BinanceUsdmFeed(CcxtFeed):
                     what = "disconnected"
                 else:
                     what = f"error {type(exc).__name__}"
+                self._streaming.difference_update(group)
                 for symbol in group:
                     self._waiting.pop(symbol, None)
+                    self._syncs[symbol].restart()
                     self.states[symbol] = FeedState.DOWN
                 where = group[0] if len(group) == 1 else f"{len(group)} symbols"
                 self._report(sink, f"{where} {what}: {exc}".strip())
                 await asyncio.sleep(backoff_delay(attempt, self._rng))
                 attempt += 1
 
-    def _subscribed(self, client: Any, message: Any, subscription: dict) -> None:
+    def _on_ack(self, client: Any, message: Any, subscription: dict) -> None:
         """The venue acknowledged the SUBSCRIBE: the streams flow; snapshot each book."""
+        self._streaming.update(subscription["symbols"])
         for symbol in subscription["symbols"]:
             self._resync(symbol)
 
@@ -248,8 +254,10 @@ class BinanceUsdmFeed(CcxtFeed):
             self._fetching.discard(symbol)
         self.snapshots += 1
         sink = self._sink
-        if sink is None or self._syncs[symbol].live:
-            return  # stopped, or a second answer for a book already rebuilt
+        if sink is None or symbol not in self._streaming or self._syncs[symbol].live:
+            # stopped; its socket went down while it was fetched (the next ack asks
+            # again); or a second answer for a book already rebuilt
+            return
         result = self._syncs[symbol].on_snapshot(answer, self.clock.now_ms())
         if type(result) is list:
             for update in result:
