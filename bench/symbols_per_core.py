@@ -6,8 +6,10 @@ symbols at real message rates.
     process; the generator's own work is included.
 (b) emulator: the Binance USD-M emulator (tests/emulator/serve.py, a process of its
     own) plays the real BTCUSDT recording under N names at its recorded rate (~19 depth
-    diffs and ~62 trades a second per name); this process runs the real ccxt.pro client,
-    the feed and the engine. Only this process's CPU is counted.
+    diffs and ~30-60 trades a second per name); this process runs the real ccxt.pro
+    client, the live feed for Binance USD-M (market/binance_feed: the frames taken off
+    ccxt.pro's socket, our own book sync) and the engine. Only this process's CPU is
+    counted.
 CPU share = process CPU seconds / wall seconds over the measured window (after a
 warm-up). "lag" is how late a 10 ms heartbeat on the same loop woke (p99 / max): a
 loop that keeps up wakes on time. Figures only; nothing is asserted.
@@ -39,7 +41,7 @@ from scalp_tui.engine.engine import Engine  # noqa: E402
 from scalp_tui.engine.params import EngineParams  # noqa: E402
 from scalp_tui.engine.protocol import BookUpdate  # noqa: E402
 from scalp_tui.execution.paper import PaperBroker  # noqa: E402
-from scalp_tui.market.ccxt_feed import CcxtFeed  # noqa: E402
+from scalp_tui.market.live_feed import make_live_feed  # noqa: E402
 from scalp_tui.market.sim_symbols import sim_symbol_names  # noqa: E402
 from scalp_tui.runtime.session import Session  # noqa: E402
 from scalp_tui.venue import make_exchange  # noqa: E402
@@ -72,6 +74,13 @@ def process_cpu_s(pid: int) -> float:
     except OSError:
         return float("nan")
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (books of every symbol included)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 async def measure(
@@ -178,7 +187,7 @@ async def emulator_run(count: int, seconds: float) -> str:
     names = sim_symbol_names(count)
     # every name carries BTCUSDT's book: the entry rule's volume and spread pass often,
     # so the engine's work per update is the real one
-    feed = CcxtFeed(exchange, names, WallClock(), depth=50, seed=1)
+    feed = make_live_feed(exchange, names, WallClock(), depth=50, seed=1)
     try:
         markets = await feed.load_markets()
         settings = Settings(symbols=names, mode="confirm")
@@ -214,7 +223,7 @@ async def emulator_run(count: int, seconds: float) -> str:
         f"{rates['books']:6.0f} books/s {rates['trades']:6.0f} trades/s "
         f"({(rates['books'] + rates['trades']) / count:.1f}/symbol), resyncs {feed.resyncs}, "
         f"synced in {synced:.1f} s, emulator CPU {rates['other_cpu'] * 100:.0f} %, "
-        f"{heartbeat.figures()}"
+        f"{heartbeat.figures()}, peak RSS {peak_rss_mb():.0f} MB"
     )
 
 

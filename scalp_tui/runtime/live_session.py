@@ -27,6 +27,7 @@ from scalp_tui.execution.paper import PaperBroker
 from scalp_tui.execution.retry import Retrier
 from scalp_tui.execution.venues import contract_size, traits_for
 from scalp_tui.market.ccxt_feed import CcxtFeed
+from scalp_tui.market.live_feed import make_live_feed
 from scalp_tui.pairlist import resolve
 from scalp_tui.runtime.interface import StartError
 from scalp_tui.runtime.position_check import PositionCheck
@@ -172,7 +173,7 @@ class LiveSession(SessionBase):
         # configuration says now: an open position is never left unmanaged
         symbols = symbols + [s for s in extra_symbols or () if s not in symbols]
         clock = WallClock()
-        feed = CcxtFeed(
+        feed = make_live_feed(
             exchange,
             symbols,
             clock,

@@ -11,7 +11,7 @@ from scalp_tui.engine.protocol import BookUpdate, Candle, SetBroker
 from scalp_tui.execution import ccxt_account
 from scalp_tui.execution.ccxt_broker import CcxtBroker
 from scalp_tui.execution.paper import PaperBroker
-from scalp_tui.market.ccxt_feed import CcxtFeed
+from scalp_tui.market.live_feed import make_live_feed
 from scalp_tui.venue import make_exchange
 
 BTC = "BTC/USDT:USDT"
@@ -33,7 +33,7 @@ class Live:
 
     async def __aenter__(self):
         clock = WallClock()
-        feed = CcxtFeed(self.exchange, [BTC], clock)
+        feed = make_live_feed(self.exchange, [BTC], clock)
         markets = await feed.load_markets()
         self.broker = CcxtBroker(self.exchange, taker_fee=0.0005, maker_fee=0.0002)
         assert await ccxt_account.prepare(self.exchange, self.broker.retrier, [BTC], 3) == []

@@ -15,6 +15,25 @@ from emulator.recordings import first_snapshot, paced
 from emulator.wire import fmt
 
 LISTEN_KEY = "emulator-listen-key"
+
+
+def _frame(payload: dict) -> str:
+    """A stream frame as Binance sends it: compact JSON."""
+    return json.dumps(payload, separators=(",", ":"))
+
+
+def _places(step: str) -> int:
+    return len(step.partition(".")[2])
+
+
+def _fixed(value: float, places: int) -> str:
+    """A price or quantity with the market's decimals, trailing zeros kept, as
+    Binance's depth streams send them ("58710.20", "0.000"); `fmt` where those
+    decimals would not say the number exactly."""
+    text = f"{value:.{places}f}"
+    return text if float(text) == value else fmt(value)
+
+
 _NAME = "\u0000name"  # stands for the symbol in a frame serialised once for many names
 _NAME_JSON = json.dumps(_NAME)
 
@@ -30,6 +49,11 @@ class EmulatedMarket:
     bids: dict[float, float] = field(default_factory=dict)
     asks: dict[float, float] = field(default_factory=dict)
     update_id: int = 1_000
+
+    def depth_levels(self, levels: Any) -> list[list[str]]:
+        """`[[price, qty], ...]` as the depth stream sends them."""
+        price_places, qty_places = _places(self.tick), _places(self.step)
+        return [[_fixed(p, price_places), _fixed(q, qty_places)] for p, q in levels]
 
 
 MARKETS = {
@@ -125,8 +149,8 @@ class MarketData:
                 "U": first,
                 "u": market.update_id,
                 "pu": previous,
-                "b": [[fmt(p), fmt(q)] for p, q in diff_bids.items()],
-                "a": [[fmt(p), fmt(q)] for p, q in diff_asks.items()],
+                "b": market.depth_levels(diff_bids.items()),
+                "a": market.depth_levels(diff_asks.items()),
             },
         )
         await self._check_stops(symbol)
@@ -203,7 +227,7 @@ class MarketData:
                 self._trade_ids += 1
                 trade = {"e": "trade", "E": now, "T": now, "s": _NAME, "t": self._trade_ids}
                 trade |= {"p": fmt(event.price), "q": fmt(event.qty), "X": "MARKET"}
-                template = json.dumps(trade | {"m": event.taker_side.value == "sell"})
+                template = _frame(trade | {"m": event.taker_side.value == "sell"})
             for sid in ids:
                 stream = f"{sid.lower()}@{kind}"
                 text = template.replace(_NAME_JSON, json.dumps(sid))
@@ -229,9 +253,9 @@ class MarketData:
             market.update_id = max(event.update_id or 0, previous + 1)
         diff = {"e": "depthUpdate", "E": now, "T": now, "s": _NAME, "U": previous + 1}
         diff |= {"u": market.update_id, "pu": previous}
-        diff["b"] = [[fmt(p), fmt(q)] for p, q in event.bids]
-        diff["a"] = [[fmt(p), fmt(q)] for p, q in event.asks]
-        return json.dumps(diff)
+        diff["b"] = market.depth_levels(event.bids)
+        diff["a"] = market.depth_levels(event.asks)
+        return _frame(diff)
 
     async def play_recording(
         self, path: Path, symbol: str = "BTCUSDT", speed: float = 0.0, limit: int | None = None
@@ -294,7 +318,7 @@ class MarketData:
         return ws
 
     async def _broadcast(self, stream: str, payload: dict) -> None:
-        text = json.dumps(payload)
+        text = _frame(payload)
         for ws, streams in list(self._subscriptions.items()):
             if stream in streams:
                 await self._deliver(ws, text)

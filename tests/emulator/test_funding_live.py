@@ -130,7 +130,7 @@ async def test_the_live_session_checks_funding_with_its_position_check(monkeypat
 
     from feed_sink import until
 
-    from scalp_tui.market.ccxt_feed import CcxtFeed
+    from scalp_tui.market.live_feed import make_live_feed
     from scalp_tui.runtime import live_session
 
     monkeypatch.setattr(live_session, "ORDER_POLL_S", 0.05)
@@ -143,7 +143,7 @@ async def test_the_live_session_checks_funding_with_its_position_check(monkeypat
             position = await enter(live)
             session = live_session.LiveSession(
                 live.engine,
-                CcxtFeed(live.exchange, [position.symbol], live.engine.clock),
+                make_live_feed(live.exchange, [position.symbol], live.engine.clock),
                 live.engine.brokers["paper"],
                 live.broker,
             )

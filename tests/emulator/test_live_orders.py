@@ -13,7 +13,7 @@ from scalp_tui.engine.protocol import (
     ExitReason,
     PositionClosed,
 )
-from scalp_tui.market.ccxt_feed import CcxtFeed
+from scalp_tui.market.live_feed import make_live_feed
 
 
 async def test_live_entry_fill_and_exit(emulator) -> None:
@@ -146,7 +146,7 @@ async def test_reconcile_reports_differences_with_the_exchange(emulator) -> None
         await live.settle()
         session = LiveSession(
             live.engine,
-            CcxtFeed(live.exchange, [BTC], live.engine.clock),
+            make_live_feed(live.exchange, [BTC], live.engine.clock),
             live.engine.brokers["paper"],
             live.broker,
         )
@@ -190,7 +190,7 @@ async def test_a_position_check_that_cannot_run_is_shown_until_one_succeeds(emul
     async with Live(emulator) as live:
         session = LiveSession(
             live.engine,
-            CcxtFeed(live.exchange, [BTC], live.engine.clock),
+            make_live_feed(live.exchange, [BTC], live.engine.clock),
             live.engine.brokers["paper"],
             live.broker,
         )

@@ -8,7 +8,7 @@ from feed_sink import Sink, until
 from shared_data import default_recording
 
 from scalp_tui.engine.clock import WallClock
-from scalp_tui.market.ccxt_feed import CcxtFeed
+from scalp_tui.market.live_feed import make_live_feed
 from scalp_tui.market.sim_symbols import sim_symbol_names
 from scalp_tui.venue import make_exchange
 
@@ -21,7 +21,7 @@ IDS = [name.split(":")[0].replace("/", "") for name in NAMES]  # XRP/USDT:USDT -
 async def test_twelve_names_each_get_the_recordings_book_and_trades(emulator) -> None:
     emulator.seed_recording_as(RECORDING, IDS)
     exchange = make_exchange("binanceusdm", rest_url=emulator.rest_url, ws_url=emulator.ws_url)
-    feed = CcxtFeed(exchange, NAMES, WallClock(), depth=20, seed=1)
+    feed = make_live_feed(exchange, NAMES, WallClock(), depth=20, seed=1)
     sink, stop = Sink(), asyncio.Event()
     try:
         markets = await feed.load_markets()
@@ -38,7 +38,11 @@ async def test_twelve_names_each_get_the_recordings_book_and_trades(emulator) ->
                 for name, sid in zip(NAMES, IDS, strict=True)
             )
 
+        def trade_counts() -> set[int]:
+            return {sum(t.symbol == name for t in sink.trades) for name in NAMES}
+
         await until(same_everywhere)
+        await until(lambda: len(trade_counts()) == 1)  # the last frames may be in flight
         per_name = {name: [t for t in sink.trades if t.symbol == name] for name in NAMES}
         counts = {len(trades) for trades in per_name.values()}
         assert len(counts) == 1 and counts.pop() > 100  # every trade, under every name

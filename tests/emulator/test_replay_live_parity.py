@@ -15,7 +15,7 @@ from scalp_tui.engine.engine import Engine
 from scalp_tui.engine.params import EngineParams
 from scalp_tui.engine.protocol import BookUpdate, Candle, MarketInfo
 from scalp_tui.execution.paper import PaperBroker
-from scalp_tui.market.ccxt_feed import CcxtFeed
+from scalp_tui.market.live_feed import make_live_feed
 from scalp_tui.market.replay import ReplaySource
 from scalp_tui.venue import make_exchange
 
@@ -77,7 +77,7 @@ async def live() -> dict[int, tuple]:
     exchange = make_exchange("binanceusdm", rest_url=emulator.rest_url, ws_url=emulator.ws_url)
     clock = WallClock()
     engine, seen = evaluating_engine(clock)
-    feed = CcxtFeed(exchange, [BTC], clock, depth=50)
+    feed = make_live_feed(exchange, [BTC], clock, depth=50)
     stop = asyncio.Event()
     try:
         await feed.load_markets()
