@@ -25,9 +25,8 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from scalp_tui.engine.protocol import BookUpdate, Side, TradeTick
+from scalp_tui.engine.protocol import BookUpdate, FlatLevels, Side, TradeTick
 from scalp_tui.market.feed import StatusAt
 from scalp_tui.market.formats import EXPECTED, RecordingError, iter_blocks
 from scalp_tui.market.readers import ReadStats
@@ -58,35 +57,6 @@ class RawInfo:
     @property
     def symbol(self) -> str:
         return unified_symbol(self.venue_symbol, self.exchange)
-
-
-class FlatLevels(Sequence[tuple[float, float]]):
-    """A diff's levels as the parser left them, `[price, qty, price, qty, ...]`, read
-    as (price, qty) pairs: no list or tuple per level is ever built (iteration pairs
-    them up in C, reusing one tuple), so a diff is one list a side for the collector."""
-
-    __slots__ = ("flat",)
-
-    def __init__(self, flat: list[float]) -> None:
-        self.flat = flat
-
-    def __iter__(self) -> Iterator[tuple[float, float]]:
-        numbers = iter(self.flat)
-        return zip(numbers, numbers, strict=False)  # an even count, checked when parsed
-
-    def __len__(self) -> int:
-        return len(self.flat) // 2
-
-    def __getitem__(self, index: Any) -> Any:
-        return list(self)[index]
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and list(self) == [tuple(x) for x in other]
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"FlatLevels({list(self)!r})"
 
 
 def _levels(raw: list) -> Sequence[tuple[float, float]]:
@@ -172,7 +142,9 @@ def _frames(path: Path) -> Iterator[tuple[int, int, dict]]:
                 end = size  # the last line without its newline
             lineno += 1
             line_start, start = start, end + 1
-            head_end = min(line_start + 64, end)
+            head_end = line_start + 64
+            if head_end > end:  # not min(): a call per line
+                head_end = end
             if block.find(b"bookTicker", line_start, head_end) >= 0:
                 continue  # two thirds of a recording, and the depth diffs carry the touch
             line = block[line_start:end]
