@@ -69,21 +69,21 @@ def _levels(raw: list) -> Sequence[tuple[float, float]]:
     return [(float(p), float(q)) for p, q in raw]
 
 
-_NUMBER_CHARS = b"0123456789.-+eE"
-_LEVEL_SHAPE = b'["",""]'  # a level with its numbers taken out
-# the shape of up to 1,024 levels, each 7 bytes and a comma; a diff's shape is a prefix
+_DIGITS = b"0123456789"
+_LEVEL_SHAPE = b'[".","."]'  # a level with its digits taken out
+# the shape of up to 1,024 levels, each 9 bytes and a comma; a diff's shape is a prefix
 _LEVEL_SHAPES = b",".join([_LEVEL_SHAPE] * 1024)
 
 
 def _flat_levels(inner: bytes) -> tuple[bytes, int] | None:
     """The inside of a levels array, `["p","q"],["p","q"]`, as `p,q,p,q`, and its count
-    of levels; None unless every level is a pair of strings made of number characters
-    and there are as many decimal points as numbers (or past 1,024 levels)."""
-    shape = inner.translate(None, _NUMBER_CHARS)
-    count = (len(shape) + 1) // 8
-    if len(shape) != max(8 * count - 1, 0) or not _LEVEL_SHAPES.startswith(shape):
-        return None
-    if inner.count(b".") != 2 * count:
+    of levels; None unless every level is a pair of strings of digits with one decimal
+    point each (or past 1,024 levels). One pass checks both: the digits taken out, the
+    shape is all that may remain (a sign or an exponent, never in Binance's levels,
+    sends the frame the general way, to the same numbers)."""
+    shape = inner.translate(None, _DIGITS)
+    count = (len(shape) + 1) // 10
+    if len(shape) != max(10 * count - 1, 0) or not _LEVEL_SHAPES.startswith(shape):
         return None
     return inner.translate(None, b'"[]'), count
 
@@ -95,9 +95,9 @@ def _numeric_depth(payload: bytes) -> dict | None:
     largest cost, and building a list per level the next: here the quotes and the
     levels' brackets are deleted, so the parser builds the floats, in one flat list a
     side. The result is used only when it can only mean what the frame said: each
-    level was a pair of strings of number characters (checked on the text), "b" and
-    "a" are the last fields, the parser took every string for a number (one that isn't
-    valid JSON fails to parse) and every number has its decimal point, so each is a
+    level was a pair of strings of digits with one decimal point (checked on the
+    text), "b" and "a" are the last fields and the parser took every string for a
+    number (one that isn't valid JSON, "5." or "01.5", fails to parse), so each is a
     float, the one float() of the same text gives. Anything else is parsed again
     unchanged, so its errors read as before.
     """

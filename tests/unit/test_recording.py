@@ -47,8 +47,8 @@ def _diff(first: int, final: int, prev: int, bids: list, asks: list) -> dict:
 
 def test_diff_levels_are_the_numbers_written_whatever_their_spelling(tmp_path: Path) -> None:
     """The reader's fast number parse must give exactly float() of each level's text,
-    and frames it can't be sure of (integers, exponents, a field after the levels,
-    unquoted numbers) must still be read, the same way."""
+    and frames it can't be sure of (integers, exponents, a sign, a field after the
+    levels, unquoted numbers) must still be read, the same way."""
     snapshot = {
         "lastUpdateId": 10,
         "E": 1,
@@ -61,7 +61,7 @@ def test_diff_levels_are_the_numbers_written_whatever_their_spelling(tmp_path: P
         _frame(1_000_000_000, snapshot),
         _frame(
             2_000_000_000,
-            _diff(11, 11, 10, [["100.10", "0.001"], ["99.9", "0.000"]], [["101.5", "2.5"]]),
+            _diff(11, 11, 10, [["100.10", "0.001"], ["99.9", "0.000"]], [["101.5", "+2.5"]]),
         ),
         _frame(
             3_000_000_000, _diff(12, 12, 11, [["100", "5"], ["1e2", "1.5e-3"]], [["101.0", "7"]])
@@ -78,7 +78,7 @@ def test_diff_levels_are_the_numbers_written_whatever_their_spelling(tmp_path: P
         return [(float(p), float(q)) for p, q in levels]
 
     expected = [
-        (as_read([["100.10", "0.001"], ["99.9", "0.000"]]), as_read([["101.5", "2.5"]])),
+        (as_read([["100.10", "0.001"], ["99.9", "0.000"]]), as_read([["101.5", "+2.5"]])),
         (as_read([["100", "5"], ["1e2", "1.5e-3"]]), as_read([["101.0", "7"]])),
         (as_read([["99.5", "0.3"]]), []),
         ([(99.25, 4.0)], [(101.25, 3.0)]),
