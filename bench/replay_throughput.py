@@ -17,6 +17,12 @@ socket): once with ccxt's own json parsing of each frame (what its socket does) 
 once on frames parsed beforehand. Figures only; best of --repeat rounds, each round
 running every measurement once (our stages and ccxt's alike, under the same load).
 Run:  python bench/replay_throughput.py [--repeat N] [--file PATH]
+For counting instructions and cache misses, which other load on the machine does not
+disturb: `--once STAGE` runs one stage once and prints nothing else, e.g.
+  valgrind --tool=cachegrind --cache-sim=yes python bench/replay_throughput.py --once engine
+minus the same with `--once none` (the imports and the first read of the file);
+`--once memory` is the engine alone on events held in memory, `--once load` the
+loading of those events without the engine.
 """
 
 from __future__ import annotations
@@ -238,6 +244,24 @@ def ccxt_market() -> dict:
     }  # fmt: skip
 
 
+ONCE = ("gunzip", "parse", "events", "engine", "book")
+
+
+def run_once(path: Path, stage: str) -> None:
+    """One stage, once, for an instruction counter (see the module's docstring)."""
+    first_ms = next(iter(recording.read_recording(path, BTC))).ts_ms
+    if stage in ("load", "memory"):
+        events = list(recording.read_recording(path, BTC))
+        if stage == "memory":
+            feed_engine(events, *make_engine(first_ms))
+    elif stage == "engine":
+        stage_engine(path, first_ms)
+    elif stage != "none":
+        stages = {"gunzip": stage_gunzip, "parse": stage_parse, "events": stage_events}
+        stages["book"] = stage_book
+        stages[stage](path)
+
+
 # -- report -----------------------------------------------------------------------
 
 
@@ -245,10 +269,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--file", type=Path, default=default_recording())
+    parser.add_argument("--once", choices=[*ONCE, "none", "load", "memory"])
     args = parser.parse_args()
     path: Path = args.file
     if not path.is_file():
         sys.exit(f"recording not found: {path}")
+    if args.once is not None:
+        run_once(path, args.once)
+        return
     print(f"command: python {' '.join(sys.argv)}")
     print(f"python {platform.python_version()} on {platform.machine()}, one core; {path.name}")
     decompressor = getattr(formats, "DECOMPRESSOR", "gzip (zlib)")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Iterable
+from heapq import nlargest
 from operator import neg
 
-from scalp_tui.engine.protocol import Level
+from scalp_tui.engine.protocol import FlatLevels, Level
 
 SORTED_LEVELS = 128  # levels a side kept in price order; the rest only by price
 _WHOLE = float("-inf")  # the floor when every level is in price order
@@ -48,6 +49,9 @@ class BookSide:
     def update(self, levels: Iterable[Level]) -> None:
         """`set` for many levels (the hot path of every book update)."""
         keys, book, floor = self._keys, self._qty, self._floor
+        if type(levels) is FlatLevels:  # a recorded diff: its pairs without a method call
+            numbers = iter(levels.flat)
+            levels = zip(numbers, numbers, strict=False)
         if floor == _WHOLE:
             self._update_all(levels)
         elif self._sign > 0.0:
@@ -119,7 +123,18 @@ class BookSide:
         """The list, made to hold at least `count` levels when the book has them."""
         keys = self._keys
         if len(keys) < count and self._floor != _WHOLE:
-            self._sort_all()
+            # the best SORTED_LEVELS (or `count`) keys, found without sorting the
+            # whole side: when the price runs through the sorted levels, the top-N
+            # reads after each update ask for this
+            book = self._qty
+            keep = max(count, SORTED_LEVELS)
+            if len(book) <= keep:
+                self._sort_all()
+            else:
+                source = book if self._sign > 0.0 else map(neg, book)
+                keys[:] = nlargest(keep, source)
+                keys.reverse()
+                self._floor = keys[0]
         return keys
 
     def best(self) -> float | None:
@@ -231,10 +246,11 @@ class OrderBook:
     @property
     def imbalance(self) -> float | None:
         """(B - A) / (B + A) over the top `depth` levels; negative is ask-heavy."""
-        b = self.bids.depth_qty(self.depth)
-        a = self.asks.depth_qty(self.depth)
+        bids, asks = self.bids, self.asks
+        b = bids.depth_qty(self.depth)
+        a = asks.depth_qty(self.depth)
         total = b + a
-        if total <= 0.0 or not len(self.bids) or not len(self.asks):
+        if total <= 0.0 or not bids._qty or not asks._qty:  # read on every update: no len()
             return None
         return (b - a) / total
 

@@ -183,11 +183,12 @@ class Engine(
         book = self.books.get(symbol)
         if book is None:
             return
-        book.apply(update.bids, update.asks, update.ts_ms, update.snapshot)
+        ts = update.ts_ms
+        book.apply(update.bids, update.asks, ts, update.snapshot)
         window = self.imbalance[symbol]
-        window.update(update.ts_ms, book.imbalance)
+        window.update(ts, book.imbalance)
         self.book_updates += 1
-        second = update.ts_ms // 1000
+        second = ts // 1000
         if second != self._rate_second:
             # book updates in the last whole second of market time: deterministic
             # in replays and tests, the wall-clock rate on a live feed
@@ -195,7 +196,7 @@ class Engine(
             self._rate_second, self._rate_count = second, 0
         self._rate_count += 1
         if update.venue_ts_ms is not None:
-            self.latency_ms[symbol] = update.ts_ms - update.venue_ts_ms
+            self.latency_ms[symbol] = ts - update.venue_ts_ms
         for broker in self.brokers.values():
             if broker.has_resting(symbol):
                 broker.on_book(book)
@@ -205,9 +206,11 @@ class Engine(
             elif self._busy[symbol] == "proposal":
                 self._recheck_proposals(symbol)
             return
-        if self.entry_rule.fires(
-            book.spread, self.candles[symbol].last_closed_volume, window.mean(update.ts_ms)
-        ):
+        rule = self.entry_rule
+        spread, volume = book.spread, self.candles[symbol].last_closed_volume
+        # the window's mean only when the other conditions pass: it is the costliest
+        # to read, and reading it changes nothing (update() moved the window to `ts`)
+        if rule.could_fire(spread, volume) and rule.fires(spread, volume, window.mean(ts)):
             self._on_signal(symbol)
 
     def on_trade(self, trade: TradeTick) -> None:

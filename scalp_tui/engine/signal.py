@@ -32,6 +32,16 @@ class EntryRule:
             and imbalance <= -self.imbalance_threshold
         )
 
+    def could_fire(self, spread: float | None, volume: float | None) -> bool:
+        """The conditions read without the imbalance: `fires` is false whenever this is."""
+        return (
+            self.enabled
+            and spread is not None
+            and spread < self.min_spread
+            and volume is not None
+            and volume > self.min_volume
+        )
+
     def evaluate(
         self, book: OrderBook, candles: CandleBuilder, imbalance: float | None
     ) -> tuple[ConditionResult, ...]:

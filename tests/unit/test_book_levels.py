@@ -3,8 +3,12 @@ equal a plain computation over all the levels, however deep the book, however ma
 levels near the touch a diff takes away, and however far a walk goes."""
 
 import random
+from collections.abc import Callable, Sequence
+
+import pytest
 
 from scalp_tui.engine.book import SORTED_LEVELS, OrderBook
+from scalp_tui.engine.protocol import FlatLevels, Level
 
 TICK = 0.5
 
@@ -27,7 +31,15 @@ def plain_walk(levels: list[tuple[float, float]], qty: float) -> tuple[float, fl
     return filled, (cost / filled if filled > 0 else 0.0), last
 
 
-def test_every_read_equals_the_whole_book_read_plainly() -> None:
+def flat(levels: Sequence[Level]) -> FlatLevels:
+    """The levels as a recording's parser hands them over: one flat list of floats."""
+    return FlatLevels([number for level in levels for number in level])
+
+
+@pytest.mark.parametrize("given_as", [tuple, flat], ids=["pairs", "flat"])
+def test_every_read_equals_the_whole_book_read_plainly(
+    given_as: Callable[[Sequence[Level]], Sequence[Level]],
+) -> None:
     rng = random.Random(7)
     book = OrderBook("X/USDT:USDT", depth=10)
     bids: dict[float, float] = {}
@@ -38,7 +50,7 @@ def test_every_read_equals_the_whole_book_read_plainly() -> None:
         if step % 1_000 == 0:  # a snapshot ~3,000 levels deep a side
             bids = {mid - TICK * i: float(rng.randint(1, 9)) for i in range(1, 3_000)}
             asks = {mid + TICK * i: float(rng.randint(1, 9)) for i in range(1, 3_000)}
-            book.apply(tuple(bids.items()), tuple(asks.items()), step, snapshot=True)
+            book.apply(given_as(list(bids.items())), given_as(list(asks.items())), step, True)
         else:
             mid += TICK * rng.choice((-3, -1, 0, 1, 3))
             diff_b, diff_a = [], []
@@ -58,7 +70,7 @@ def test_every_read_equals_the_whole_book_read_plainly() -> None:
                         side[price] = size
                     else:
                         side.pop(price, None)
-            book.apply(tuple(diff_b), tuple(diff_a), step, snapshot=False)
+            book.apply(given_as(diff_b), given_as(diff_a), step, snapshot=False)
         # bids and asks kept uncrossed by the test's own mid, so compare each side
         plain_bids, plain_asks = plain(bids, True), plain(asks, False)
         assert book.bids.levels(20) == tuple(plain_bids[:20])

@@ -9,7 +9,7 @@ import pytest
 from shared_data import default_recording
 
 from scalp_tui.engine.book import OrderBook
-from scalp_tui.engine.protocol import BookUpdate, TradeTick
+from scalp_tui.engine.protocol import BookUpdate, Side, TradeTick
 from scalp_tui.market.formats import RecordingError, iter_lines
 from scalp_tui.market.recording import read_recording
 
@@ -47,8 +47,8 @@ def _diff(first: int, final: int, prev: int, bids: list, asks: list) -> dict:
 
 def test_diff_levels_are_the_numbers_written_whatever_their_spelling(tmp_path: Path) -> None:
     """The reader's fast number parse must give exactly float() of each level's text,
-    and frames it can't be sure of (integers, exponents, a field after the levels,
-    unquoted numbers) must still be read, the same way."""
+    and frames it can't be sure of (integers, exponents, a sign, a field after the
+    levels, unquoted numbers) must still be read, the same way."""
     snapshot = {
         "lastUpdateId": 10,
         "E": 1,
@@ -61,7 +61,7 @@ def test_diff_levels_are_the_numbers_written_whatever_their_spelling(tmp_path: P
         _frame(1_000_000_000, snapshot),
         _frame(
             2_000_000_000,
-            _diff(11, 11, 10, [["100.10", "0.001"], ["99.9", "0.000"]], [["101.5", "2.5"]]),
+            _diff(11, 11, 10, [["100.10", "0.001"], ["99.9", "0.000"]], [["101.5", "+2.5"]]),
         ),
         _frame(
             3_000_000_000, _diff(12, 12, 11, [["100", "5"], ["1e2", "1.5e-3"]], [["101.0", "7"]])
@@ -78,7 +78,7 @@ def test_diff_levels_are_the_numbers_written_whatever_their_spelling(tmp_path: P
         return [(float(p), float(q)) for p, q in levels]
 
     expected = [
-        (as_read([["100.10", "0.001"], ["99.9", "0.000"]]), as_read([["101.5", "2.5"]])),
+        (as_read([["100.10", "0.001"], ["99.9", "0.000"]]), as_read([["101.5", "+2.5"]])),
         (as_read([["100", "5"], ["1e2", "1.5e-3"]]), as_read([["101.0", "7"]])),
         (as_read([["99.5", "0.3"]]), []),
         ([(99.25, 4.0)], [(101.25, 3.0)]),
@@ -88,6 +88,46 @@ def test_diff_levels_are_the_numbers_written_whatever_their_spelling(tmp_path: P
     types = {type(x) for d in diffs for lv in (*d.bids, *d.asks) for x in lv}
     assert types == {float}
     assert [d.update_id for d in diffs] == [11, 12, 13, 14]
+
+
+def test_trades_are_the_numbers_and_side_written_whatever_their_spelling(
+    tmp_path: Path,
+) -> None:
+    """Trade frames parsed by their type must give exactly float() of the price and
+    quantity text and the side the maker flag's truth says; frames that are not
+    exactly that shape (a number unquoted, an extra top-level field, a flag that is a
+    string) are read the general way, to the same trade; a price that is no number
+    is one line naming the frame."""
+    snapshot = {"lastUpdateId": 10, "bids": [["100.0", "1"]], "asks": [["101.0", "1"]]}
+
+    def trade(price: object, qty: object, maker: object, **extra: object) -> dict:
+        data = {"e": "trade", "E": 1, "s": "BTCUSDT", "t": 7, "p": price, "q": qty, "m": maker}
+        return {"stream": "btcusdt@trade", "data": data, **extra}
+
+    written = [
+        trade("100.10", "0.001", True),
+        trade("1e2", "1.5e-3", False),
+        trade(99.25, 3, True),
+        trade("99.9", "0.2", False, x=1),
+        trade("99.8", "0.1", "false"),  # a non-empty string is true: the seller took
+        trade("99.7", "-0", True),  # float() keeps the sign of a zero
+    ]
+    book = _frame(1_000_000_000, snapshot) + _frame(1_500_000_000, _diff(11, 11, 10, [], []))
+    lines = [book] + [_frame(2_000_000_000 + i, t) for i, t in enumerate(written)]
+    path = tmp_path / "trades.jsonl"
+    path.write_text("".join(lines))
+    trades = [e for e in read_recording(path) if isinstance(e, TradeTick)]
+    expected = [
+        (float(t["data"]["p"]), float(t["data"]["q"]), bool(t["data"]["m"])) for t in written
+    ]
+    got = [(t.price, t.qty, t.taker_side is Side.SELL) for t in trades]
+    assert got == expected
+    assert str(trades[-1].qty) == "-0.0"
+    assert {type(x) for t in trades for x in (t.price, t.qty)} == {float}
+
+    path.write_text(book + _frame(2_000_000_000, trade("x", "1", True)))
+    with pytest.raises(RecordingError, match="line 3: a trade frame missing or mangling"):
+        list(read_recording(path))
 
 
 def test_a_gzip_recording_cut_short_replays_every_complete_line(tmp_path: Path) -> None:

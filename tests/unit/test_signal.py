@@ -32,6 +32,19 @@ def test_volume_must_be_strictly_above_min_volume() -> None:
     assert not fires(volume=None)  # no closed candle yet
 
 
+@pytest.mark.parametrize(
+    ("spread", "volume"), [(0.0001, 2000.0), (0.0005, 2000.0), (None, 2000.0), (0.0001, 1000.0)]
+)
+def test_conditions_without_the_imbalance_never_let_a_failing_rule_through(
+    spread: float | None, volume: float | None
+) -> None:
+    # the engine reads the windowed imbalance only when these pass
+    for imbalance in (-0.5, -0.3, 0.0, None):
+        if RULE.fires(spread, volume, imbalance):
+            assert RULE.could_fire(spread, volume)
+    assert RULE.could_fire(spread, volume) == (spread == 0.0001 and volume == 2000.0)
+
+
 def test_imbalance_at_minus_threshold_passes() -> None:
     assert fires(imbalance=-0.3)
     assert not fires(imbalance=-0.2999)

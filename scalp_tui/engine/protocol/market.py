@@ -2,11 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from scalp_tui.engine.protocol.enums import FeedState, Side
 
 Level = tuple[float, float]  # (price, quantity); quantity 0 in a delta removes the level
+
+
+class FlatLevels(Sequence[tuple[float, float]]):
+    """A diff's levels as a recording's parser leaves them, `[price, qty, price, qty,
+    ...]`, read as (price, qty) pairs: no list or tuple per level is ever built
+    (iteration pairs them up in C, reusing one tuple), so a diff is one list a side
+    for the collector, and the book can apply the prices and quantities in bulk."""
+
+    __slots__ = ("flat",)
+
+    def __init__(self, flat: list[float]) -> None:
+        self.flat = flat
+
+    def __iter__(self) -> Iterator[tuple[float, float]]:
+        numbers = iter(self.flat)
+        return zip(numbers, numbers, strict=False)  # an even count, checked when parsed
+
+    def __len__(self) -> int:
+        return len(self.flat) // 2
+
+    def __getitem__(self, index: Any) -> Any:
+        return list(self)[index]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == [tuple(x) for x in other]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"FlatLevels({list(self)!r})"
 
 
 @dataclass(frozen=True, slots=True)
