@@ -68,6 +68,9 @@ def open_socket(path: Path) -> socket.socket:
     return sock
 
 
+CLOSE_TIMEOUT_S = 2.0
+
+
 class Connection:
     """One client's link to the engine after the hello."""
 
@@ -89,9 +92,21 @@ class Connection:
         return self._next_id
 
     async def close(self) -> None:
+        """Say nothing more, let the engine read what was sent, then close. Closing at
+        once could lose a command just sent: the engine's next write to a closed
+        socket fails, and a failed write ends its side before it reads the command."""
+        with contextlib.suppress(OSError, RuntimeError, TimeoutError, asyncio.CancelledError):
+            if self.writer.can_write_eof() and not self.writer.is_closing():
+                self.writer.write_eof()
+                # the engine closes once it has read everything: EOF here
+                await asyncio.wait_for(self._drain_until_closed(), CLOSE_TIMEOUT_S)
         self.writer.close()
         with contextlib.suppress(OSError, asyncio.CancelledError):
             await self.writer.wait_closed()
+
+    async def _drain_until_closed(self) -> None:
+        while await self.reader.read(65536):
+            pass
 
 
 async def connect(

@@ -303,7 +303,10 @@ class EngineService:
             client.snapshot = self._snapshot_frame()
         sender = asyncio.create_task(self._send(client))
         try:
-            while not sender.done():
+            # Until the client goes (or is dropped): a command sent just before it
+            # closed is still read and executed, though its sender ended when the
+            # socket refused what it was writing back.
+            while not client.dropped:
                 frame = await read_frame(reader)
                 if not isinstance(frame, CommandFrame):
                     return self._refuse(writer, "a client sends commands only")
