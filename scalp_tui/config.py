@@ -188,6 +188,9 @@ class Settings(BaseSettings):
     maintenance_margin_rate: Number | None = engine("maintenance_margin_rate", ge=0, le=0.5)
     # ticks a position's target or stop moves per key press in the console (+/-, >/<)
     level_step_ticks: Integer = Field(1, ge=1, le=100_000)
+    # how far an attached console lowers its own CPU priority (nice) below the
+    # engine's, so its drawing never delays an order on a busy machine; 0: not at all
+    console_nice: Integer = Field(10, ge=0, le=19)
     # console key overrides: action id -> key(s), e.g. {"toggle_mode": "m"}
     keys: dict[str, str] = Field(default_factory=dict, max_length=200)
     api_key: SecretStr | None = None

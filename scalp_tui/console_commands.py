@@ -131,6 +131,7 @@ def attach_console(
     from scalp_tui.config import ConfigError, load_config
     from scalp_tui.service.client import ServiceError
     from scalp_tui.service.launch import FROM_CONSOLE, stop_engine
+    from scalp_tui.service.priority import yield_cpu_to_engine
     from scalp_tui.service.remote import RemoteSession
     from scalp_tui.tui.attached import AttachedApp, farewell
 
@@ -152,6 +153,7 @@ def attach_console(
         owns_engine=FROM_CONSOLE in session.welcome.command,
         greeting=greeting,
     )
+    yield_cpu_to_engine(settings.console_nice)  # its drawing never delays an order
     app.run()
     pid = session.welcome.pid  # the engine's now (a restart from the console changes it)
     if app.stop_engine:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from scalp_tui.service.client import ServiceError, open_socket
 from scalp_tui.service.paths import ensure_private_dir
+from scalp_tui.service.priority import at_normal_priority
 
 START_TIMEOUT_S = 60.0  # an exchange's markets and history can take a while
 STOP_TIMEOUT_S = 30.0
@@ -55,13 +56,16 @@ def start_engine_process(
     """`scalp-tui <argv>` in its own session, its output appended to the engine's log
     beside `socket`; returns at once."""
     with open(log_path(socket), "ab", opener=_private_opener) as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "scalp_tui.cli", *argv],
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # it outlives this console and its terminal
+        # never at the lowered priority of the console that starts it
+        return at_normal_priority(
+            lambda: subprocess.Popen(
+                [sys.executable, "-m", "scalp_tui.cli", *argv],
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # it outlives this console and its terminal
+            )
         )
 
 
