@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from scalp_tui.store.intent_log import logged_positions
+from scalp_tui.store.intent_log import logged_rows
 
 
 def read(path: Path, query: str, *params: Any) -> list[tuple]:
@@ -27,22 +27,33 @@ def read(path: Path, query: str, *params: Any) -> list[tuple]:
         conn.close()
 
 
+def latest_rows(path: Path, table: str) -> dict[int, tuple[bool, str]]:
+    """(open, body) of each row of `table` ("positions" or "orders") as a restart reads
+    them: SQLite's, or the intent log's where it holds a later state."""
+    rows = read(path, f"SELECT id, seq, open, body FROM {table}")
+    latest = {rid: (seq or 0, bool(is_open), body) for rid, seq, is_open, body in rows}
+    for rid, (seq, _venue, is_open, body, _ts) in logged_rows(path, table).items():
+        if rid not in latest or latest[rid][0] < seq:
+            latest[rid] = (seq, is_open, body)
+    return {rid: (is_open, body) for rid, (_seq, is_open, body) in latest.items()}
+
+
 def open_positions(path: Path, with_unfilled: bool = False) -> dict[int, dict[str, Any]]:
     """Positions the journal holds open: with something filled (what a paper restart
     brings back), or also those whose entry was sent and not yet heard of (a live
     restart asks the exchange about them). Read as a restart reads them, the intent
     log included."""
-    rows = read(path, "SELECT id, seq, open, body FROM positions")
-    latest = {pid: (seq or 0, bool(is_open), body) for pid, seq, is_open, body in rows}
-    for pid, (seq, _venue, is_open, body, _ts) in logged_positions(path).items():
-        if pid not in latest or latest[pid][0] < seq:
-            latest[pid] = (seq, is_open, body)
     found = {}
-    for _seq, is_open, body in latest.values():
+    for is_open, body in latest_rows(path, "positions").values():
         record = json.loads(body)
         if is_open and (with_unfilled or record["qty"] > 0):
             found[record["id"]] = record
     return found
+
+
+def open_orders(path: Path) -> list[dict[str, Any]]:
+    """Orders the journal holds working, the intent log included."""
+    return [json.loads(body) for is_open, body in latest_rows(path, "orders").values() if is_open]
 
 
 def last_event_id(path: Path) -> int:

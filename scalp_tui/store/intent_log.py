@@ -127,22 +127,33 @@ def logged_intents(journal: Path) -> list[list[tuple[str, tuple[Any, ...]]]]:
     return intents
 
 
-def logged_positions(journal: Path) -> dict[int, tuple[int, str, bool, str, int]]:
-    """The latest position row each logged intent carries, by id: (seq, venue, open,
-    body, ts_ms); for a reader that must not write (a row in SQLite with a later seq
-    is newer)."""
+def logged_rows(journal: Path, table: str) -> dict[int, tuple[int, str, bool, str, int]]:
+    """The latest row of `table` ("positions" or "orders") each logged intent carries,
+    by id: (seq, venue, open, body, ts_ms); for a reader that must not write (a row in
+    SQLite with a later seq is newer)."""
     found: dict[int, tuple[int, str, bool, str, int]] = {}
     for statements in logged_intents(journal):
         for sql, params in statements:
-            if sql == INSERT_INTENT and params[4] is not None:
-                _seq, venue, _session, ts_ms, pid, seq, is_open, body = params[:8]
-            elif sql == STATEMENTS["positions"]:
-                pid, venue, _session, is_open, ts_ms, seq, body = params
+            if sql == INSERT_INTENT:
+                intent_seq, venue, _session, ts_ms, pid, pseq, p_open, p_body = params[:8]
+                oid, o_open, o_body = params[8:]
+                if table == "positions" and pid is not None:
+                    row_id, seq, is_open, body = pid, pseq, p_open, p_body
+                elif table == "orders":
+                    row_id, seq, is_open, body = oid, intent_seq, o_open, o_body
+                else:
+                    continue
+            elif sql == STATEMENTS[table]:
+                row_id, venue, _session, is_open, ts_ms, seq, body = params
             else:
                 continue
-            if pid not in found or found[pid][0] < seq:
-                found[pid] = (seq, venue, bool(is_open), body, ts_ms)
+            if row_id not in found or found[row_id][0] < seq:
+                found[row_id] = (seq, venue, bool(is_open), body, ts_ms)
     return found
+
+
+def logged_positions(journal: Path) -> dict[int, tuple[int, str, bool, str, int]]:
+    return logged_rows(journal, "positions")
 
 
 def apply_intent_log(conn: sqlite3.Connection, journal: Path) -> int:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crash import read
+from crash import open_orders, open_positions, read
 from emulator.cli_rig import start_live
 from emulator.venue_cli import client_tag
 
@@ -73,12 +73,13 @@ class StormReport:
 
 
 def journal_short(journal: Path) -> float:
-    rows = read(journal, "SELECT body FROM positions WHERE open = 1")
-    return -sum(json.loads(body)["qty"] for (body,) in rows)
+    """What the journal holds short, as a restart reads it (the intent log included:
+    an exit just sent is there before the writer thread commits it)."""
+    return -sum(p["qty"] for p in open_positions(journal, with_unfilled=True).values())
 
 
 def journal_working(journal: Path) -> list[dict[str, Any]]:
-    return [json.loads(b) for (b,) in read(journal, "SELECT body FROM orders WHERE open = 1")]
+    return open_orders(journal)
 
 
 def in_flight(emulator: Any, journal: Path) -> bool:

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from crash import events_since, read
+from crash import events_since, open_orders, open_positions, read
 from emulator.cli_rig import cli
 from emulator.venue_rig import BTC, PASSWORD, Venue
 
@@ -89,11 +88,13 @@ def recovered(journal: Path, mark: int) -> bool:
 
 
 def open_records(journal: Path) -> list[dict[str, Any]]:
-    return [json.loads(b) for (b,) in read(journal, "SELECT body FROM positions WHERE open = 1")]
+    """Open positions as a restart reads them (the intent log included)."""
+    return list(open_positions(journal, with_unfilled=True).values())
 
 
 def working_orders(journal: Path) -> list[dict[str, Any]]:
-    return [json.loads(b) for (b,) in read(journal, "SELECT body FROM orders WHERE open = 1")]
+    """Working orders as a restart reads them (the intent log included)."""
+    return open_orders(journal)
 
 
 def client_tag(journal: Path) -> str:

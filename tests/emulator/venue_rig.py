@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from crash import open_positions
 
 from scalp_tui.engine.clock import WallClock
 from scalp_tui.engine.engine import Engine
@@ -336,6 +337,6 @@ def journal_pnl_and_fees(journal: Path) -> tuple[float, float]:
 
 
 def journal_held(journal: Path) -> float:
-    """The BTC short the journal holds open, base units (negative)."""
-    rows = _read(journal, "SELECT body FROM positions WHERE open = 1")
-    return -sum(json.loads(body)["qty"] for (body,) in rows)
+    """The BTC short the journal holds open, base units (negative), as a restart
+    reads it (the intent log included)."""
+    return -sum(p["qty"] for p in open_positions(journal, with_unfilled=True).values())
