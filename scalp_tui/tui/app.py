@@ -110,9 +110,14 @@ class ScalpApp(TradingActions, App[None]):
         self.positions = PositionsTable(rows=self.settings.max_open_positions, id="positions")
         self.log_pane = EventLog(id="log")
         yield self.status
+        # The ladder and the tape each sit in a box of their own: Textual repaints every
+        # widget whose container overlaps a changed area, so without the boxes each of
+        # the ladder's 20 frames a second would redraw the tape and the right column too.
         with Horizontal(id="main"):
-            yield self.ladder
-            yield self.tape
+            with Vertical(id="ladder-box", classes="pane-box"):
+                yield self.ladder
+            with Vertical(id="tape-box", classes="pane-box"):
+                yield self.tape
             with Vertical(id="right"):
                 yield self.watchlist
                 yield self.proposal_pane
