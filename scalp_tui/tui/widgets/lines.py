@@ -16,16 +16,17 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
+from scalp_tui.tui.widgets.frame_style import FrameStyle
+
 Line = list[tuple[str, Style]]
 DIM = Style(dim=True)
 
 
-class LinesWidget(Widget):
+class LinesWidget(FrameStyle, Widget):
     def __init__(self, first_line: Line, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._lines: list[Line] = [first_line]
         self._dimmed = False  # every row but the first drawn dim
-        self._base: Style | None = None  # the widget's own style, looked up once a frame
 
     def set_lines(self, lines: list[Line], dimmed: bool = False) -> None:
         """Show `lines`, repainting only the rows that differ from those shown."""
@@ -44,17 +45,9 @@ class LinesWidget(Widget):
         if changed:
             self.refresh(*changed)
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        # The widget's style costs a walk up the DOM: once per frame, not once a row
-        # (it changes with the theme or the widget's classes, which repaint it all).
-        self._base = None
-        return super().render_lines(crop)
-
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        if self._base is None:
-            self._base = self.rich_style
-        base = self._base  # the widget's background under every segment
+        base = self.rich_style  # the widget's background under every segment
         if y >= len(self._lines):
             return Strip.blank(width, base)
         if self._dimmed and y > 0:
