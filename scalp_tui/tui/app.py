@@ -114,7 +114,7 @@ class ScalpApp(TradingActions, App[None]):
         # widget whose container overlaps a changed area, so without the boxes each of
         # the ladder's 20 frames a second would redraw the tape and the right column too.
         with Horizontal(id="main"):
-            with Vertical(id="ladder-box", classes="pane-box"):
+            with Vertical(id="ladder-box", classes="pane-box") as self.ladder_box:
                 yield self.ladder
             with Vertical(id="tape-box", classes="pane-box"):
                 yield self.tape
@@ -137,7 +137,7 @@ class ScalpApp(TradingActions, App[None]):
         self.screen.set_focus(None)
         if self.key_overrides:
             self.set_keymap(self.key_overrides)
-        self.ladder.border_title = "order book"
+        self.ladder_box.border_title = "order book"
         self.tape.border_title = "trades"
         self.signal.border_title = "signal · entry 661 (short)"
         self.watchlist.border_title = "watchlist"
