@@ -12,6 +12,7 @@ finished row under what it shows, so a row that comes back is not built again.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.cache import LRUCache
@@ -82,8 +83,14 @@ class LinesWidget(FrameStyle, Widget):
             return Strip.blank(width, base)
         if self._dimmed and y > 0:
             base = base + DIM
-        strip = Strip([Segment(text, base + style) for text, style in self._lines[y]])
-        return strip.crop_extend(0, width, base)
+        line = self._lines[y]
+        segments = [Segment(text, base + style) for text, style in line]
+        length = sum(cell_len(text) for text, _ in line)
+        if length > width:
+            return Strip(segments, length).crop(0, width)
+        if length < width:
+            segments.append(Segment(" " * (width - length), base))
+        return Strip(segments, width)  # one Strip, its length known: no measuring pass
 
     def text(self) -> str:
         """The pane as plain text (tests, debugging)."""
