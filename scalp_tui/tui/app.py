@@ -116,7 +116,7 @@ class ScalpApp(TradingActions, App[None]):
         with Horizontal(id="main"):
             with Vertical(id="ladder-box", classes="pane-box") as self.ladder_box:
                 yield self.ladder
-            with Vertical(id="tape-box", classes="pane-box"):
+            with Vertical(id="tape-box", classes="pane-box") as self.tape_box:
                 yield self.tape
             with Vertical(id="right"):
                 yield self.watchlist
@@ -138,7 +138,7 @@ class ScalpApp(TradingActions, App[None]):
         if self.key_overrides:
             self.set_keymap(self.key_overrides)
         self.ladder_box.border_title = "order book"
-        self.tape.border_title = "trades"
+        self.tape_box.border_title = "trades"
         self.signal.border_title = "signal · entry 661 (short)"
         self.watchlist.border_title = "watchlist"
         self.positions.border_title = "positions"
