@@ -35,6 +35,7 @@ from scalp_tui.runtime.recovery import attach
 from scalp_tui.runtime.session import Session
 from scalp_tui.store.journal import Journal
 from scalp_tui.tui.app import ScalpApp
+from scalp_tui.tui.widgets.lines import Line
 
 SIM_UPDATES_PER_S = 58.0  # three symbols at ~19.3 depth updates/s each (market_stats)
 
@@ -106,16 +107,15 @@ class LadderFrames:
 
     def __init__(self, app: ScalpApp) -> None:
         self.ticks = self.changed = 0
-        ladder = app.ladder
-        show = ladder.show
+        set_lines = app.ladder.set_lines  # called once a tick
 
-        def counted_show(*args: object) -> None:
-            before = ladder.text()
-            show(*args)  # type: ignore[arg-type]
+        def counted(lines: list[Line], dimmed: bool = False) -> bool:
+            changed = set_lines(lines, dimmed)
             self.ticks += 1
-            self.changed += ladder.text() != before
+            self.changed += changed
+            return changed
 
-        ladder.show = counted_show  # type: ignore[method-assign]
+        app.ladder.set_lines = counted  # type: ignore[method-assign]
 
     def reset(self) -> None:
         self.ticks = self.changed = 0

@@ -34,14 +34,15 @@ class LinesWidget(FrameStyle, Widget):
         self._dimmed = False  # every row but the first drawn dim
         self._rows: LRUCache[tuple[object, ...], Strip] = LRUCache(CACHED_ROWS)
 
-    def set_lines(self, lines: list[Line], dimmed: bool = False) -> None:
-        """Show `lines`, repainting only the rows that differ from those shown."""
+    def set_lines(self, lines: list[Line], dimmed: bool = False) -> bool:
+        """Show `lines`, repainting only the rows that differ from those shown; says
+        whether any did."""
         before = self._lines
         self._lines = lines
         if dimmed != self._dimmed:  # every row's colours change
             self._dimmed = dimmed
             self.refresh()
-            return
+            return True
         width = self.size.width
         changed = [
             Region(0, y, width, 1)
@@ -50,6 +51,7 @@ class LinesWidget(FrameStyle, Widget):
         ]
         if changed:
             self.refresh(*changed)
+        return bool(changed)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         styles = self.styles
