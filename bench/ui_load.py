@@ -3,7 +3,9 @@
 Runs the real console (headless Textual driver) at 160x48 on the simulated market,
 paced to about 100 book updates per second, in auto mode so the engine trades.
 Measures, over `--seconds` of wall time:
-- ladder frames/s (ladder refreshes that reached the screen's compositor),
+- ladder frames/s: the console's 20 Hz ladder ticks that ran (each brings the ladder
+  up to date with the book), and of them the ones whose picture changed (only those
+  are repainted, and only their changed rows; a quiet book changes less often),
 - CPU as a share of one core (process CPU time / wall time),
 - event-loop lag: how late a 5 ms timer fires (p50/p99),
 - tick-to-decision: wall time the engine spends handling one book update, including
@@ -33,6 +35,7 @@ from scalp_tui.runtime.recovery import attach
 from scalp_tui.runtime.session import Session
 from scalp_tui.store.journal import Journal
 from scalp_tui.tui.app import ScalpApp
+from scalp_tui.tui.widgets.lines import Line
 
 SIM_UPDATES_PER_S = 58.0  # three symbols at ~19.3 depth updates/s each (market_stats)
 
@@ -72,20 +75,12 @@ async def measure(seconds: float, rate: float) -> dict[str, float]:
             await asyncio.sleep(interval)
             lags.append(time.perf_counter() - start - interval)
 
-    frames = 0
     async with app.run_test(size=(160, 48)) as pilot:
-        ladder_lines = app.ladder.render_lines
-
-        def counted_render(crop):  # one call per ladder repaint that reaches the screen
-            nonlocal frames
-            frames += 1
-            return ladder_lines(crop)
-
-        app.ladder.render_lines = counted_render  # type: ignore[method-assign]
+        frames = LadderFrames(app)
         await pilot.pause(1.0)  # warm up
         decisions.clear()
         lags.clear()
-        frames = 0
+        frames.reset()
         updates0 = engine.book_updates
         probe = asyncio.create_task(lag_probe())
         cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -96,7 +91,8 @@ async def measure(seconds: float, rate: float) -> dict[str, float]:
     journal.close()
     return {
         "book updates/s": updates / wall,
-        "ladder frames/s": frames / wall,
+        "ladder frames/s": frames.ticks / wall,
+        "  of which changed": frames.changed / wall,
         "cpu % of one core": 100 * cpu / wall,
         "loop lag p50 ms": 1000 * statistics.median(lags),
         "loop lag p99 ms": 1000 * pct(lags, 0.99),
@@ -104,6 +100,25 @@ async def measure(seconds: float, rate: float) -> dict[str, float]:
         "tick-to-decision p99 us": 1e6 * pct(decisions, 0.99),
         "entries": float(engine.summary()["entries"]),
     }
+
+
+class LadderFrames:
+    """Counts the ladder's ticks, and those that changed what it shows."""
+
+    def __init__(self, app: ScalpApp) -> None:
+        self.ticks = self.changed = 0
+        set_lines = app.ladder.set_lines  # called once a tick
+
+        def counted(lines: list[Line], dimmed: bool = False) -> bool:
+            changed = set_lines(lines, dimmed)
+            self.ticks += 1
+            self.changed += changed
+            return changed
+
+        app.ladder.set_lines = counted  # type: ignore[method-assign]
+
+    def reset(self) -> None:
+        self.ticks = self.changed = 0
 
 
 def _process_cpu_s(pid: int) -> float:
@@ -143,19 +158,11 @@ async def measure_attached(seconds: float, rate: float) -> dict[str, float]:
                 await asyncio.sleep(interval)
                 lags.append(time.perf_counter() - start - interval)
 
-        frames = 0
         async with app.run_test(size=(160, 48)) as pilot:
-            ladder_lines = app.ladder.render_lines
-
-            def counted_render(crop):  # type: ignore[no-untyped-def]
-                nonlocal frames
-                frames += 1
-                return ladder_lines(crop)
-
-            app.ladder.render_lines = counted_render  # type: ignore[method-assign]
+            frames = LadderFrames(app)
             await pilot.pause(2.0)  # warm up
             lags.clear()
-            frames = 0
+            frames.reset()
             probe = asyncio.create_task(lag_probe())
             engine_cpu0 = _process_cpu_s(engine.pid)
             cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -164,7 +171,8 @@ async def measure_attached(seconds: float, rate: float) -> dict[str, float]:
             engine_cpu = _process_cpu_s(engine.pid) - engine_cpu0
             probe.cancel()
         return {
-            "ladder frames/s": frames / wall,
+            "ladder frames/s": frames.ticks / wall,
+            "  of which changed": frames.changed / wall,
             "console cpu % of one core": 100 * cpu / wall,
             "engine cpu % of one core": 100 * engine_cpu / wall,
             "loop lag p50 ms": 1000 * statistics.median(lags),

@@ -110,9 +110,14 @@ class ScalpApp(TradingActions, App[None]):
         self.positions = PositionsTable(rows=self.settings.max_open_positions, id="positions")
         self.log_pane = EventLog(id="log")
         yield self.status
+        # The ladder and the tape each sit in a box of their own: Textual repaints every
+        # widget whose container overlaps a changed area, so without the boxes each of
+        # the ladder's 20 frames a second would redraw the tape and the right column too.
         with Horizontal(id="main"):
-            yield self.ladder
-            yield self.tape
+            with Vertical(id="ladder-box", classes="pane-box") as self.ladder_box:
+                yield self.ladder
+            with Vertical(id="tape-box", classes="pane-box") as self.tape_box:
+                yield self.tape
             with Vertical(id="right"):
                 yield self.watchlist
                 yield self.proposal_pane
@@ -132,8 +137,8 @@ class ScalpApp(TradingActions, App[None]):
         self.screen.set_focus(None)
         if self.key_overrides:
             self.set_keymap(self.key_overrides)
-        self.ladder.border_title = "order book"
-        self.tape.border_title = "trades"
+        self.ladder_box.border_title = "order book"
+        self.tape_box.border_title = "trades"
         self.signal.border_title = "signal · entry 661 (short)"
         self.watchlist.border_title = "watchlist"
         self.positions.border_title = "positions"

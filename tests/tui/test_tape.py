@@ -27,7 +27,7 @@ async def test_the_tape_shows_beside_the_ladder_from_140_columns() -> None:
         await advance(app, 5)
         await pilot.pause()
         assert app.tape.display and app.tape.size.width > 0
-        shown = app.tape.render().plain
+        shown = app.tape.text()
         focused = app.session.snapshot().symbol(app.focus_symbol)
         newest = focused.trades[0]
         assert "▼" in shown or "▲" in shown

@@ -14,6 +14,8 @@ from textual.widgets import DataTable
 from scalp_tui.engine.position_figures import Distance, position_figures
 from scalp_tui.engine.protocol import PositionState, PositionView
 from scalp_tui.tui.fmt import fmt_countdown, fmt_price, fmt_qty
+from scalp_tui.tui.widgets.frame_style import FrameStyle
+from scalp_tui.tui.widgets.table_cells import CellsByContent
 
 # (name, width) in rank order; "PnL% mgn" is the profit ratio on margin, "to stop" and
 # "to tgt" the price moves still needed to reach the stop and the target, in ticks
@@ -78,7 +80,7 @@ def fitting_columns(width: int, id_width: int) -> list[tuple[str, int]]:
     return columns
 
 
-class PositionsTable(DataTable):
+class PositionsTable(FrameStyle, CellsByContent, DataTable):
     """A fixed number of rows (one per allowed position): adding and removing rows
     would resize the table and force a screen-wide layout pass on every trade."""
 

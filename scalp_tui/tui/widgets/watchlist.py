@@ -7,6 +7,8 @@ from textual.widgets import DataTable
 
 from scalp_tui.engine.protocol import SymbolSnapshot
 from scalp_tui.tui.fmt import fmt_bps, fmt_price, fmt_qty
+from scalp_tui.tui.widgets.frame_style import FrameStyle
+from scalp_tui.tui.widgets.table_cells import CellsByContent
 
 COLUMNS = {"symbol": 9, "price": 10, "spread": 7, "imbal.": 6, "volume": 9, "signal": 12}
 BLOCK_LABELS = {
@@ -35,7 +37,7 @@ def signal_cell(snap: SymbolSnapshot) -> Text:
     return text
 
 
-class Watchlist(DataTable):
+class Watchlist(FrameStyle, CellsByContent, DataTable):
     def on_mount(self) -> None:
         self.cursor_type = "row"
         for column, width in COLUMNS.items():

@@ -1,0 +1,97 @@
+"""The panes redrawn many times a second redo only what changed (the console's CPU
+budget rests on it): a ladder or tape row is built again only when its text or style
+changed, and a table cell is rendered again only when what it shows changed."""
+
+from dataclasses import replace
+from unittest.mock import patch
+
+from rich.style import Style
+from textual.app import App, ComposeResult
+from textual.geometry import Region
+from textual.widgets import DataTable
+
+from scalp_tui.engine.protocol import PositionState, PositionView
+from scalp_tui.tui.widgets.lines import Line, LinesWidget
+from scalp_tui.tui.widgets.positions import PositionsTable
+
+NOW = 1_723_161_600_000
+RED = Style(color="red")
+
+
+def rows(*texts: str) -> list[Line]:
+    return [[(text, RED)] for text in texts]
+
+
+class Pane(App[None]):
+    def compose(self) -> ComposeResult:
+        yield LinesWidget([], id="pane")
+        yield PositionsTable(rows=2, id="positions")
+
+
+def draw(widget) -> list[str]:  # type: ignore[no-untyped-def]
+    strips = widget.render_lines(Region(0, 0, widget.outer_size.width, widget.outer_size.height))
+    return [strip.text for strip in strips]
+
+
+async def test_only_the_rows_that_changed_are_built_again() -> None:
+    app = Pane()
+    async with app.run_test(size=(60, 30)) as pilot:
+        pane = app.query_one("#pane", LinesWidget)
+        assert pane.set_lines(rows("100.0  5", "99.9  7", "99.8  2"))
+        await pilot.pause()
+        draw(pane)
+        built: list[int] = []
+        build = LinesWidget._row_strip
+
+        def counted(self, y, width, base):  # type: ignore[no-untyped-def]
+            built.append(y)
+            return build(self, y, width, base)
+
+        with patch.object(LinesWidget, "_row_strip", counted):
+            assert pane.set_lines(rows("100.0  5", "99.9  8", "99.8  2"))
+            shown = draw(pane)
+        assert built == [1]  # the row that changed
+        assert [line.rstrip() for line in shown[:3]] == ["100.0  5", "99.9  8", "99.8  2"]
+        assert not pane.set_lines(rows("100.0  5", "99.9  8", "99.8  2"))  # nothing to repaint
+
+
+def position(pnl: float) -> PositionView:
+    return PositionView(
+        id=3011,
+        symbol="BTC/USDT:USDT",
+        broker="paper",
+        state=PositionState.OPEN,
+        qty=0.004,
+        entry_price=60_000.0,
+        opened_ms=NOW,
+        entry_fee=0.12,
+        close_price=None,
+        profit_ratio=pnl / 24,
+        pnl=pnl,
+        target_price=59_820.0,
+        stop_price=60_300.0,
+        timeout_ms=NOW + 600_000,
+    )
+
+
+async def test_a_table_renders_again_only_the_cells_that_changed() -> None:
+    app = Pane()
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.query_one("#positions", PositionsTable)
+        ticks = {"BTC/USDT:USDT": 0.1}
+        table.show((position(0.40),), ticks, NOW)
+        await pilot.pause()
+        draw(table)
+        cells: list[int] = []
+        render_cell = DataTable._render_cell
+
+        def counted_cell(self, row, column, *args):  # type: ignore[no-untyped-def]
+            cells.append(column)
+            return render_cell(self, row, column, *args)
+
+        with patch.object(DataTable, "_render_cell", counted_cell):
+            table.show((replace(position(0.40), pnl=0.52, profit_ratio=0.52 / 24),), ticks, NOW)
+            shown = "\n".join(draw(table))
+        changed = {table.ordered_columns[column].key.value for column in cells}
+        assert changed == {"PnL% mgn", "PnL"}
+        assert "+0.52" in shown and "#3011" in shown
