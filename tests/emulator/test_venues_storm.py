@@ -96,6 +96,9 @@ async def test_venue_and_journal_agree_through_a_fault_storm(venue, tmp_path: Pa
             if not dropped and loop.time() >= calm_at - STORM_S / 2:
                 dropped = True  # every socket at once, and a book gap, mid-storm
                 venue.emulator.gap_next(venue.sid)
+                # and at least one 429, whatever the draws (a short storm may make
+                # too few requests for one)
+                venue.emulator.storm_429(requests=1)
                 await venue.emulator.drop_connections()
             if loop.time() >= calm_at and not stop.is_set():
                 # faults end and the market stands still: what is in flight lands
