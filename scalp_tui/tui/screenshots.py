@@ -149,6 +149,11 @@ async def capture(state: State, out_dir: Path) -> Path:
     app = state.app()
     async with app.run_test(size=state.size) as pilot:
         await state.steps(app, pilot)
+        # every pane drawn from the final state, whichever of their timers happened
+        # to run before this point (a busy machine runs them late)
+        app.refresh_all()
+        app.sync_proposals()
+        await pilot.pause()
         path = app.save_screenshot(filename=f"{state.name}.svg", path=str(out_dir))
     return Path(path)
 
