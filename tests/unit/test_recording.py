@@ -146,10 +146,35 @@ def test_a_gzip_recording_cut_short_replays_every_complete_line(tmp_path: Path) 
     assert len(read) == plain.count(b"\n")  # all complete lines, the partial one dropped
 
 
+def test_a_book_ticker_line_is_skipped_wherever_its_name_sits_in_its_first_64_bytes(
+    tmp_path: Path,
+) -> None:
+    """bookTicker lines are skipped wherever the stream puts "bookTicker" within a
+    line's first 64 bytes (a longer symbol, a shorter receive time), and only there: a
+    line with it further on is read, so a bad one is still named by its number."""
+    snapshot = {"lastUpdateId": 10, "bids": [["100.0", "1.0"]], "asks": [["101.0", "1.0"]]}
+    tickers = [
+        _frame(1_500_000_000_000_000_000, {"stream": "btcusdt@bookTicker", "data": {}}),
+        _frame(1_600_000_000, {"stream": "1000pepeusdt@bookTicker", "data": {}}),
+        _frame(1_700_000_000, {"stream": "btcusdt@bookTicker", "data": {}}),
+        f"1800000000 {'x' * 48}bookTicker\n",  # its name ends at byte 69: not skipped
+    ]
+    diff = _frame(2_000_000_000, _diff(11, 11, 10, [["100.5", "2.0"]], [["101.0", "0.0"]]))
+    good = tmp_path / "good.jsonl"
+    good.write_text(_frame(1_000_000_000, snapshot) + "".join(tickers[:3]) + diff)
+    updates = list(read_recording(good))
+    assert [(type(e), e.ts_ms) for e in updates] == [(BookUpdate, 1000), (BookUpdate, 2000)]
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(_frame(1_000_000_000, snapshot) + "".join(tickers) + diff)
+    with pytest.raises(RecordingError, match=r"bad\.jsonl line 5: not a `<receive_ns> <json>`"):
+        list(read_recording(bad))
+
+
 def test_crlf_line_ends_and_skipped_lines_read_as_lf_and_keep_their_line_numbers(
     tmp_path: Path,
 ) -> None:
-    """Lines are found in each block, not split out of it: CRLF and CR line ends read
+    """CRLF and CR line ends read
     as LF ones, bookTicker and blank lines are skipped, and a bad line is named by its
     number in the file (skipped lines counted)."""
     snapshot = {"lastUpdateId": 10, "bids": [["100.0", "1.0"]], "asks": [["101.0", "1.0"]]}
