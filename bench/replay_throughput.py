@@ -16,13 +16,16 @@ REST snapshot, gets every depth frame through `handle_message` (stub client, no
 socket): once with ccxt's own json parsing of each frame (what its socket does) and
 once on frames parsed beforehand. Figures only; best of --repeat rounds, each round
 running every measurement once (our stages and ccxt's alike, under the same load).
-Run:  python bench/replay_throughput.py [--repeat N] [--file PATH]
-For counting instructions and cache misses, which other load on the machine does not
-disturb: `--once STAGE` runs one stage once and prints nothing else, e.g.
+Run:  python bench/replay_throughput.py [--repeat N] [--file PATH] [--instructions]
+Seconds move with other load on the machine; instructions do not. `--instructions`
+(needs valgrind; a few minutes) also counts the instructions of the whole pipeline, of
+our book handling alone and of ccxt's parse + handle_message, and prints their ratios.
+It runs `--once STAGE`, which runs one stage once and prints nothing else, e.g.
   valgrind --tool=cachegrind --cache-sim=yes python bench/replay_throughput.py --once engine
 minus the same with `--once none` (the imports and the first read of the file);
-`--once memory` is the engine alone on events held in memory, `--once load` the
-loading of those events without the engine.
+`--once ccxt` minus `--once ccxt-none` (the same client made and seeded, no frame
+handled) is ccxt's side; `--once memory` is the engine alone on events held in
+memory, `--once load` the loading of those events without the engine.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ import contextlib
 import gzip
 import json
 import platform
+import re
+import subprocess
 import sys
 import time
 import zlib
@@ -244,11 +249,15 @@ def ccxt_market() -> dict:
     }  # fmt: skip
 
 
-ONCE = ("gunzip", "parse", "events", "engine", "book")
+ONCE = ("gunzip", "parse", "events", "engine", "book", "ccxt", "ccxt-none")
 
 
 def run_once(path: Path, stage: str) -> None:
     """One stage, once, for an instruction counter (see the module's docstring)."""
+    if stage.startswith("ccxt"):  # ccxt-none: the same client made and seeded, no frame
+        snapshot, texts = depth_frames(path)
+        asyncio.run(ccxt_book_handling(snapshot, texts if stage == "ccxt" else [], True))
+        return
     first_ms = next(iter(recording.read_recording(path, BTC))).ts_ms
     if stage in ("load", "memory"):
         events = list(recording.read_recording(path, BTC))
@@ -262,6 +271,41 @@ def run_once(path: Path, stage: str) -> None:
         stages[stage](path)
 
 
+COUNTED = {  # what is counted: a stage's run minus the run that does all but it
+    "whole pipeline": ("engine", "none"),
+    "our book handling alone": ("book", "none"),
+    "ccxt.pro json parse + handle_message": ("ccxt", "ccxt-none"),
+}
+
+
+def instructions(path: Path) -> dict[str, int]:
+    """Instructions each of COUNTED executes, counted by valgrind's cachegrind: unlike
+    seconds, the count does not move with other load on the machine (each run is
+    ~50x slower than the stage itself)."""
+    runs: dict[str, int] = {}
+    for stage in sorted({stage for pair in COUNTED.values() for stage in pair}):
+        command = ["valgrind", "--tool=cachegrind", "--cache-sim=no"]
+        command += ["--cachegrind-out-file=/dev/null", sys.executable, __file__]
+        command += ["--once", stage, "--file", str(path)]
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        refs = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+        assert refs is not None, f"no instruction count from valgrind: {done.stderr[-300:]}"
+        runs[stage] = int(refs.group(1).replace(",", ""))
+    return {name: runs[stage] - runs[base] for name, (stage, base) in COUNTED.items()}
+
+
+def print_instructions(path: Path) -> None:
+    counts = instructions(path)
+    print()
+    print("instructions (valgrind cachegrind, one run each; other load does not move them):")
+    for name, count in counts.items():
+        print(f"  {name:<37}: {count / 1e9:6.3f} billion")
+    ccxt = counts["ccxt.pro json parse + handle_message"]
+    for name in ("whole pipeline", "our book handling alone"):
+        print(f"ratio in instructions, {name} vs ccxt's parse + handling: "
+              f"{ccxt / counts[name]:.2f}x")  # fmt: skip
+
+
 # -- report -----------------------------------------------------------------------
 
 
@@ -270,6 +314,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--file", type=Path, default=default_recording())
     parser.add_argument("--once", choices=[*ONCE, "none", "load", "memory"])
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count instructions with valgrind (minutes) and print their ratios",
+    )
     args = parser.parse_args()
     path: Path = args.file
     if not path.is_file():
@@ -348,6 +397,8 @@ def main() -> None:
     print()
     print(f"ratio, whole pipeline vs ccxt's parse + book handling     : {t_ccxt / t_all:.2f}x")
     print(f"ratio, our book handling alone vs ccxt's parse + handling : {t_ccxt / t_book:.2f}x")
+    if args.instructions:
+        print_instructions(path)
     print("targets: >= 200x real time for the whole pipeline; >= 3x ccxt's book handling")
 
 
