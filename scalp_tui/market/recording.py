@@ -30,6 +30,7 @@ from typing import Any, Literal
 import msgspec
 
 from scalp_tui.engine.protocol import BookUpdate, FlatLevels, Side, TradeTick
+from scalp_tui.engine.protocol.market import book_diff, trade_tick
 from scalp_tui.market.feed import StatusAt
 from scalp_tui.market.formats import EXPECTED, RecordingError, iter_blocks
 from scalp_tui.market.readers import ReadStats
@@ -307,7 +308,7 @@ def read_recording(
         elif not futures and first != last_u + 1:
             return f"depth gap at {path.name} line {lineno}: diff U={first} after u={last_u}"
         last_u = final
-        return BookUpdate(sym, ts, _levels(data["b"]), _levels(data["a"]), update_id=final)
+        return book_diff(sym, ts, _levels(data["b"]), _levels(data["a"]), final)
 
     def broken(ts: int, reason: str, held: list[tuple[int, dict]]) -> StatusAt:
         """The book can't go on: `held` (the diff that broke it and any after it)
@@ -326,7 +327,7 @@ def read_recording(
     for lineno, ts, frame in _frames(path):
         if type(frame) is _TradeFrame:  # parsed by its type: numbers already
             trade = frame.data  # type: ignore[attr-defined]
-            yield TradeTick(sym, ts, trade.p, trade.q, Side.SELL if trade.m else Side.BUY)
+            yield trade_tick(sym, ts, trade.p, trade.q, Side.SELL if trade.m else Side.BUY)
             continue
         kind, data = _kind(frame)
         try:

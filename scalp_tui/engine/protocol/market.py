@@ -82,6 +82,54 @@ class TradeTick:
     taker_side: Side  # SELL: a seller hit the bid
 
 
+def _slot_setters(cls: type, names: tuple[str, ...]) -> tuple[Any, ...]:
+    """The slot setters of `cls`'s fields, checked to be exactly `names` in order: a
+    field added or renamed fails here, at import, not as a missing attribute later."""
+    fields = tuple(cls.__dataclass_fields__)  # type: ignore[attr-defined]
+    if fields != names:
+        raise TypeError(f"{cls.__name__} fields {fields} are not {names}")
+    return tuple(cls.__dict__[name].__set__ for name in names)
+
+
+# A recording replays ~28,000 of these in 5.7 minutes of market. The frozen dataclass
+# __init__ sets each field through object.__setattr__ (a type lookup and argument
+# checks per field): about 1.6 us a TradeTick, half of it saved by setting the slots
+# directly. The result is the same frozen object, equal to the constructor's.
+_new = object.__new__
+_TRADE_SET = _slot_setters(TradeTick, ("symbol", "ts_ms", "price", "qty", "taker_side"))
+_BOOK_SET = _slot_setters(
+    BookUpdate, ("symbol", "ts_ms", "bids", "asks", "snapshot", "update_id", "venue_ts_ms")
+)
+
+
+def trade_tick(symbol: str, ts_ms: int, price: float, qty: float, taker_side: Side) -> TradeTick:
+    """`TradeTick(symbol, ts_ms, price, qty, taker_side)`, built faster (replay hot path)."""
+    set_symbol, set_ts, set_price, set_qty, set_side = _TRADE_SET
+    tick = _new(TradeTick)
+    set_symbol(tick, symbol)
+    set_ts(tick, ts_ms)
+    set_price(tick, price)
+    set_qty(tick, qty)
+    set_side(tick, taker_side)
+    return tick
+
+
+def book_diff(
+    symbol: str, ts_ms: int, bids: Sequence[Level], asks: Sequence[Level], update_id: int | None
+) -> BookUpdate:
+    """`BookUpdate(symbol, ts_ms, bids, asks, update_id=update_id)`, built faster."""
+    set_symbol, set_ts, set_bids, set_asks, set_snapshot, set_id, set_venue_ts = _BOOK_SET
+    update = _new(BookUpdate)
+    set_symbol(update, symbol)
+    set_ts(update, ts_ms)
+    set_bids(update, bids)
+    set_asks(update, asks)
+    set_snapshot(update, False)
+    set_id(update, update_id)
+    set_venue_ts(update, None)
+    return update
+
+
 @dataclass(frozen=True, slots=True)
 class Candle:
     start_ms: int
