@@ -37,6 +37,7 @@ import gzip
 import json
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -323,6 +324,8 @@ def main() -> None:
     path: Path = args.file
     if not path.is_file():
         sys.exit(f"recording not found: {path}")
+    if args.instructions and shutil.which("valgrind") is None:
+        parser.error("--instructions counts with valgrind, which is not on PATH")
     if args.once is not None:
         run_once(path, args.once)
         return
