@@ -124,7 +124,7 @@ async def test_tab_moves_the_watchlist_highlight_with_the_focused_symbol() -> No
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.press("tab")
         await pilot.pause()
-        assert app.watchlist.cursor_coordinate.row == 1
+        assert app.watchlist.cursor_row == 1
         assert app.focus_symbol == app.symbols[1]
 
 

@@ -6,8 +6,10 @@ same ladder cost ~5 ms a frame, this ~1 ms), and only the rows whose text or sty
 changed since the last frame are marked for repainting: Textual keeps the other rows'
 finished lines (border, padding and colours applied) and its compositor redraws just
 the rows that changed. A pane without border or padding of its own (the ladder:
-its box draws them) skips Textual's per-row styling pass altogether, and keeps each
-finished row under what it shows, so a row that comes back is not built again.
+its box draws them) skips Textual's per-row styling pass altogether, keeps each
+finished row under what it shows, so a row that comes back is not built again, and
+hands back the rows no change touched as they were (the compositor asks for every row
+at every frame that touches the pane's box).
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class LinesWidget(FrameStyle, Widget):
         self._lines: list[Line] = [first_line]
         self._dimmed = False  # every row but the first drawn dim
         self._rows: LRUCache[tuple[object, ...], Strip] = LRUCache(CACHED_ROWS)
+        self._drawn: list[Strip | None] = []  # finished rows, None where marked dirty
+        self._drawn_for: tuple[object, ...] | None = None  # (width, filters) they were for
 
     def set_lines(self, lines: list[Line], dimmed: bool = False) -> bool:
         """Show `lines`, repainting only the rows that differ from those shown; says
@@ -53,24 +57,45 @@ class LinesWidget(FrameStyle, Widget):
             self.refresh(*changed)
         return bool(changed)
 
+    def _set_dirty(self, *regions: Region) -> None:
+        # every change of what the pane shows comes through here (a style or size
+        # change too): the rows it names, or all of them, are drawn again
+        if regions:
+            for region in regions:
+                for y in region.line_range:
+                    if 0 <= y < len(self._drawn):
+                        self._drawn[y] = None
+        else:
+            self._drawn = []
+        super()._set_dirty(*regions)
+
     def render_lines(self, crop: Region) -> list[Strip]:
         styles = self.styles
         if styles.gutter or styles.tint.a or styles.opacity != 1 or styles.text_opacity != 1:
             return super().render_lines(crop)  # borders, padding, effects: Textual's pass
-        base = self.rich_style
-        background = self.background_colors[1]
+        width, height = self.size
         filters = self.get_line_filters()
-        width = self.size.width
+        if self._drawn_for != (width, tuple(filters)) or len(self._drawn) != height:
+            self._drawn_for = (width, tuple(filters))
+            self._drawn = [None] * height
+        drawn = self._drawn
         strips = []
+        base = background = None
         for y in crop.line_range:
-            line = self._lines[y] if y < len(self._lines) else None
-            key = (tuple(line) if line else None, self._dimmed and y > 0, width, base)
-            strip = self._rows.get(key)
+            strip = drawn[y] if y < height else None
             if strip is None:
-                strip = self._row_strip(y, width, base)
-                self._rows[key] = strip
-            for line_filter in filters:
-                strip = strip.apply_filter(line_filter, background)
+                if base is None:  # read once a frame, and only when a row is drawn
+                    base, background = self.rich_style, self.background_colors[1]
+                line = self._lines[y] if y < len(self._lines) else None
+                key = (tuple(line) if line else None, self._dimmed and y > 0, width, base)
+                strip = self._rows.get(key)
+                if strip is None:
+                    strip = self._row_strip(y, width, base)
+                    self._rows[key] = strip
+                for line_filter in filters:
+                    strip = strip.apply_filter(line_filter, background)
+                if y < height:
+                    drawn[y] = strip
             strips.append(strip)
         if crop.column_span != (0, width):
             strips = [strip.crop(*crop.column_span) for strip in strips]

@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from scalp_tui.engine.protocol import ConditionResult, SymbolSnapshot
 from scalp_tui.tui.fmt import fmt_bps
+from scalp_tui.tui.widgets.still import Still
 
 
 def _value(c: ConditionResult) -> str:
@@ -81,6 +82,6 @@ def signal_text(snap: SymbolSnapshot | None, implied: str) -> Text:
     return text
 
 
-class SignalPanel(Static, can_focus=True):
+class SignalPanel(Still, Static, can_focus=True):
     def show(self, snap: SymbolSnapshot | None, implied: str) -> None:
         self.update(signal_text(snap, implied), layout=False)

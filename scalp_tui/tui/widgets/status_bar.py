@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from scalp_tui.engine.protocol import FeedState, Mode, Snapshot
 from scalp_tui.eventlog import clock_text
+from scalp_tui.tui.widgets.still import Still
 
 # Explicit colours: theme-mapped ANSI "blue" can render purple, and the two badges
 # must never be confused.
@@ -158,7 +159,7 @@ def status_text(snap: Snapshot, exchange: str, symbol: str, width: int = 160) ->
     return text
 
 
-class StatusBar(Static):
+class StatusBar(Still, Static):
     DEFAULT_CSS = """
     StatusBar { height: 2; background: $boost; }
     StatusBar.-killed { background: #8b0000; }
