@@ -19,7 +19,7 @@ from scalp_tui.engine.protocol import (
     Snapshot,
 )
 from scalp_tui.runtime.interface import EngineSession
-from scalp_tui.tui import keymap
+from scalp_tui.tui import heap, keymap
 from scalp_tui.tui.screens.charts import ChartsScreen
 from scalp_tui.tui.screens.help import HelpScreen
 from scalp_tui.tui.screens.quit import QuitScreen
@@ -32,7 +32,7 @@ from scalp_tui.tui.widgets.positions import PositionsTable
 from scalp_tui.tui.widgets.proposals import ProposalPane
 from scalp_tui.tui.widgets.signal_panel import SignalPanel
 from scalp_tui.tui.widgets.status_bar import StatusBar
-from scalp_tui.tui.widgets.still import Box, Row, StillFooter, StillScreen
+from scalp_tui.tui.widgets.still import Box, DetailBox, Row, StillFooter, StillScreen
 from scalp_tui.tui.widgets.tape import TradeTape
 from scalp_tui.tui.widgets.watchlist import Watchlist
 
@@ -126,7 +126,7 @@ class ScalpApp(TradingActions, App[None]):
                     yield self.watchlist
                 yield self.proposal_pane
                 yield self.signal
-                with Box(id="positions-box") as self.positions_box:
+                with DetailBox(id="positions-box") as self.positions_box:
                     yield self.positions
         yield self.log_pane
         yield Static(
@@ -153,6 +153,7 @@ class ScalpApp(TradingActions, App[None]):
         self.log_pane.border_title = "log"
         self.session.subscribe(self._on_engine_event)
         self.refresh_all()
+        self.call_after_refresh(heap.settle)
         self.set_interval(1 / LADDER_HZ, self.refresh_ladder)
         self.set_interval(1 / (PANES_HZ * len(self._pane_parts)), self._refresh_next_pane)
         self.set_interval(1 / LOG_HZ, self.log_pane.flush)
@@ -241,8 +242,7 @@ class ScalpApp(TradingActions, App[None]):
 
     def _show_position_detail(self) -> None:
         # in the pane's bottom border: no layout pass, and no row taken from the table
-        if self.positions.detail != self.positions_box.border_subtitle:
-            self.positions_box.border_subtitle = self.positions.detail
+        self.positions_box.set_detail(self.positions.detail)
 
     def refresh_all(self) -> None:
         self.refresh_ladder()

@@ -156,3 +156,17 @@ async def test_pending_proposals_leave_the_positions_their_room_at_120_by_40() -
         open_rows = len(app.session.snapshot().positions)
         assert app.positions.size.height >= 1 + open_rows  # the header and every row
         assert "left" in screen_text(app)
+
+
+async def test_the_positions_border_names_the_selected_row_as_the_cursor_moves() -> None:
+    app = make_app(mode="auto")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await positions_open(app, pilot)
+        first, second = (p.id for p in app.session.snapshot().positions[:2])
+        await pilot.press("4")  # the positions pane takes the arrows
+        for key, shown_id in (("down", second), ("up", first)):
+            await pilot.press(key)
+            app.refresh_all()
+            await pilot.pause()
+            bottom = screen_text(app).splitlines()[-14]  # the border under the table
+            assert f"#{shown_id} · stop " in bottom, bottom

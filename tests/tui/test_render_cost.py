@@ -42,9 +42,9 @@ async def test_only_the_rows_that_changed_are_built_again() -> None:
         built: list[int] = []
         build = LinesWidget._row_strip
 
-        def counted(self, y, width, base):  # type: ignore[no-untyped-def]
+        def counted(self, y, *args):  # type: ignore[no-untyped-def]
             built.append(y)
-            return build(self, y, width, base)
+            return build(self, y, *args)
 
         with patch.object(LinesWidget, "_row_strip", counted):
             assert pane.set_lines(rows("100.0  5", "99.9  8", "99.8  2"))
@@ -84,9 +84,9 @@ async def test_a_table_builds_again_only_the_row_that_changed() -> None:
         built: list[int] = []
         build = LinesWidget._row_strip
 
-        def counted(self, y, width, base):  # type: ignore[no-untyped-def]
+        def counted(self, y, *args):  # type: ignore[no-untyped-def]
             built.append(y)
-            return build(self, y, width, base)
+            return build(self, y, *args)
 
         with patch.object(LinesWidget, "_row_strip", counted):
             table.show((replace(position(0.40), pnl=0.52, profit_ratio=0.52 / 24),), ticks, NOW)

@@ -14,10 +14,14 @@ at every frame that touches the pane's box).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.cache import LRUCache
+from textual.color import Color
+from textual.filter import LineFilter
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
@@ -26,6 +30,31 @@ from scalp_tui.tui.widgets.frame_style import FrameStyle
 
 Line = list[tuple[str, Style]]
 DIM = Style(dim=True)
+NO_STYLE = Style()
+
+
+class Painter:
+    """Style of a run -> its final style: the widget's base under it, the app's line
+    filters (true colour, dim, NO_COLOR) applied, each style worked out once."""
+
+    def __init__(
+        self, key: object, base: Style, background: Color, filters: Sequence[LineFilter]
+    ) -> None:
+        self.key = key
+        self._base, self._background, self._filters = base, background, filters
+        self._styles: dict[Style, Style] = {}
+
+    def style(self, style: Style) -> Style:
+        final = self._styles.get(style)
+        if final is None:
+            final = self._base + style
+            for line_filter in self._filters:
+                (segment,) = line_filter.apply([Segment(" ", final)], self._background)
+                final = segment.style or NO_STYLE
+            self._styles[style] = final
+        return final
+
+
 CACHED_ROWS = 256
 
 
@@ -37,6 +66,7 @@ class LinesWidget(FrameStyle, Widget):
         self._rows: LRUCache[tuple[object, ...], Strip] = LRUCache(CACHED_ROWS)
         self._drawn: list[Strip | None] = []  # finished rows, None where marked dirty
         self._drawn_for: tuple[object, ...] | None = None  # (width, filters) they were for
+        self._paint: Painter | None = None
 
     def set_lines(self, lines: list[Line], dimmed: bool = False) -> bool:
         """Show `lines`, repainting only the rows that differ from those shown; says
@@ -80,20 +110,19 @@ class LinesWidget(FrameStyle, Widget):
             self._drawn = [None] * height
         drawn = self._drawn
         strips = []
-        base = background = None
+        base = paint = None
         for y in crop.line_range:
             strip = drawn[y] if y < height else None
             if strip is None:
                 if base is None:  # read once a frame, and only when a row is drawn
-                    base, background = self.rich_style, self.background_colors[1]
+                    base = self.rich_style
+                    paint = self._painter(base, self.background_colors[1], filters)
                 line = self._lines[y] if y < len(self._lines) else None
-                key = (tuple(line) if line else None, self._dimmed and y > 0, width, base)
+                key = (tuple(line) if line else None, self._dimmed and y > 0, width, paint)
                 strip = self._rows.get(key)
                 if strip is None:
-                    strip = self._row_strip(y, width, base)
+                    strip = self._row_strip(y, width, base, paint)
                     self._rows[key] = strip
-                for line_filter in filters:
-                    strip = strip.apply_filter(line_filter, background)
                 if y < height:
                     drawn[y] = strip
             strips.append(strip)
@@ -104,19 +133,30 @@ class LinesWidget(FrameStyle, Widget):
     def render_line(self, y: int) -> Strip:
         return self._row_strip(y, self.size.width, self.rich_style)
 
-    def _row_strip(self, y: int, width: int, base: Style) -> Strip:
-        # `base`: the widget's own style, its background under every segment
+    def _painter(self, base: Style, background: Color, filters: Sequence[LineFilter]) -> Painter:
+        """Final styles for this frame's base style, background and the app's line
+        filters, each worked out once: the rows are built with them, so no filter pass
+        makes a second copy of every new row."""
+        key = (base, background, tuple(filters))
+        if self._paint is None or self._paint.key != key:
+            self._paint = Painter(key, base, background, filters)
+        return self._paint
+
+    def _row_strip(self, y: int, width: int, base: Style, paint: Painter | None = None) -> Strip:
+        # `base`: the widget's own style, its background under every segment; `paint`:
+        # the final style of each (base + style), filters applied (none: Textual's pass
+        # applies them)
+        final = paint.style if paint is not None else base.__add__
+        dimmed = self._dimmed and y > 0
         if y >= len(self._lines):
-            return Strip.blank(width, base)
-        if self._dimmed and y > 0:
-            base = base + DIM
+            return Strip.blank(width, final(DIM if dimmed else NO_STYLE))
         line = self._lines[y]
-        segments = [Segment(text, base + style) for text, style in line]
+        segments = [Segment(text, final(DIM + style if dimmed else style)) for text, style in line]
         length = sum(cell_len(text) for text, _ in line)
         if length > width:
             return Strip(segments, length).crop(0, width)
         if length < width:
-            segments.append(Segment(" " * (width - length), base))
+            segments.append(Segment(" " * (width - length), final(DIM if dimmed else NO_STYLE)))
         return Strip(segments, width)  # one Strip, its length known: no measuring pass
 
     def text(self) -> str:

@@ -48,6 +48,23 @@ class Row(Still, Horizontal):
     pass
 
 
+class DetailBox(Box):
+    """A box whose bottom border carries a line that changes often (the selected
+    position's distances): a change repaints that border line, not the whole box."""
+
+    _detail = ""
+
+    def set_detail(self, text: str) -> None:
+        if text == self._detail:
+            return
+        self._detail = text
+        # stored as Textual's `border_subtitle` stores it, without its whole-box repaint
+        self._border_subtitle = self.render_str(text).expand_tabs(4).split()[0]
+        # (refresh regions are relative to the content: the bottom border is the row
+        # under it, one cell left of it)
+        self.refresh(Region(-1, self.size.height, self.outer_size.width, 1))
+
+
 class StillScreen(Still, Screen[None]):
     pass
 
