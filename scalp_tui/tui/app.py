@@ -125,7 +125,8 @@ class ScalpApp(TradingActions, App[None]):
                 with Box(id="watchlist-box") as self.watchlist_box:
                     yield self.watchlist
                 yield self.proposal_pane
-                yield self.signal
+                with Box(id="signal-box") as self.signal_box:
+                    yield self.signal
                 with DetailBox(id="positions-box") as self.positions_box:
                     yield self.positions
         yield self.log_pane
@@ -147,7 +148,7 @@ class ScalpApp(TradingActions, App[None]):
             self.set_keymap(self.key_overrides)
         self.ladder_box.border_title = "order book"
         self.tape_box.border_title = "trades"
-        self.signal.border_title = "signal · entry 661 (short)"
+        self.signal_box.border_title = "signal · entry 661 (short)"
         self.watchlist_box.border_title = "watchlist"
         self.positions_box.border_title = "positions"
         self.log_pane.border_title = "log"

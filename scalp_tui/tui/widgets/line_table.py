@@ -13,47 +13,16 @@ never cut (the callers choose the columns that fit).
 
 from __future__ import annotations
 
-from functools import lru_cache
-from itertools import pairwise
-
 from rich.cells import cell_len
 from rich.style import Style
-from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 
-from scalp_tui.tui.widgets.lines import Line, LinesWidget
+from scalp_tui.tui.widgets.lines import Line, LinesWidget, Runs, cell_runs
 
 CELL_PADDING = 1  # blank cells each side of every column
-Runs = tuple[tuple[str, Style], ...]
-
-
-@lru_cache(maxsize=256)
-def parse_style(spec: str) -> Style:
-    return Style.parse(spec) if spec else Style()
-
-
-def cell_runs(value: object) -> Runs:
-    """A cell (a string or a Rich Text with its styles) as (text, style) runs."""
-    if not isinstance(value, Text):
-        return ((str(value), Style()),)
-    base = value.style if isinstance(value.style, Style) else parse_style(value.style)
-    if not value.spans:
-        return ((value.plain, base),)
-    cuts = sorted(
-        {0, len(value.plain), *(s.start for s in value.spans), *(s.end for s in value.spans)}
-    )
-    runs = []
-    for start, end in pairwise(cuts):
-        style = base
-        for span in value.spans:
-            if span.start <= start and end <= span.end:
-                extra = span.style
-                style += extra if isinstance(extra, Style) else parse_style(extra)
-        runs.append((value.plain[start:end], style))
-    return tuple(runs)
 
 
 class LineTable(LinesWidget, can_focus=True):

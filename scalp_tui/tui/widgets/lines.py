@@ -15,10 +15,13 @@ at every frame that touches the pane's box).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
+from itertools import pairwise
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual.cache import LRUCache
 from textual.color import Color
 from textual.filter import LineFilter
@@ -31,6 +34,36 @@ from scalp_tui.tui.widgets.frame_style import FrameStyle
 Line = list[tuple[str, Style]]
 DIM = Style(dim=True)
 NO_STYLE = Style()
+Runs = tuple[tuple[str, Style], ...]
+
+
+@lru_cache(maxsize=256)
+def parse_style(spec: str) -> Style:
+    return Style.parse(spec) if spec else Style()
+
+
+def cell_runs(value: object) -> Runs:
+    """A string or a Rich Text (with its styles) as (text, style) runs."""
+    if not isinstance(value, Text):
+        return ((str(value), Style()),)
+    base = value.style if isinstance(value.style, Style) else parse_style(value.style)
+    if not value.spans:
+        return ((value.plain, base),)
+    ends = {0, len(value.plain), *(s.start for s in value.spans), *(s.end for s in value.spans)}
+    runs = []
+    for start, end in pairwise(sorted(ends)):
+        style = base
+        for span in value.spans:
+            if span.start <= start and end <= span.end:
+                extra = span.style
+                style += extra if isinstance(extra, Style) else parse_style(extra)
+        runs.append((value.plain[start:end], style))
+    return tuple(runs)
+
+
+def text_lines(text: Text) -> list[Line]:
+    """A Rich Text as one Line per line of it."""
+    return [list(cell_runs(line)) for line in text.split("\n")]
 
 
 class Painter:
@@ -59,6 +92,8 @@ CACHED_ROWS = 256
 
 
 class LinesWidget(FrameStyle, Widget):
+    ELLIPSIS = False  # a row longer than the pane ends in "…" (else it is cut)
+
     def __init__(self, first_line: Line, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._lines: list[Line] = [first_line]
@@ -151,6 +186,8 @@ class LinesWidget(FrameStyle, Widget):
         if y >= len(self._lines):
             return Strip.blank(width, final(DIM if dimmed else NO_STYLE))
         line = self._lines[y]
+        if self.ELLIPSIS and sum(cell_len(text) for text, _ in line) > width:
+            line = _ellipsized(line, width)
         segments = [Segment(text, final(DIM + style if dimmed else style)) for text, style in line]
         length = sum(cell_len(text) for text, _ in line)
         if length > width:
@@ -162,3 +199,17 @@ class LinesWidget(FrameStyle, Widget):
     def text(self) -> str:
         """The pane as plain text (tests, debugging)."""
         return "\n".join("".join(t for t, _ in line) for line in self._lines)
+
+
+def _ellipsized(line: Line, width: int) -> Line:
+    """`line` cut to `width - 1` cells and "…" in the style of the run it cuts."""
+    kept: Line = []
+    room = width - 1
+    for text, style in line:
+        length = cell_len(text)
+        if length >= room:
+            kept.append((set_cell_size(text, room) + "…", style))
+            return kept
+        kept.append((text, style))
+        room -= length
+    return kept
