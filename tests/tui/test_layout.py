@@ -170,3 +170,14 @@ async def test_the_positions_border_names_the_selected_row_as_the_cursor_moves()
             await pilot.pause()
             bottom = screen_text(app).splitlines()[-14]  # the border under the table
             assert f"#{shown_id} · stop " in bottom, bottom
+
+
+async def test_a_watchlist_longer_than_its_pane_scrolls_to_the_cursor() -> None:
+    coins = ("BTC", "ETH", "SOL", "XRP", "DOGE", "ADA", "BNB", "LTC", "AVAX", "LINK")
+    app = make_app(quiet=True, symbols=[f"{coin}/USDT:USDT" for coin in coins])
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("2", *["down"] * 8)
+        await pilot.pause()
+        assert app.watchlist.size.height <= app.watchlist_box.size.height
+        assert app.watchlist.cursor_row == 8
+        assert "AVAX/USDT" in screen_text(app)

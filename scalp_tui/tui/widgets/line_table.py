@@ -7,13 +7,14 @@ when what it shows changed; an unchanged table is not repainted at all.
 
 What the trader relies on is kept: a cursor row (up/down, page keys, home/end, the
 mouse), enter or a click selects the row, the focused table shows a brighter cursor,
-rows that do not fit scroll with the cursor under a header that stays, and cells are
-never cut (the callers choose the columns that fit).
+rows that do not fit scroll with the cursor under a header that stays. The callers
+choose columns wide enough for what they show; a cell that is still too long ends in
+"…" instead of losing its end unseen.
 """
 
 from __future__ import annotations
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
@@ -148,8 +149,11 @@ class LineTable(LinesWidget, can_focus=True):
             line.append((pad, fill))
             taken = 0
             for text, style in runs:
-                if taken + cell_len(text) > column_width:  # never past its column
-                    text = text[: max(0, column_width - taken)]
+                room = column_width - taken
+                if room <= 0:
+                    break
+                if cell_len(text) > room:  # never past its column, and never cut unseen
+                    text = set_cell_size(text, room - 1) + "…"
                 line.append((text, style + over if over else style))
                 taken += cell_len(text)
             line.append((" " * (column_width - taken) + pad, fill))
