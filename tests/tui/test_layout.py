@@ -181,3 +181,10 @@ async def test_a_watchlist_longer_than_its_pane_scrolls_to_the_cursor() -> None:
         assert app.watchlist.size.height <= app.watchlist_box.size.height
         assert app.watchlist.cursor_row == 8
         assert "AVAX/USDT" in screen_text(app)
+
+
+async def test_the_header_is_drawn_for_its_width_from_the_first_frame() -> None:
+    app = make_app(quiet=True)
+    async with app.run_test(size=(80, 24)):
+        header = screen_text(app).splitlines()[0]
+        assert header.rstrip().endswith("00:00:00"), header  # the clock, not cut or wrapped

@@ -165,7 +165,19 @@ class StatusBar(Still, Static):
     StatusBar.-killed { background: #8b0000; }
     """
 
+    _shown: tuple[Snapshot, str, str] | None = None
+
     def show(self, snap: Snapshot, exchange: str, symbol: str) -> None:
         # The whole header turns red while the kill switch is latched.
         self.set_class(snap.killed, "-killed")
-        self.update(status_text(snap, exchange, symbol, self.size.width or 160), layout=False)
+        self._shown = (snap, exchange, symbol)
+        self._draw()
+
+    def on_resize(self) -> None:
+        # drawn for its width: the first show can come before the layout gives it one
+        self._draw()
+
+    def _draw(self) -> None:
+        if self._shown is not None:
+            text = status_text(*self._shown, width=self.size.width or 160)
+            self.update(text, layout=False)
