@@ -9,9 +9,8 @@ from typing import Any
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
-from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Static
 
 from scalp_tui.config import Settings, implied_figures
 from scalp_tui.engine.protocol import (
@@ -20,7 +19,7 @@ from scalp_tui.engine.protocol import (
     Snapshot,
 )
 from scalp_tui.runtime.interface import EngineSession
-from scalp_tui.tui import keymap
+from scalp_tui.tui import heap, keymap
 from scalp_tui.tui.screens.charts import ChartsScreen
 from scalp_tui.tui.screens.help import HelpScreen
 from scalp_tui.tui.screens.quit import QuitScreen
@@ -28,10 +27,12 @@ from scalp_tui.tui.trade_history import TradeHistory
 from scalp_tui.tui.trading_actions import TradingActions
 from scalp_tui.tui.widgets.event_log import EventLog
 from scalp_tui.tui.widgets.ladder import Ladder
+from scalp_tui.tui.widgets.line_table import LineTable
 from scalp_tui.tui.widgets.positions import PositionsTable
 from scalp_tui.tui.widgets.proposals import ProposalPane
 from scalp_tui.tui.widgets.signal_panel import SignalPanel
 from scalp_tui.tui.widgets.status_bar import StatusBar
+from scalp_tui.tui.widgets.still import Box, DetailBox, Row, StillFooter, StillScreen
 from scalp_tui.tui.widgets.tape import TradeTape
 from scalp_tui.tui.widgets.watchlist import Watchlist
 
@@ -110,25 +111,33 @@ class ScalpApp(TradingActions, App[None]):
         self.positions = PositionsTable(rows=self.settings.max_open_positions, id="positions")
         self.log_pane = EventLog(id="log")
         yield self.status
-        # The ladder and the tape each sit in a box of their own: Textual repaints every
-        # widget whose container overlaps a changed area, so without the boxes each of
-        # the ladder's 20 frames a second would redraw the tape and the right column too.
-        with Horizontal(id="main"):
-            with Vertical(id="ladder-box", classes="pane-box") as self.ladder_box:
+        # The ladder, the tape and the tables each sit in a box of their own that draws
+        # their border: Textual repaints every widget whose container overlaps a changed
+        # area, so without the boxes each of the ladder's 20 frames a second would
+        # redraw the tape and the right column too; and a pane without a border of its
+        # own is drawn line by line without Textual's per-row styling pass.
+        with Row(id="main"):
+            with Box(id="ladder-box", classes="pane-box") as self.ladder_box:
                 yield self.ladder
-            with Vertical(id="tape-box", classes="pane-box") as self.tape_box:
+            with Box(id="tape-box", classes="pane-box") as self.tape_box:
                 yield self.tape
-            with Vertical(id="right"):
-                yield self.watchlist
+            with Box(id="right"):
+                with Box(id="watchlist-box") as self.watchlist_box:
+                    yield self.watchlist
                 yield self.proposal_pane
-                yield self.signal
-                yield self.positions
+                with Box(id="signal-box") as self.signal_box:
+                    yield self.signal
+                with DetailBox(id="positions-box") as self.positions_box:
+                    yield self.positions
         yield self.log_pane
         yield Static(
             f"terminal too small: need {MIN_WIDTH}x{MIN_HEIGHT}\n(ctrl+k still works)",
             id="too-small",
         )
-        yield Footer()
+        yield StillFooter()
+
+    def get_default_screen(self) -> Screen[Any]:
+        return StillScreen(id="_default")  # see widgets/still.py
 
     def on_mount(self) -> None:
         # Nothing focused on the main screen, at start or after a dialog: 1-5 choose a
@@ -139,12 +148,13 @@ class ScalpApp(TradingActions, App[None]):
             self.set_keymap(self.key_overrides)
         self.ladder_box.border_title = "order book"
         self.tape_box.border_title = "trades"
-        self.signal.border_title = "signal · entry 661 (short)"
-        self.watchlist.border_title = "watchlist"
-        self.positions.border_title = "positions"
+        self.signal_box.border_title = "signal · entry 661 (short)"
+        self.watchlist_box.border_title = "watchlist"
+        self.positions_box.border_title = "positions"
         self.log_pane.border_title = "log"
         self.session.subscribe(self._on_engine_event)
         self.refresh_all()
+        self.call_after_refresh(heap.settle)
         self.set_interval(1 / LADDER_HZ, self.refresh_ladder)
         self.set_interval(1 / (PANES_HZ * len(self._pane_parts)), self._refresh_next_pane)
         self.set_interval(1 / LOG_HZ, self.log_pane.flush)
@@ -229,6 +239,11 @@ class ScalpApp(TradingActions, App[None]):
         snap = self.snap
         ticks = {s.symbol: s.tick_size for s in snap.symbols}
         self.positions.show(snap.positions, ticks, snap.ts_ms)
+        self._show_position_detail()
+
+    def _show_position_detail(self) -> None:
+        # in the pane's bottom border: no layout pass, and no row taken from the table
+        self.positions_box.set_detail(self.positions.detail)
 
     def refresh_all(self) -> None:
         self.refresh_ladder()
@@ -273,7 +288,7 @@ class ScalpApp(TradingActions, App[None]):
         self.refresh_all()
 
     def action_toggle_watchlist(self) -> None:
-        self.watchlist.toggle_class("-toggled")
+        self.watchlist_box.toggle_class("-toggled")
 
     def action_focus_pane(self, pane: str) -> None:
         widget = {
@@ -283,13 +298,13 @@ class ScalpApp(TradingActions, App[None]):
             "positions": self.positions,
             "log": self.log_pane,
         }[pane]
-        if not widget.display:  # the folded watchlist unfolds to take the focus
-            self.action_toggle_watchlist()
+        if widget is self.watchlist and not self.watchlist_box.display:
+            self.action_toggle_watchlist()  # the folded watchlist unfolds to take the focus
         widget.focus()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.data_table is self.watchlist and event.row_key.value in self.symbols:
-            self.focus_symbol = event.row_key.value
+    def on_line_table_row_selected(self, event: LineTable.RowSelected) -> None:
+        if event.table is self.watchlist and event.key in self.symbols:
+            self.focus_symbol = event.key
             self.refresh_all()
 
     def action_charts(self) -> None:

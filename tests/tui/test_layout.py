@@ -124,7 +124,7 @@ async def test_tab_moves_the_watchlist_highlight_with_the_focused_symbol() -> No
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.press("tab")
         await pilot.pause()
-        assert app.watchlist.cursor_coordinate.row == 1
+        assert app.watchlist.cursor_row == 1
         assert app.focus_symbol == app.symbols[1]
 
 
@@ -156,3 +156,35 @@ async def test_pending_proposals_leave_the_positions_their_room_at_120_by_40() -
         open_rows = len(app.session.snapshot().positions)
         assert app.positions.size.height >= 1 + open_rows  # the header and every row
         assert "left" in screen_text(app)
+
+
+async def test_the_positions_border_names_the_selected_row_as_the_cursor_moves() -> None:
+    app = make_app(mode="auto")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await positions_open(app, pilot)
+        first, second = (p.id for p in app.session.snapshot().positions[:2])
+        await pilot.press("4")  # the positions pane takes the arrows
+        for key, shown_id in (("down", second), ("up", first)):
+            await pilot.press(key)
+            app.refresh_all()
+            await pilot.pause()
+            bottom = screen_text(app).splitlines()[-14]  # the border under the table
+            assert f"#{shown_id} · stop " in bottom, bottom
+
+
+async def test_a_watchlist_longer_than_its_pane_scrolls_to_the_cursor() -> None:
+    coins = ("BTC", "ETH", "SOL", "XRP", "DOGE", "ADA", "BNB", "LTC", "AVAX", "LINK")
+    app = make_app(quiet=True, symbols=[f"{coin}/USDT:USDT" for coin in coins])
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("2", *["down"] * 8)
+        await pilot.pause()
+        assert app.watchlist.size.height <= app.watchlist_box.size.height
+        assert app.watchlist.cursor_row == 8
+        assert "AVAX/USDT" in screen_text(app)
+
+
+async def test_the_header_is_drawn_for_its_width_from_the_first_frame() -> None:
+    app = make_app(quiet=True)
+    async with app.run_test(size=(80, 24)):
+        header = screen_text(app).splitlines()[0]
+        assert header.rstrip().endswith("00:00:00"), header  # the clock, not cut or wrapped

@@ -54,8 +54,8 @@ async def test_plus_minus_and_angle_keys_move_the_selected_positions_exits() -> 
         # shown: the moved prices are starred, the detail line names the selection
         app.refresh_all()
         await pilot.pause()
-        assert str(app.positions.border_subtitle).startswith(f"#{before.id} · stop ")
-        assert "*" in str(app.positions.border_subtitle)
+        assert str(app.positions_box.border_subtitle).startswith(f"#{before.id} · stop ")
+        assert "*" in str(app.positions_box.border_subtitle)
 
 
 async def test_a_move_that_would_trigger_at_once_is_refused_in_the_log() -> None:

@@ -17,6 +17,7 @@ from textual.widget import Widget
 
 from scalp_tui.engine.protocol import Event
 from scalp_tui.eventlog import event_kind, format_event
+from scalp_tui.tui.widgets.still import Still
 
 MAX_LINES = 2_000
 KIND_STYLE = {
@@ -31,7 +32,7 @@ KIND_STYLE = {
 }
 
 
-class EventLog(Widget, can_focus=True):
+class EventLog(Still, Widget, can_focus=True):
     BINDINGS = [
         Binding("pageup", "scroll_back", "Older", show=False),
         Binding("pagedown", "scroll_forward", "Newer", show=False),

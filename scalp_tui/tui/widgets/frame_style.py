@@ -1,7 +1,7 @@
 """Panes that look their own style up once a frame.
 
-Textual's `rich_style` walks up the DOM each time it is read, and both our line-drawn
-panes and Textual's DataTable read it once per row drawn: ~0.2 ms a row, more than
+Textual's `rich_style` walks up the DOM each time it is read, and a pane drawn through
+Textual's per-row styling pass reads it once per row drawn: ~0.2 ms a row, more than
 the row itself costs. Within one `render_lines` call the style cannot change (a new
 theme or class repaints the widget in a later frame), so it is read once there.
 """

@@ -87,6 +87,8 @@ class Ladder(LinesWidget, can_focus=True):
         self.levels = levels
         self.stale_after_ms = stale_after_ms
         self.stale = False
+        self._source: tuple[object, ...] | None = None
+        self._built: list[Line] = []
 
     def show(
         self,
@@ -99,7 +101,13 @@ class Ladder(LinesWidget, can_focus=True):
         age = symbol.book_age_ms if symbol else None
         # a frozen book must not look like a live one: dimmed, and said on top
         self.stale = age is not None and age > self.stale_after_ms
-        lines = self._build(symbol, mine, held, self.size)
+        # what the rows are built from: the same as last tick (a quiet book), the same rows
+        source = _source(symbol, mine, held, self.size)
+        if source == self._source and not self.stale:
+            lines = self._built
+        else:
+            lines = self._build(symbol, mine, held, self.size)
+            self._source, self._built = source, lines
         if self.stale:
             lines.insert(0, [(f" STALE: no update for {age / 1000:.1f} s ", S["stale"])])
         self.set_class(self.stale, "-stale")
@@ -168,6 +176,32 @@ class Ladder(LinesWidget, can_focus=True):
                 line.append((f"stop {stop}", S["red"]))
                 lines.append(line)
         return lines
+
+
+def _source(
+    snap: SymbolSnapshot | None,
+    orders: tuple[OrderView, ...],
+    positions: tuple[PositionView, ...],
+    size: Size,
+) -> tuple[object, ...]:
+    """Everything the ladder's rows show, to compare with the last tick's."""
+    if snap is None:
+        return ("no book", size)
+    return (
+        snap.symbol,
+        snap.bids,
+        snap.asks,
+        snap.mid,
+        snap.spread,
+        snap.imbalance,
+        snap.tick_size,
+        tuple((o.price, o.side, o.qty, o.filled) for o in orders),
+        tuple(
+            (p.id, p.entry_price, p.target_price, p.stop_price, p.target_moved, p.stop_moved)
+            for p in positions
+        ),
+        size,
+    )
 
 
 def _marks(

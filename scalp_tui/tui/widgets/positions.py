@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.events import Resize
-from textual.widgets import DataTable
 
 from scalp_tui.engine.position_figures import Distance, position_figures
 from scalp_tui.engine.protocol import PositionState, PositionView
 from scalp_tui.tui.fmt import fmt_countdown, fmt_price, fmt_qty
-from scalp_tui.tui.widgets.frame_style import FrameStyle
-from scalp_tui.tui.widgets.table_cells import CellsByContent
+from scalp_tui.tui.widgets.line_table import CELL_PADDING, LineTable
 
 # (name, width) in rank order; "PnL% mgn" is the profit ratio on margin, "to stop" and
 # "to tgt" the price moves still needed to reach the stop and the target, in ticks
@@ -41,7 +39,6 @@ RANKED: tuple[tuple[str, int], ...] = (
     ("close", 9),
     ("broker", 6),
 )
-CELL_PADDING = 1  # DataTable's, each side of every column
 AMBER_MS = 3 * 60_000
 RED_MS = 60_000
 
@@ -80,9 +77,10 @@ def fitting_columns(width: int, id_width: int) -> list[tuple[str, int]]:
     return columns
 
 
-class PositionsTable(FrameStyle, CellsByContent, DataTable):
-    """A fixed number of rows (one per allowed position): adding and removing rows
-    would resize the table and force a screen-wide layout pass on every trade."""
+class PositionsTable(LineTable):
+    """A fixed number of rows (one per allowed position), so the pane keeps its
+    height as positions open and close. `detail` is the selected position in words,
+    for the line in the pane's border."""
 
     def __init__(self, rows: int = 3, **kwargs: object) -> None:
         super().__init__(**kwargs)
@@ -90,57 +88,56 @@ class PositionsTable(FrameStyle, CellsByContent, DataTable):
         self.ids: list[int | None] = [None] * rows
         self.columns_shown: list[tuple[str, int]] = []
         self._id_width = RANKED[0][1]
+        self.detail = ""
+        self._shown: tuple[object, ...] = ((), {}, 0)
 
     def on_mount(self) -> None:
-        self.cursor_type = "row"
+        self.set_rows([(str(row), {}) for row in range(self.slots)])
         self._lay_out(self.size.width)
 
     def on_resize(self, event: Resize) -> None:
         self._lay_out(event.size.width)
+        super().on_resize(event)
 
     def _lay_out(self, width: int) -> None:
-        # Only on a resize or a longer id: rebuilding the columns is a layout pass.
         columns = fitting_columns(max(1, width), self._id_width)
-        if columns == self.columns_shown:
-            return
-        cursor = self.cursor_coordinate.row
-        self.clear(columns=True)
-        self.columns_shown = columns
-        for name, column_width in columns:
-            self.add_column(name, key=name, width=column_width)
-        for row in range(self.slots):
-            self.add_row(*[""] * len(columns), key=str(row))
-        if 0 <= cursor < self.slots:
-            self.move_cursor(row=cursor)
+        if columns != self.columns_shown:
+            self.columns_shown = columns
+            self.set_columns(columns)
 
     def show(self, positions: tuple[PositionView, ...], ticks: dict[str, float], now: int) -> None:
-        if len(positions) > self.slots:  # more than configured (restored, reconciled)
-            for row in range(self.slots, len(positions)):
-                self.add_row(*[""] * len(self.columns_shown), key=str(row))
-            self.ids.extend([None] * (len(positions) - self.slots))
-            self.slots = len(positions)
+        self._shown = (positions, ticks, now)
+        self.slots = max(self.slots, len(positions))  # more than configured: restored
+        self.ids = [p.id for p in positions] + [None] * (self.slots - len(positions))
         id_width = max([RANKED[0][1]] + [len(str(p.id)) + 1 for p in positions])
         if id_width > self._id_width:
             self._id_width = id_width
             self._lay_out(self.size.width)
-        for row in range(self.slots):
-            p = positions[row] if row < len(positions) else None
-            self.ids[row] = p.id if p else None
-            cells = position_cells(p, ticks, now) if p else {}
-            for column, _ in self.columns_shown:
-                value = cells.get(column, "")
-                if self.get_cell(str(row), column) != value:
-                    self.update_cell(str(row), column, value)
-        selected = self.cursor_coordinate.row
+        self.set_rows(
+            [
+                (
+                    str(row),
+                    position_cells(positions[row], ticks, now) if row < len(positions) else {},
+                )
+                for row in range(self.slots)
+            ]
+        )
+        self._describe_selection()
+
+    def move_cursor(self, row: int) -> None:
+        super().move_cursor(row)
+        self._describe_selection()
+
+    def _describe_selection(self) -> None:
+        positions, ticks, _ = self._shown
+        assert isinstance(positions, tuple) and isinstance(ticks, dict)
+        selected = self.cursor_row
         chosen = positions[selected] if 0 <= selected < len(positions) else None
         tick = ticks.get(chosen.symbol, 0.01) if chosen else 0.01
-        # in the pane's bottom border: no layout pass, and no row taken from the table
-        detail = detail_line(chosen, tick, max(10, self.size.width - 4))
-        if detail != self.border_subtitle:
-            self.border_subtitle = detail
+        self.detail = detail_line(chosen, tick, max(10, self.size.width - 4))
 
     def selected_position_id(self) -> int | None:
-        row = self.cursor_coordinate.row
+        row = self.cursor_row
         return self.ids[row] if 0 <= row < len(self.ids) else None
 
 

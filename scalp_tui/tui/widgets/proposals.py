@@ -16,6 +16,7 @@ from textual.widget import Widget
 from scalp_tui.engine.protocol import ProposalView
 from scalp_tui.tui.fmt import fmt_countdown
 from scalp_tui.tui.widgets.signal_panel import _op, _threshold, _value
+from scalp_tui.tui.widgets.still import Still
 
 
 def countdown(ms: int) -> str:
@@ -66,7 +67,7 @@ def proposal_text(
     return text
 
 
-class ProposalPane(Widget, can_focus=True):
+class ProposalPane(Still, Widget, can_focus=True):
     """Hidden while nothing is pending; its height follows what it shows."""
 
     DEFAULT_CSS = """

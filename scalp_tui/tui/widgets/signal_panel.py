@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.geometry import Size
 
 from scalp_tui.engine.protocol import ConditionResult, SymbolSnapshot
 from scalp_tui.tui.fmt import fmt_bps
+from scalp_tui.tui.widgets.lines import LinesWidget, text_lines
 
 
 def _value(c: ConditionResult) -> str:
@@ -81,6 +82,20 @@ def signal_text(snap: SymbolSnapshot | None, implied: str) -> Text:
     return text
 
 
-class SignalPanel(Static, can_focus=True):
+class SignalPanel(LinesWidget, can_focus=True):
+    """Drawn line by line (lines.py); its box draws the border."""
+
+    DEFAULT_CSS = "SignalPanel { height: auto; }"
+    ELLIPSIS = True
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__([], **kwargs)
+
     def show(self, snap: SymbolSnapshot | None, implied: str) -> None:
-        self.update(signal_text(snap, implied), layout=False)
+        lines = text_lines(signal_text(snap, implied))
+        if len(lines) != len(self._lines):  # the height follows: a layout pass, rarely
+            self.refresh(layout=True)
+        self.set_lines(lines)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._lines)

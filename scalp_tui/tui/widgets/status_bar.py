@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from scalp_tui.engine.protocol import FeedState, Mode, Snapshot
 from scalp_tui.eventlog import clock_text
+from scalp_tui.tui.widgets.still import Still
 
 # Explicit colours: theme-mapped ANSI "blue" can render purple, and the two badges
 # must never be confused.
@@ -158,13 +159,25 @@ def status_text(snap: Snapshot, exchange: str, symbol: str, width: int = 160) ->
     return text
 
 
-class StatusBar(Static):
+class StatusBar(Still, Static):
     DEFAULT_CSS = """
     StatusBar { height: 2; background: $boost; }
     StatusBar.-killed { background: #8b0000; }
     """
 
+    _shown: tuple[Snapshot, str, str] | None = None
+
     def show(self, snap: Snapshot, exchange: str, symbol: str) -> None:
         # The whole header turns red while the kill switch is latched.
         self.set_class(snap.killed, "-killed")
-        self.update(status_text(snap, exchange, symbol, self.size.width or 160), layout=False)
+        self._shown = (snap, exchange, symbol)
+        self._draw()
+
+    def on_resize(self) -> None:
+        # drawn for its width: the first show can come before the layout gives it one
+        self._draw()
+
+    def _draw(self) -> None:
+        if self._shown is not None:
+            text = status_text(*self._shown, width=self.size.width or 160)
+            self.update(text, layout=False)

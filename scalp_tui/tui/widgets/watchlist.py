@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import DataTable
+from textual.events import Resize
 
 from scalp_tui.engine.protocol import SymbolSnapshot
 from scalp_tui.tui.fmt import fmt_bps, fmt_price, fmt_qty
-from scalp_tui.tui.widgets.frame_style import FrameStyle
-from scalp_tui.tui.widgets.table_cells import CellsByContent
+from scalp_tui.tui.widgets.line_table import CELL_PADDING, LineTable
 
 COLUMNS = {"symbol": 9, "price": 10, "spread": 7, "imbal.": 6, "volume": 9, "signal": 12}
+# which columns stay when the pane is narrow (shown in COLUMNS' order)
+RANK = ("symbol", "price", "signal", "imbal.", "spread", "volume")
 BLOCK_LABELS = {
     "kill_switch": "KILLED",
     "paused": "paused",
@@ -37,13 +38,32 @@ def signal_cell(snap: SymbolSnapshot) -> Text:
     return text
 
 
-class Watchlist(FrameStyle, CellsByContent, DataTable):
+def watchlist_columns(width: int) -> list[tuple[str, int]]:
+    """The columns that fit `width` cells by rank, in their usual order (the symbol
+    always)."""
+    kept: set[str] = set()
+    used = 0
+    for name in RANK:
+        need = COLUMNS[name] + 2 * CELL_PADDING
+        if kept and used + need > width:
+            break
+        kept.add(name)
+        used += need
+    return [(name, w) for name, w in COLUMNS.items() if name in kept]
+
+
+class Watchlist(LineTable):
     def on_mount(self) -> None:
-        self.cursor_type = "row"
-        for column, width in COLUMNS.items():
-            self.add_column(column, key=column, width=width)
+        self.set_columns(watchlist_columns(self.size.width or 200))
+
+    def on_resize(self, event: Resize) -> None:
+        columns = watchlist_columns(event.size.width)
+        if columns != self.columns:
+            self.set_columns(columns)
+        super().on_resize(event)
 
     def show(self, symbols: tuple[SymbolSnapshot, ...], focused: str) -> None:
+        rows = []
         for snap in symbols:
             price = snap.last_price or snap.mid
             imbalance = snap.imbalance
@@ -60,9 +80,5 @@ class Watchlist(FrameStyle, CellsByContent, DataTable):
                 "volume": fmt_qty(snap.last_closed_volume),
                 "signal": signal_cell(snap),
             }
-            if snap.symbol not in self.rows:
-                self.add_row(*cells.values(), key=snap.symbol)
-            else:
-                for column, value in cells.items():
-                    if self.get_cell(snap.symbol, column) != value:
-                        self.update_cell(snap.symbol, column, value)
+            rows.append((snap.symbol, cells))
+        self.set_rows(rows)
