@@ -63,8 +63,8 @@ async def test_ids_longer_than_the_column_are_shown_whole() -> None:
         app.positions.show(long_ids, {s.symbol: s.tick_size for s in snap.symbols}, snap.ts_ms)
         assert app.positions.get_cell("0", "#") == "#301100"
         # the id column is as wide as the id, and the countdown still fits beside it
-        assert app.positions.columns_shown[0] == ("#", len("#301100"))
-        assert "left" in [name for name, _ in app.positions.columns_shown]
+        assert app.positions.columns[0] == ("#", len("#301100"))
+        assert "left" in [name for name, _ in app.positions.columns]
 
 
 async def test_under_80_by_24_one_line_says_what_is_needed() -> None:

@@ -14,16 +14,32 @@ choose columns wide enough for what they show; a cell that is still too long end
 
 from __future__ import annotations
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 
-from scalp_tui.tui.widgets.lines import Line, LinesWidget, Runs, cell_runs
+from scalp_tui.tui.widgets.lines import Line, LinesWidget, Runs, cell_runs, ellipsized
 
 CELL_PADDING = 1  # blank cells each side of every column
+
+
+def columns_by_rank(
+    ranked: list[tuple[str, int]], width: int, always: int
+) -> list[tuple[str, int]]:
+    """The leading (name, width) columns of `ranked` that fit `width` cells with their
+    padding; the first `always` of them whatever the width."""
+    kept: list[tuple[str, int]] = []
+    used = 0
+    for name, column_width in ranked:
+        need = column_width + 2 * CELL_PADDING
+        if len(kept) >= always and used + need > width:
+            break
+        kept.append((name, column_width))
+        used += need
+    return kept
 
 
 class LineTable(LinesWidget, can_focus=True):
@@ -146,16 +162,11 @@ class LineTable(LinesWidget, can_focus=True):
         fill = over or Style()
         for name, column_width in self.columns:
             runs = row.get(name, ())
+            taken = sum(cell_len(text) for text, _ in runs)
+            if taken > column_width:  # never past its column, and never cut unseen
+                runs, taken = ellipsized(list(runs), column_width), column_width
             line.append((pad, fill))
-            taken = 0
-            for text, style in runs:
-                room = column_width - taken
-                if room <= 0:
-                    break
-                if cell_len(text) > room:  # never past its column, and never cut unseen
-                    text = set_cell_size(text, room - 1) + "…"
-                line.append((text, style + over if over else style))
-                taken += cell_len(text)
+            line.extend((text, style + over if over else style) for text, style in runs)
             line.append((" " * (column_width - taken) + pad, fill))
             used += column_width + 2 * CELL_PADDING
         if used < width:

@@ -186,10 +186,10 @@ class LinesWidget(FrameStyle, Widget):
         if y >= len(self._lines):
             return Strip.blank(width, final(DIM if dimmed else NO_STYLE))
         line = self._lines[y]
-        if self.ELLIPSIS and sum(cell_len(text) for text, _ in line) > width:
-            line = _ellipsized(line, width)
-        segments = [Segment(text, final(DIM + style if dimmed else style)) for text, style in line]
         length = sum(cell_len(text) for text, _ in line)
+        if self.ELLIPSIS and length > width:
+            line, length = ellipsized(line, width), width
+        segments = [Segment(text, final(DIM + style if dimmed else style)) for text, style in line]
         if length > width:
             return Strip(segments, length).crop(0, width)
         if length < width:
@@ -201,7 +201,7 @@ class LinesWidget(FrameStyle, Widget):
         return "\n".join("".join(t for t, _ in line) for line in self._lines)
 
 
-def _ellipsized(line: Line, width: int) -> Line:
+def ellipsized(line: Line, width: int) -> Line:
     """`line` cut to `width - 1` cells and "…" in the style of the run it cuts."""
     kept: Line = []
     room = width - 1

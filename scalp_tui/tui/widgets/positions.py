@@ -13,7 +13,7 @@ from textual.events import Resize
 from scalp_tui.engine.position_figures import Distance, position_figures
 from scalp_tui.engine.protocol import PositionState, PositionView
 from scalp_tui.tui.fmt import fmt_countdown, fmt_price, fmt_qty
-from scalp_tui.tui.widgets.line_table import CELL_PADDING, LineTable
+from scalp_tui.tui.widgets.line_table import LineTable, columns_by_rank
 
 # (name, width) in rank order; "PnL% mgn" is the profit ratio on margin, "to stop" and
 # "to tgt" the price moves still needed to reach the stop and the target, in ticks
@@ -65,16 +65,8 @@ def _signed(value: float | None, text: str) -> Text:
 def fitting_columns(width: int, id_width: int) -> list[tuple[str, int]]:
     """The ranked columns that fit `width` cells, highest rank first (at least id and
     symbol, whatever the width)."""
-    columns: list[tuple[str, int]] = []
-    used = 0
-    for rank, (name, column_width) in enumerate(RANKED):
-        column_width = id_width if name == "#" else column_width
-        need = column_width + 2 * CELL_PADDING
-        if rank >= 2 and used + need > width:
-            break
-        columns.append((name, column_width))
-        used += need
-    return columns
+    ranked = [(name, id_width if name == "#" else w) for name, w in RANKED]
+    return columns_by_rank(ranked, width, always=2)
 
 
 class PositionsTable(LineTable):
@@ -86,10 +78,10 @@ class PositionsTable(LineTable):
         super().__init__(**kwargs)
         self.slots = rows
         self.ids: list[int | None] = [None] * rows
-        self.columns_shown: list[tuple[str, int]] = []
         self._id_width = RANKED[0][1]
         self.detail = ""
-        self._shown: tuple[object, ...] = ((), {}, 0)
+        self._positions: tuple[PositionView, ...] = ()
+        self._ticks: dict[str, float] = {}
 
     def on_mount(self) -> None:
         self.set_rows([(str(row), {}) for row in range(self.slots)])
@@ -101,12 +93,11 @@ class PositionsTable(LineTable):
 
     def _lay_out(self, width: int) -> None:
         columns = fitting_columns(max(1, width), self._id_width)
-        if columns != self.columns_shown:
-            self.columns_shown = columns
+        if columns != self.columns:
             self.set_columns(columns)
 
     def show(self, positions: tuple[PositionView, ...], ticks: dict[str, float], now: int) -> None:
-        self._shown = (positions, ticks, now)
+        self._positions, self._ticks = positions, ticks
         self.slots = max(self.slots, len(positions))  # more than configured: restored
         self.ids = [p.id for p in positions] + [None] * (self.slots - len(positions))
         id_width = max([RANKED[0][1]] + [len(str(p.id)) + 1 for p in positions])
@@ -129,11 +120,9 @@ class PositionsTable(LineTable):
         self._describe_selection()
 
     def _describe_selection(self) -> None:
-        positions, ticks, _ = self._shown
-        assert isinstance(positions, tuple) and isinstance(ticks, dict)
-        selected = self.cursor_row
+        positions, selected = self._positions, self.cursor_row
         chosen = positions[selected] if 0 <= selected < len(positions) else None
-        tick = ticks.get(chosen.symbol, 0.01) if chosen else 0.01
+        tick = self._ticks.get(chosen.symbol, 0.01) if chosen else 0.01
         self.detail = detail_line(chosen, tick, max(10, self.size.width - 4))
 
     def selected_position_id(self) -> int | None:

@@ -7,7 +7,7 @@ from textual.events import Resize
 
 from scalp_tui.engine.protocol import SymbolSnapshot
 from scalp_tui.tui.fmt import fmt_bps, fmt_price, fmt_qty
-from scalp_tui.tui.widgets.line_table import CELL_PADDING, LineTable
+from scalp_tui.tui.widgets.line_table import LineTable, columns_by_rank
 
 COLUMNS = {"symbol": 9, "price": 10, "spread": 7, "imbal.": 6, "volume": 9, "signal": 12}
 # which columns stay when the pane is narrow (shown in COLUMNS' order)
@@ -41,14 +41,7 @@ def signal_cell(snap: SymbolSnapshot) -> Text:
 def watchlist_columns(width: int) -> list[tuple[str, int]]:
     """The columns that fit `width` cells by rank, in their usual order (the symbol
     always)."""
-    kept: set[str] = set()
-    used = 0
-    for name in RANK:
-        need = COLUMNS[name] + 2 * CELL_PADDING
-        if kept and used + need > width:
-            break
-        kept.add(name)
-        used += need
+    kept = dict(columns_by_rank([(name, COLUMNS[name]) for name in RANK], width, always=1))
     return [(name, w) for name, w in COLUMNS.items() if name in kept]
 
 
