@@ -2,6 +2,8 @@
 budget rests on it): a ladder, tape or table row is built again only when its text or
 style changed, and a table whose rows show the same is not repainted."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from unittest.mock import patch
 
@@ -27,6 +29,20 @@ class Pane(App[None]):
         yield PositionsTable(rows=2, id="positions")
 
 
+@contextmanager
+def rows_built() -> Iterator[list[int]]:
+    """The row numbers every LinesWidget builds (not takes from its caches) inside."""
+    built: list[int] = []
+    build = LinesWidget._row_strip
+
+    def counted(self, y, *args):  # type: ignore[no-untyped-def]
+        built.append(y)
+        return build(self, y, *args)
+
+    with patch.object(LinesWidget, "_row_strip", counted):
+        yield built
+
+
 def draw(widget) -> list[str]:  # type: ignore[no-untyped-def]
     strips = widget.render_lines(Region(0, 0, widget.outer_size.width, widget.outer_size.height))
     return [strip.text for strip in strips]
@@ -39,14 +55,7 @@ async def test_only_the_rows_that_changed_are_built_again() -> None:
         assert pane.set_lines(rows("100.0  5", "99.9  7", "99.8  2"))
         await pilot.pause()
         draw(pane)
-        built: list[int] = []
-        build = LinesWidget._row_strip
-
-        def counted(self, y, *args):  # type: ignore[no-untyped-def]
-            built.append(y)
-            return build(self, y, *args)
-
-        with patch.object(LinesWidget, "_row_strip", counted):
+        with rows_built() as built:
             assert pane.set_lines(rows("100.0  5", "99.9  8", "99.8  2"))
             shown = draw(pane)
         assert built == [1]  # the row that changed
@@ -81,14 +90,7 @@ async def test_a_table_builds_again_only_the_row_that_changed() -> None:
         table.show((position(0.40),), ticks, NOW)
         await pilot.pause()
         draw(table)
-        built: list[int] = []
-        build = LinesWidget._row_strip
-
-        def counted(self, y, *args):  # type: ignore[no-untyped-def]
-            built.append(y)
-            return build(self, y, *args)
-
-        with patch.object(LinesWidget, "_row_strip", counted):
+        with rows_built() as built:
             table.show((replace(position(0.40), pnl=0.52, profit_ratio=0.52 / 24),), ticks, NOW)
             shown = "\n".join(draw(table))
             assert built == [1]  # the first row under the header: its PnL changed
