@@ -69,3 +69,15 @@ async def test_a_cell_too_long_for_its_column_is_marked_cut() -> None:
         await pilot.pause()
         assert shown(table)[1] == " a nam…  1"  # not past its column, not cut unseen
         assert table.get_cell("long", "name") == "a name too long"
+
+
+async def test_a_cell_of_styled_runs_is_marked_cut_even_when_its_first_run_fits_exactly() -> None:
+    from rich.text import Text
+
+    app = TableApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(LineTable)
+        cell = Text.assemble(("-0.52%", "red"), (" (x)", "dim"))  # 6 + 4 cells in 6
+        table.set_rows([("runs", {"name": cell, "value": "1"})])
+        await pilot.pause()
+        assert shown(table)[1] == " -0.52…  1"
