@@ -22,6 +22,8 @@ async def test_the_ladder_dims_and_says_stale_past_stale_after_ms() -> None:
         fresh = replace(focused, book_age_ms=2_900)  # stale_after_ms is 3000
         app.ladder.show(fresh, snap.orders, snap.positions)
         assert not app.ladder.stale
+        # the same levels as while it was stale: the banner goes with the staleness
+        assert "STALE" not in app.ladder.text()
 
 
 async def test_the_header_shows_reconnects_resyncs_and_latency() -> None:

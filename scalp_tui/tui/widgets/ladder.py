@@ -103,13 +103,11 @@ class Ladder(LinesWidget, can_focus=True):
         self.stale = age is not None and age > self.stale_after_ms
         # what the rows are built from: the same as last tick (a quiet book), the same rows
         source = _source(symbol, mine, held, self.size)
-        if source == self._source and not self.stale:
-            lines = self._built
-        else:
-            lines = self._build(symbol, mine, held, self.size)
-            self._source, self._built = source, lines
-        if self.stale:
-            lines.insert(0, [(f" STALE: no update for {age / 1000:.1f} s ", S["stale"])])
+        if source != self._source:
+            self._source, self._built = source, self._build(symbol, mine, held, self.size)
+        lines = self._built
+        if self.stale:  # on top of the kept rows, never into them
+            lines = [[(f" STALE: no update for {age / 1000:.1f} s ", S["stale"])], *lines]
         self.set_class(self.stale, "-stale")
         self.set_lines(lines, dimmed=self.stale)
 
