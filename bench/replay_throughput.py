@@ -11,11 +11,14 @@ cumulatively (each run repeats the ones before it) to give each one's share:
 and, on its own, our book handling: the reader's events with each book update applied
 to an OrderBook and nothing else (the work ccxt's handle_message does; the reader still
 parses the trade lines, ccxt never sees them, so this errs against us).
-ccxt.pro: a real `ccxt.pro.binanceusdm` client, its book seeded from the recording's
-REST snapshot, gets every depth frame through `handle_message` (stub client, no
-socket): once with ccxt's own json parsing of each frame (what its socket does) and
-once on frames parsed beforehand. Figures only; best of --repeat rounds, each round
-running every measurement once (our stages and ccxt's alike, under the same load).
+ccxt.pro (bench/ccxt_handling.py): a real `ccxt.pro.binanceusdm` client, its book
+seeded from the recording's REST snapshot, gets every depth frame through
+`handle_message` (stub client, no socket): once with ccxt's own json parsing of each
+frame (what its socket does), once on frames parsed beforehand, and once with the
+trade frames too, in file order (the frames the whole pipeline reads: what a ccxt.pro
+client watching the symbol's book and trades handles). Figures only; best of --repeat
+rounds, each round running every measurement once (ours and ccxt's alike, under the
+same load).
 Run:  python bench/replay_throughput.py [--repeat N] [--file PATH] [--instructions]
 Seconds move with other load on the machine; instructions do not. `--instructions`
 (needs valgrind; a few minutes) also counts the instructions of the whole pipeline, of
@@ -23,8 +26,8 @@ our book handling alone and of ccxt's parse + handle_message, and prints their r
 It runs `--once STAGE`, which runs one stage once and prints nothing else, e.g.
   valgrind --tool=cachegrind --cache-sim=yes python bench/replay_throughput.py --once engine
 minus the same with `--once none` (the imports and the first read of the file);
-`--once ccxt` minus `--once ccxt-none` (the same client made and seeded, no frame
-handled) is ccxt's side; `--once memory` is the engine alone on events held in
+`--once ccxt` (or `ccxt-trades`) minus `--once ccxt-none` (the same client made and
+seeded, no frame handled) is ccxt's side; `--once memory` is the engine alone on events held in
 memory, `--once load` the loading of those events without the engine.
 """
 
@@ -33,7 +36,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gzip
 import json
 import platform
 import re
@@ -46,6 +48,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ccxt_handling import ccxt_handling, read_frames
 from shared_data import default_recording
 
 from scalp_tui.config import load_config
@@ -195,69 +198,15 @@ def rounds(
     return times
 
 
-# -- ccxt.pro ---------------------------------------------------------------------
-
-
-def depth_frames(path: Path) -> tuple[dict, list[str]]:
-    """The REST snapshot and the depth frames' json text, in file order."""
-    snapshot: dict | None = None
-    texts = []
-    with gzip.open(path, "rt") as lines:
-        for line in lines:
-            _, _, text = line.partition(" ")
-            if "@depth" in text[:64]:
-                texts.append(text)
-            elif snapshot is None and '"lastUpdateId"' in text:
-                snapshot = json.loads(text)
-    assert snapshot is not None, "no REST snapshot in the recording"
-    return snapshot, texts
-
-
-async def ccxt_book_handling(snapshot: dict, frames: list[Any], parse: bool) -> tuple[float, Any]:
-    """A fresh ccxt.pro binanceusdm client seeded with the snapshot, then every frame
-    through its handle_message; returns (frames handled, the book's nonce)."""
-    import ccxt.pro
-
-    exchange = ccxt.pro.binanceusdm({"enableRateLimit": False})
-    exchange.set_markets([ccxt_market()])
-    client = exchange.client("wss://fstream.binance.com/ws")
-    book = exchange.order_book({}, 1000)
-    book.reset(exchange.parse_order_book(snapshot, BTC, None, "bids", "asks"))
-    book["nonce"] = snapshot["lastUpdateId"]
-    exchange.orderbooks[BTC] = book
-    handle, loads = exchange.handle_message, json.loads
-    start = CLOCK()
-    if parse:
-        for text in frames:
-            handle(client, loads(text))
-    else:
-        for frame in frames:
-            handle(client, frame)
-    elapsed = CLOCK() - start
-    nonce = exchange.orderbooks[BTC]["nonce"]
-    await exchange.close()
-    return elapsed, nonce
-
-
-def ccxt_market() -> dict:
-    return {
-        "id": "BTCUSDT", "symbol": BTC, "base": "BTC", "quote": "USDT", "settle": "USDT",
-        "baseId": "BTC", "quoteId": "USDT", "settleId": "USDT", "type": "swap",
-        "spot": False, "margin": False, "swap": True, "future": False, "option": False,
-        "active": True, "contract": True, "linear": True, "inverse": False,
-        "contractSize": 1.0, "precision": {"amount": 0.001, "price": 0.1},
-        "limits": {"amount": {"min": 0.001}}, "info": {},
-    }  # fmt: skip
-
-
-ONCE = ("gunzip", "parse", "events", "engine", "book", "ccxt", "ccxt-none")
+ONCE = ("gunzip", "parse", "events", "engine", "book", "ccxt", "ccxt-trades", "ccxt-none")
 
 
 def run_once(path: Path, stage: str) -> None:
     """One stage, once, for an instruction counter (see the module's docstring)."""
     if stage.startswith("ccxt"):  # ccxt-none: the same client made and seeded, no frame
-        snapshot, texts = depth_frames(path)
-        asyncio.run(ccxt_book_handling(snapshot, texts if stage == "ccxt" else [], True))
+        frames = read_frames(path)
+        texts = {"ccxt": frames.depth, "ccxt-trades": frames.depth_and_trades}.get(stage, [])
+        asyncio.run(ccxt_handling(frames.snapshot, texts, True))
         return
     first_ms = next(iter(recording.read_recording(path, BTC))).ts_ms
     if stage in ("load", "memory"):
@@ -276,6 +225,7 @@ COUNTED = {  # what is counted: a stage's run minus the run that does all but it
     "whole pipeline": ("engine", "none"),
     "our book handling alone": ("book", "none"),
     "ccxt.pro json parse + handle_message": ("ccxt", "ccxt-none"),
+    "ccxt.pro the same, depth and trades": ("ccxt-trades", "ccxt-none"),
 }
 
 
@@ -305,6 +255,9 @@ def print_instructions(path: Path) -> None:
     for name in ("whole pipeline", "our book handling alone"):
         print(f"ratio in instructions, {name} vs ccxt's parse + handling: "
               f"{ccxt / counts[name]:.2f}x")  # fmt: skip
+    both = counts["ccxt.pro the same, depth and trades"]
+    print("ratio in instructions, whole pipeline vs ccxt's parse + handling of the depth "
+          f"and trade frames: {both / counts['whole pipeline']:.2f}x")  # fmt: skip
 
 
 # -- report -----------------------------------------------------------------------
@@ -353,16 +306,18 @@ def main() -> None:
         f"= {books + trades:,} events over {span_s:,.1f} s; CPU seconds, best of {args.repeat}"
     )
 
-    snapshot, texts = depth_frames(path)
-    nonce = asyncio.run(ccxt_book_handling(snapshot, texts, True))[1]
+    frames = read_frames(path)
+    snapshot, texts = frames.snapshot, frames.depth
+    nonce = asyncio.run(ccxt_handling(snapshot, texts, True))[1]
     # the frames for "handle" are parsed afresh for each run (untimed) and dropped
     # after it: ~1.3M parsed objects held through our stages would slow every full
     # garbage collection there
     ccxt = {
-        "parse": lambda: asyncio.run(ccxt_book_handling(snapshot, texts, True))[0],
+        "parse": lambda: asyncio.run(ccxt_handling(snapshot, texts, True))[0],
         "handle": lambda: asyncio.run(
-            ccxt_book_handling(snapshot, [json.loads(t) for t in texts], False)
+            ccxt_handling(snapshot, [json.loads(t) for t in texts], False)
         )[0],
+        "trades": lambda: asyncio.run(ccxt_handling(snapshot, frames.depth_and_trades, True))[0],
     }
     times = rounds(path, first_ms, args.repeat, ccxt)
     n, summary = stage_engine(path, first_ms)
@@ -393,6 +348,9 @@ def main() -> None:
     print(
         f"  handle_message only         : {t_ccxt_pre:.3f} s, {span_s / t_ccxt_pre:,.0f}x real time"
     )
+    t_both = times["ccxt"]["trades"]
+    print(f"  the same with the {frames.trades:,} trade frames too (json parse + handle_message): "
+          f"{t_both:.3f} s, {span_s / t_both:,.0f}x real time")  # fmt: skip
     t_book = t["book"]
     print()
     print("ours, book handling alone (file -> gunzip -> parse -> our book, no engine): "
@@ -400,9 +358,11 @@ def main() -> None:
     print()
     print(f"ratio, whole pipeline vs ccxt's parse + book handling     : {t_ccxt / t_all:.2f}x")
     print(f"ratio, our book handling alone vs ccxt's parse + handling : {t_ccxt / t_book:.2f}x")
+    print(f"ratio, whole pipeline vs ccxt's handling of depth + trades: {t_both / t_all:.2f}x")
     if args.instructions:
         print_instructions(path)
-    print("targets: >= 200x real time for the whole pipeline; >= 3x ccxt's book handling")
+    print("targets: >= 200x real time for the whole pipeline; >= 3x ccxt.pro on the same")
+    print("frames (whole pipeline vs its depth + trades handling; docs/backtest.md says why)")
 
 
 if __name__ == "__main__":
