@@ -26,13 +26,14 @@ from scalp_tui.tui.screens.quit import QuitScreen
 from scalp_tui.tui.trade_history import TradeHistory
 from scalp_tui.tui.trading_actions import TradingActions
 from scalp_tui.tui.widgets.event_log import EventLog
+from scalp_tui.tui.widgets.key_footer import KeyFooter
 from scalp_tui.tui.widgets.ladder import Ladder
 from scalp_tui.tui.widgets.line_table import LineTable
 from scalp_tui.tui.widgets.positions import PositionsTable
 from scalp_tui.tui.widgets.proposals import ProposalPane
 from scalp_tui.tui.widgets.signal_panel import SignalPanel
 from scalp_tui.tui.widgets.status_bar import StatusBar
-from scalp_tui.tui.widgets.still import Box, DetailBox, Row, StillFooter, StillScreen
+from scalp_tui.tui.widgets.still import Box, DetailBox, Row, StillScreen
 from scalp_tui.tui.widgets.tape import TradeTape
 from scalp_tui.tui.widgets.watchlist import Watchlist
 
@@ -134,7 +135,7 @@ class ScalpApp(TradingActions, App[None]):
             f"terminal too small: need {MIN_WIDTH}x{MIN_HEIGHT}\n(ctrl+k still works)",
             id="too-small",
         )
-        yield StillFooter()
+        yield KeyFooter()
 
     def get_default_screen(self) -> Screen[Any]:
         return StillScreen(id="_default")  # see widgets/still.py
