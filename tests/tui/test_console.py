@@ -2,7 +2,7 @@
 
 from console_rig import SIZE, advance, make_app, until
 
-from scalp_tui.engine.protocol import Mode
+from scalp_tui.engine.protocol import ClosePosition, Mode
 from scalp_tui.tui.screens.confirm import ConfirmScreen
 from scalp_tui.tui.screens.help import HelpScreen
 from scalp_tui.tui.screens.live import LiveConfirmScreen
@@ -133,6 +133,24 @@ async def test_x_closes_the_selected_position() -> None:
         await pilot.pause()
         assert position.id not in [p.id for p in app.session.snapshot().positions]
         assert f"#{position.id} closed manual_exit" in log_text(app)
+
+
+async def test_the_selection_stays_on_its_position_when_one_above_it_closes() -> None:
+    app = make_app(mode="auto")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(app, pilot, lambda: len(app.session.snapshot().positions) >= 2, step=0.2)
+        await pilot.press("space")  # no new entry while the test looks
+        app.refresh_all()
+        await pilot.press("4", "down")  # the positions table, its second row
+        first, second = (p.id for p in app.session.snapshot().positions[:2])
+        assert app.positions.selected_position_id() == second
+        app.run_command(ClosePosition(first))
+        await until(app, pilot, lambda: first not in app.positions.ids, step=0.2)
+        # x now closes the position the trader selected, not the one that moved up
+        assert app.positions.selected_position_id() == second
+        await pilot.press("x")
+        await pilot.pause()
+        assert f"#{second} closed manual_exit" in log_text(app)
 
 
 async def test_question_mark_shows_the_keys() -> None:

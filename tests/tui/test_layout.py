@@ -61,7 +61,7 @@ async def test_ids_longer_than_the_column_are_shown_whole() -> None:
         snap = app.session.snapshot()
         long_ids = tuple(replace(p, id=301_100 + i) for i, p in enumerate(snap.positions))
         app.positions.show(long_ids, {s.symbol: s.tick_size for s in snap.symbols}, snap.ts_ms)
-        assert app.positions.get_cell("0", "#") == "#301100"
+        assert app.positions.get_cell("#301100", "#") == "#301100"
         # the id column is as wide as the id, and the countdown still fits beside it
         assert app.positions.columns[0] == ("#", len("#301100"))
         assert "left" in [name for name, _ in app.positions.columns]

@@ -81,3 +81,20 @@ async def test_a_cell_of_styled_runs_is_marked_cut_even_when_its_first_run_fits_
         table.set_rows([("runs", {"name": cell, "value": "1"})])
         await pilot.pause()
         assert shown(table)[1] == " -0.52…  1"
+
+
+async def test_the_cursor_stays_on_its_row_when_rows_above_it_go_or_come() -> None:
+    app = TableApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(LineTable)
+        await pilot.press("down", "down", "down")
+        assert table.row_keys[table.cursor_row] == "row3"
+        table.set_rows([row for row in ROWS if row[0] not in ("row0", "row1")])
+        assert table.row_keys[table.cursor_row] == "row3"
+        table.set_rows([("new", {"name": "new", "value": "0"}), *ROWS])
+        assert table.row_keys[table.cursor_row] == "row3"
+        # the selected row itself gone: the cursor stays where it was, on its neighbour
+        table.set_rows([row for row in ROWS if row[0] != "row3"])
+        assert table.row_keys[table.cursor_row] == "row5"
+        table.set_rows(ROWS[:2])
+        assert table.cursor_row == 1  # fewer rows than the cursor's place: the last

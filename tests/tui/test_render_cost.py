@@ -95,7 +95,7 @@ async def test_a_table_builds_again_only_the_row_that_changed() -> None:
             shown = "\n".join(draw(table))
             assert built == [1]  # the first row under the header: its PnL changed
             assert "+0.52" in shown and "#3011" in shown
-            assert table.get_cell("0", "PnL") == "+0.52"
+            assert table.get_cell("#3011", "PnL") == "+0.52"
             built.clear()
             table.show((replace(position(0.40), pnl=0.52, profit_ratio=0.52 / 24),), ticks, NOW)
             draw(table)

@@ -97,8 +97,15 @@ class LineTable(LinesWidget, can_focus=True):
         self._draw()
 
     def set_rows(self, rows: list[tuple[str, dict[str, object]]]) -> None:
-        """Show `rows`: (key, {column: cell}) each; repainted only where changed."""
+        """Show `rows`: (key, {column: cell}) each; repainted only where changed.
+
+        The cursor stays on its row's key when that row is still there: a position
+        closing above the selected one must not move the selection (and the keys
+        that act on it) to another position."""
+        selected = self.row_keys[self.cursor_row] if self.cursor_row < len(self.row_keys) else None
         self.row_keys = [key for key, _ in rows]
+        if selected is not None and selected in self.row_keys:
+            self.cursor_row = self.row_keys.index(selected)
         self._cells = [
             {name: cell_runs(value) for name, value in cells.items()} for _, cells in rows
         ]

@@ -84,7 +84,7 @@ class PositionsTable(LineTable):
         self._ticks: dict[str, float] = {}
 
     def on_mount(self) -> None:
-        self.set_rows([(str(row), {}) for row in range(self.slots)])
+        self.set_rows([(f"empty {row}", {}) for row in range(self.slots)])
         self._lay_out(self.size.width)
 
     def on_resize(self, event: Resize) -> None:
@@ -104,12 +104,13 @@ class PositionsTable(LineTable):
         if id_width > self._id_width:
             self._id_width = id_width
             self._lay_out(self.size.width)
+        # rows keyed by position id: the cursor (and the keys acting on the selected
+        # position) stays on its position when one above it closes
         self.set_rows(
             [
-                (
-                    str(row),
-                    position_cells(positions[row], ticks, now) if row < len(positions) else {},
-                )
+                (f"#{positions[row].id}", position_cells(positions[row], ticks, now))
+                if row < len(positions)
+                else (f"empty {row}", {})
                 for row in range(self.slots)
             ]
         )
