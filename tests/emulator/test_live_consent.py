@@ -9,7 +9,6 @@ import json
 import os
 import shlex
 import shutil
-import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 from crash import open_positions
 from emulator.cli_rig import BTC, cli, drive, endpoints, until
+from tmux_server import kill_session, tmux
 
 CREDENTIALS = {"SCALP_TUI_API_KEY": "test-key", "SCALP_TUI_API_SECRET": "test-secret-3307"}
 SCALP_TUI = Path(sys.executable).with_name("scalp-tui")
@@ -65,10 +65,6 @@ async def test_paper_false_outside_the_command_line_is_refused_before_any_order(
     assert proc.returncode == 2
     assert err.decode().splitlines() == [f"error: {where}: paper = false is refused: {consent}"]
     assert emulator.order_requests == 0 and not emulator.orders
-
-
-def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
@@ -134,6 +130,6 @@ async def test_the_console_opens_paper_and_sends_no_order_until_live_is_typed(
             lambda: emulator.positions.get("BTCUSDT", (0.0, 0.0))[0] < 0, 30, "a live short"
         )
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        kill_session(session)
         stop.set()
         await driver

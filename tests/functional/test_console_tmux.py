@@ -13,14 +13,11 @@ from pathlib import Path
 
 import pytest
 from engines import stop_engine
+from tmux_server import kill_session, tmux
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 SCALP_TUI = Path(sys.executable).with_name("scalp-tui")
-
-
-def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
 
 
 def screen(session: str) -> str:
@@ -79,7 +76,7 @@ def test_kill_switch_flattens_within_a_second(tmp_path: Path) -> None:
         elapsed = time.monotonic() - pressed
         assert flat, f"not flat {elapsed:.2f}s after ctrl+k:\n{text}"
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        kill_session(session)
         stop_engine_left(tmp_path)
 
 
@@ -104,5 +101,5 @@ def test_at_80_by_24_positions_countdowns_and_the_quit_question_show(tmp_path: P
         closed, text = wait_for(session, lambda t: "Stop the engine too?" not in t, 5)
         assert closed, text
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        kill_session(session)
         stop_engine_left(tmp_path)

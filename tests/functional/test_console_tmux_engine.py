@@ -3,12 +3,12 @@ quitting with nothing open stops that engine; with positions open it asks, and
 "leave" keeps the engine trading for the next `scalp-tui`, which attaches to it."""
 
 import shutil
-import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
-from test_console_tmux import engine_status, private_command, stop_engine_left, tmux, wait_for
+from test_console_tmux import engine_status, private_command, stop_engine_left, wait_for
+from tmux_server import kill_session, tmux
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -47,7 +47,7 @@ def test_quitting_with_nothing_open_stops_the_engine_it_started(tmp_path: Path) 
         assert engine_status(tmp_path) is None
         assert not (tmp_path / "rt" / "scalp-tui" / "engine.sock").exists()
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        kill_session(session)
         stop_engine_left(tmp_path)
 
 
@@ -80,7 +80,7 @@ def test_positions_open_the_engine_can_be_left_running_and_found_again(tmp_path:
     finally:
         for session in (first, second):
             if session is not None:
-                subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+                kill_session(session)
         stop_engine_left(tmp_path)
 
 
@@ -109,5 +109,5 @@ def test_beside_another_console_quitting_detaches_and_the_last_stops_the_engine(
     finally:
         for session in (first, second):
             if session is not None:
-                subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+                kill_session(session)
         stop_engine_left(tmp_path)
