@@ -21,8 +21,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from scalp_tui.engine.protocol import BookUpdate, Level, Side, TradeTick
-from scalp_tui.market.recording import FlatLevels, _numeric_depth
+from scalp_tui.engine.protocol import BookUpdate, FlatLevels, Level, Side, TradeTick
+from scalp_tui.market.binance_frames import bridges, numeric_depth
 
 PENDING_DIFFS = 2_000  # diffs held while a snapshot is fetched: minutes at 100 ms
 DEPTH_FRAME = '{"e":"depthUpdate"'  # how Binance's depth diffs begin on the socket
@@ -31,9 +31,9 @@ DEPTH_FRAME = '{"e":"depthUpdate"'  # how Binance's depth diffs begin on the soc
 def parse_depth(text: str) -> dict | None:
     """A depth diff as it came off the socket, parsed as a replay parses a recorded
     one: its levels become floats inside the JSON parser, one flat list a side
-    (recording.FlatLevels), instead of a list of two strings per level. None when
+    (FlatLevels), instead of a list of two strings per level. None when
     the frame is not in that exact shape: it is then parsed as any other message."""
-    return _numeric_depth(text.encode())
+    return numeric_depth(text.encode())
 
 
 def levels(raw: Any) -> tuple[Level, ...]:
@@ -43,11 +43,6 @@ def levels(raw: Any) -> tuple[Level, ...]:
         numbers = iter(raw.flat)
         return tuple(zip(numbers, numbers, strict=False))  # paired in C: an even count
     return tuple([(float(p), float(q)) for p, q in raw])
-
-
-def _bridges(data: dict, snapshot_id: int) -> bool:
-    """Binance's rule for the first diff applied on a snapshot (USD-M)."""
-    return data["U"] <= snapshot_id <= data["u"] or data.get("pu") == snapshot_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +102,7 @@ class DepthSync:
             return []
         if data["u"] < anchor:
             return []  # already in the snapshot
-        if not _bridges(data, anchor):
+        if not bridges(data, anchor):
             self.restart()
             self.pending.append(data)
             return Gap(f"sequence gap (diff {data['U']}..{data['u']} after snapshot {anchor})")
@@ -121,7 +116,7 @@ class DepthSync:
         pending = self.pending
         while pending and pending[0]["u"] < snapshot_id:
             pending.popleft()  # already in the snapshot
-        if pending and not _bridges(pending[0], snapshot_id):
+        if pending and not bridges(pending[0], snapshot_id):
             first = pending[0]
             return StaleSnapshot(
                 f"snapshot {snapshot_id} ends before the held diffs ({first['U']}..{first['u']})"

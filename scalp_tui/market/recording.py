@@ -31,6 +31,7 @@ import msgspec
 
 from scalp_tui.engine.protocol import BookUpdate, FlatLevels, Side, TradeTick
 from scalp_tui.engine.protocol.market import book_diff, trade_tick
+from scalp_tui.market.binance_frames import bridges, numeric_depth
 from scalp_tui.market.feed import StatusAt
 from scalp_tui.market.formats import EXPECTED, RecordingError, iter_blocks
 from scalp_tui.market.readers import ReadStats
@@ -68,61 +69,6 @@ def _levels(raw: list) -> Sequence[tuple[float, float]]:
         return raw  # numbers already, checked by _numeric_depth
     # a list comprehension, not a generator: ~460k levels in 5.7 minutes of USD-M diffs
     return [(float(p), float(q)) for p, q in raw]
-
-
-_DIGITS = b"0123456789"
-_LEVEL_SHAPE = b'[".","."]'  # a level with its digits taken out
-# the shape of up to 1,024 levels, each 9 bytes and a comma; a diff's shape is a prefix
-_LEVEL_SHAPES = b",".join([_LEVEL_SHAPE] * 1024)
-
-
-def _flat_levels(inner: bytes) -> tuple[bytes, int] | None:
-    """The inside of a levels array, `["p","q"],["p","q"]`, as `p,q,p,q`, and its count
-    of levels; None unless every level is a pair of strings of digits with one decimal
-    point each (or past 1,024 levels). One pass checks both: the digits taken out, the
-    shape is all that may remain (a sign or an exponent, never in Binance's levels,
-    sends the frame the general way, to the same numbers)."""
-    shape = inner.translate(None, _DIGITS)
-    count = (len(shape) + 1) // 10
-    if len(shape) != max(10 * count - 1, 0) or not _LEVEL_SHAPES.startswith(shape):
-        return None
-    return inner.translate(None, b'"[]'), count
-
-
-def _numeric_depth(payload: bytes) -> dict | None:
-    """A depth diff parsed with its levels as numbers, or None to parse it as it is.
-
-    Converting ~890k price and quantity strings one float() at a time was the reader's
-    largest cost, and building a list per level the next: here the quotes and the
-    levels' brackets are deleted, so the parser builds the floats, in one flat list a
-    side. The result is used only when it can only mean what the frame said: each
-    level was a pair of strings of digits with one decimal point (checked on the
-    text), "b" and "a" are the last fields and the parser took every string for a
-    number (one that isn't valid JSON, "5." or "01.5", fails to parse), so each is a
-    float, the one float() of the same text gives. Anything else is parsed again
-    unchanged, so its errors read as before.
-    """
-    head, sep, tail = payload.partition(b'"b":[')
-    bid_inner, a_sep, rest = tail.partition(b'],"a":[')
-    if not a_sep:
-        return None
-    ask_inner, close, end = rest.rpartition(b"]")
-    bids = _flat_levels(bid_inner)
-    asks = _flat_levels(ask_inner)
-    if bids is None or asks is None:
-        return None
-    try:
-        frame = _loads(b"".join((head, sep, bids[0], a_sep, asks[0], close, end)))
-        data = frame.get("data", frame)  # type: ignore[union-attr]
-        if type(data) is not dict or list(data)[-2:] != ["b", "a"]:
-            return None
-        flat_bids, flat_asks = data["b"], data["a"]
-        if len(flat_bids) != 2 * bids[1] or len(flat_asks) != 2 * asks[1]:
-            return None
-    except (ValueError, TypeError, AttributeError):
-        return None
-    data["b"], data["a"] = FlatLevels(flat_bids), FlatLevels(flat_asks)
-    return frame  # type: ignore[return-value]
 
 
 class _TradeData(msgspec.Struct):
@@ -189,7 +135,7 @@ def _frames(path: Path) -> Iterator[tuple[int, int, dict]]:
                 if not numeric:
                     pass  # the reader without its speed-ups (json's numbers are slower)
                 elif line.find(b"depth", 0, 64) >= 0:
-                    frame = _numeric_depth(payload)
+                    frame = numeric_depth(payload, _loads)
                 elif line.find(b"@trade", 0, 64) >= 0:
                     frame = _typed_trade(payload)  # type: ignore[assignment]
                 if frame is None:
@@ -291,9 +237,7 @@ def read_recording(
             if futures:
                 if final < snapshot_id:
                     return None  # older than the snapshot
-                # or the diff right after a snapshot that ended exactly on a diff's
-                # `u` (ccxt accepts it the same way; the emulator's snapshots do this)
-                ok = first <= snapshot_id <= final or data.get("pu") == snapshot_id
+                ok = bridges(data, snapshot_id)
             else:
                 if final <= snapshot_id:
                     return None
