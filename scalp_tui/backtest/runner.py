@@ -171,7 +171,11 @@ def run_backtest(
         collected.closing_at_end.add(position.id)
         engine.execute(ClosePosition(position.id))
     wall_s = time.perf_counter() - wall0
-    notes = collected.notes + _never_whole(engine)
+    # a one-symbol recording replayed under another name (--symbol) is said first:
+    # BTC's book traded as ETH's gives ETH's figures on BTC's prices
+    renamed = getattr(feed.source, "renamed", {})
+    notes = [f"recording: {was} replayed as {now} (--symbol)" for was, now in renamed.items()]
+    notes += collected.notes + _never_whole(engine)
     dropped = getattr(feed.source, "dropped", None)  # a recording's gaps and skips
     if dropped is not None and dropped():
         notes.append(f"recording: {dropped()}")

@@ -76,6 +76,7 @@ class ReplaySource:
         self.formats = [sniff(p) for p in self.paths]
         self.stats = ReadStats()
         self._keep: dict[Path, dict[str, str]] = {}  # per file: as written -> replayed as
+        self.renamed: dict[str, str] = {}  # recorded (unified) -> the name asked for
         self.symbols = self._choose(symbol)
         self.symbol = self.symbols[0]
         first = next(self.events(ReadStats()), None)
@@ -116,6 +117,7 @@ class ReplaySource:
                 chosen = match[:1]
             elif len(names) == 1:
                 rename[chosen[0]] = wanted  # one symbol: replay it under the name asked for
+                self.renamed = dict(rename)
             else:
                 raise RecordingError(f"no {wanted} in the recording; it holds {', '.join(names)}")
         for path, found in per_file:
@@ -188,7 +190,8 @@ class ReplaySource:
     def describe(self) -> str:
         """One line for the console and the summary: what is being replayed."""
         files = ", ".join(f"{p.name} ({f})" for p, f in zip(self.paths, self.formats, strict=True))
-        return f"replay of {', '.join(self.symbols)} from {files}"
+        renamed = "".join(f" (recorded as {was})" for was in self.renamed)
+        return f"replay of {', '.join(self.symbols)}{renamed} from {files}"
 
     def dropped(self) -> str:
         """What the readers skipped so far, in one line ('' when nothing)."""

@@ -157,3 +157,15 @@ def test_a_recording_without_a_whole_candle_says_why_it_never_traded() -> None:
     source = json.loads(result.stdout)["sources"][0]
     assert source["totals"]["trades"] == 0
     assert any("no whole 5m candle closed" in note for note in source["notes"])
+
+
+@needs_recording
+def test_a_recording_replayed_under_another_symbol_says_so_first() -> None:
+    renamed = scalp_tui(str(RECORDING), "--json", "--symbol", "ETH/USDT:USDT")
+    assert renamed.returncode == 0, renamed.stderr
+    (source,) = json.loads(renamed.stdout)["sources"]
+    assert source["symbols"] == ["ETH/USDT:USDT"]
+    assert source["notes"][0] == "recording: BTC/USDT:USDT replayed as ETH/USDT:USDT (--symbol)"
+    same = scalp_tui(str(RECORDING), "--json", "--symbol", "BTC/USDT:USDT")
+    (source,) = json.loads(same.stdout)["sources"]
+    assert not any("replayed as" in note for note in source["notes"])

@@ -77,6 +77,8 @@ def test_jsonl_books_trades_and_a_gap_dropped_until_the_next_snapshot(tmp_path: 
     assert "BTC/USDT:USDT" in source.dropped() and "1 book messages before" in source.dropped()
     # --symbol picks one of several; renames the only one
     assert ReplaySource(path, "BTC/USDT:USDT").symbol == "BTC/USDT:USDT"
+    assert ReplaySource(path, "BTC/USDT:USDT").renamed == {}
+    assert "recorded as" not in ReplaySource(path, "BTC/USDT:USDT").describe()
     with pytest.raises(RecordingError, match="no SOL/USDT:USDT in the recording"):
         ReplaySource(path, "SOL/USDT:USDT")
 
@@ -155,3 +157,11 @@ def test_headless_replay_json_and_bad_files_exit_2(tmp_path: Path) -> None:
         assert result.exit_code == 2
         assert len(result.stderr.strip().splitlines()) == 1 and "--replay" in result.stderr
     assert not (tmp_path / "j.sqlite").exists()  # a replay keeps no journal
+
+
+@needs_recording
+def test_a_one_symbol_recording_under_another_name_says_what_it_was() -> None:
+    source = ReplaySource(RECORDING, "ETH/USDT:USDT")
+    assert source.symbols == ["ETH/USDT:USDT"]
+    assert source.renamed == {"BTC/USDT:USDT": "ETH/USDT:USDT"}
+    assert source.describe().startswith("replay of ETH/USDT:USDT (recorded as BTC/USDT:USDT) from")
