@@ -144,6 +144,7 @@ def headless(
     With --replay, a recording plays to its end (or --duration) with paper fills."""
     import asyncio
 
+    from scalp_tui.background_out import BackgroundOut
     from scalp_tui.headless import run_headless, run_headless_live
     from scalp_tui.runtime.builder import SessionRequest
     from scalp_tui.stopping import Stopper
@@ -183,7 +184,8 @@ def headless(
             raise fail(["--pairlist/--blacklist need --exchange: they choose among its pairs"])
     steps, patterns = read_pairlists(pairlist, blacklist)
     resume = resume_command(venue, config, journal_path(journal))
-    stopper = Stopper(sys.stdout, flatten_on_exit, resume)
+    out = BackgroundOut(sys.stdout)  # the engine's loop never waits on its output
+    stopper = Stopper(out, flatten_on_exit, resume)
     # before the journal opens: a stop signal never cuts its last writes short
     stopper.catch_signals()
     journal_writer = open_journal(journal, venue)
@@ -199,13 +201,14 @@ def headless(
     try:
         with start_errors_fail():
             if venue == "simulated":
-                code = run_headless(request, duration, accept, as_json, stopper=stopper)
+                code = run_headless(request, duration, accept, as_json, out, stopper)
             else:
                 code = asyncio.run(
-                    run_headless_live(request, duration, accept, as_json, stopper=stopper)
+                    run_headless_live(request, duration, accept, as_json, out, stopper)
                 )
     finally:
         journal_writer.close()
+        out.close()
         sys.stdout.flush()
         stopper.ignore_signals()
     if code:

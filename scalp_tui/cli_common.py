@@ -251,6 +251,7 @@ def headless_replay(
     journal (its times are the recording's), then the summary."""
     import sys
 
+    from scalp_tui.background_out import BackgroundOut
     from scalp_tui.config import CONSENT_HEADLESS
     from scalp_tui.headless import run_headless
     from scalp_tui.runtime.builder import SessionRequest
@@ -265,12 +266,14 @@ def headless_replay(
         replay=paths,
         replay_symbol=symbol[0] if symbol else None,
     )
-    stopper = Stopper(sys.stdout, flatten_on_exit, lambda _p: "scalp-tui headless --replay")
+    out = BackgroundOut(sys.stdout)  # the engine's loop never waits on its output
+    stopper = Stopper(out, flatten_on_exit, lambda _p: "scalp-tui headless --replay")
     stopper.catch_signals()
     try:
         with start_errors_fail():
-            code = run_headless(request, duration, accept, as_json, stopper=stopper)
+            code = run_headless(request, duration, accept, as_json, out, stopper)
     finally:
+        out.close()
         sys.stdout.flush()
         stopper.ignore_signals()
     if code:

@@ -104,6 +104,7 @@ def engine(
     """Run the engine alone as a service: consoles attach to it (scalp-tui attach),
     scalp-tui kill and SIGUSR1 engage its kill switch, scalp-tui status describes it.
     Paper unless --live. SIGINT/SIGTERM stop it in order."""
+    from scalp_tui.background_out import BackgroundOut
     from scalp_tui.runtime.builder import SessionRequest
     from scalp_tui.service.launch import FROM_CONSOLE
     from scalp_tui.service.paths import ServicePathError, socket_path
@@ -130,7 +131,8 @@ def engine(
         claim_socket_path(socket_path())  # before the journal: a second engine stops here
     except ServicePathError as exc:
         raise fail([str(exc)]) from None
-    stopper = Stopper(sys.stdout, False, resume_command(venue, config, journal_path(journal)))
+    out = BackgroundOut(sys.stdout)  # the engine's loop never waits on its output
+    stopper = Stopper(out, False, resume_command(venue, config, journal_path(journal)))
     stopper.catch_signals()
     journal_writer = open_journal(journal, venue)
     request = SessionRequest(
@@ -150,11 +152,12 @@ def engine(
     facts = facts_of(loaded.settings, live, command, os.getcwd())
     try:
         with start_errors_fail():
-            code = run_engine(request, facts, stopper, duration, sys.stdout, early, endpoint)
+            code = run_engine(request, facts, stopper, duration, out, early, endpoint)
     except ServicePathError as exc:
         raise fail([str(exc)]) from None
     finally:
         journal_writer.close()
+        out.close()
         sys.stdout.flush()
         stopper.ignore_signals()
     if code:

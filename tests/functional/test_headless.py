@@ -191,3 +191,39 @@ def test_sim_symbols_with_a_symbol_is_one_clear_line() -> None:
     assert result.stderr.strip().splitlines() == [
         "error: --sim-symbols is for the simulated market alone: no --symbol/--exchange"
     ]
+
+
+def test_the_engine_does_not_stall_when_its_output_is_not_read(tmp_path) -> None:
+    """stdout into a pipe nobody reads (a terminal paused with ctrl+s, a reader that
+    stopped): the run goes on to its end; the lines that could not wait are dropped."""
+    import fcntl
+    import os
+
+    read_fd, write_fd = os.pipe()
+    fcntl.fcntl(write_fd, 1031, 4096)  # F_SETPIPE_SZ: 4 kB, about 40 lines
+    command = [sys.executable, "-m", "scalp_tui.cli", "headless", "--duration", "900"]
+    command += ["--speed", "0", "--seed", "1", "--mode", "auto"]
+    command += ["--journal", str(tmp_path / "journal.sqlite")]
+    with subprocess.Popen(command, stdout=write_fd, stderr=subprocess.PIPE, text=True) as proc:
+        os.close(write_fd)
+        try:
+            _, err = proc.communicate(timeout=90)  # stdout is never read
+        finally:
+            proc.kill()
+    os.close(read_fd)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "Fatal Python error" not in err
+    # the same trades as the same run with its output read (times aside: a run opens
+    # at the current candle's start)
+    read = subprocess.run(
+        [*command[:-1], str(tmp_path / "read.sqlite")], capture_output=True, timeout=90
+    )
+    assert read.returncode == 0
+
+    def trades(journal: str) -> list[list[str]]:
+        listed = scalp_tui("trades", "--journal", str(tmp_path / journal))
+        assert listed.returncode == 0, listed.stderr
+        return [line.split()[2:] for line in listed.stdout.strip().splitlines()[2:]]
+
+    assert len(trades("journal.sqlite")) >= 3
+    assert trades("journal.sqlite") == trades("read.sqlite")

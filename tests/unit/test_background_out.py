@@ -1,0 +1,74 @@
+"""Output written from its own thread: a write never waits on a reader that stopped
+reading, what could not wait is counted and said, and the order is kept."""
+
+import fcntl
+import os
+import threading
+import time
+
+from scalp_tui.background_out import BackgroundOut
+
+F_SETPIPE_SZ = 1031  # Linux: the pipe's buffer size
+
+
+def small_pipe() -> tuple[int, object]:
+    read_fd, write_fd = os.pipe()
+    fcntl.fcntl(write_fd, F_SETPIPE_SZ, 4096)
+    return read_fd, os.fdopen(write_fd, "w")
+
+
+def read_all(fd: int) -> str:
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks).decode()
+
+
+def test_writes_go_on_while_nobody_reads_and_the_loss_is_said_in_its_place() -> None:
+    read_fd, target = small_pipe()
+    out = BackgroundOut(target, max_pending=100)
+    line = "x" * 99
+    start = time.monotonic()
+    for i in range(1_000):  # ~100 kB into a 4 kB pipe nobody reads
+        print(f"{i:04d}{line}", file=out)
+    assert time.monotonic() - start < 1.0  # a blocking print would wait here forever
+    time.sleep(0.2)
+    assert out.dropped_lines > 0
+    for i in range(3):
+        print(f"after {i}", file=out)
+    # the reader comes back: what was held comes out, then the count, then the rest
+    reader_text: list[str] = []
+    thread = threading.Thread(target=lambda: reader_text.append(read_all(read_fd)))
+    thread.start()
+    out.close(wait_s=5)
+    target.close()
+    thread.join(5)
+    lines = reader_text[0].splitlines()
+    numbered = [int(text[:4]) for text in lines if text[:4].isdigit()]
+    assert numbered == sorted(numbered) and numbered[0] == 0
+    lost = [text for text in lines if "log lines not written" in text]
+    assert lost == [f"... {out.dropped_lines} log lines not written: the output was not being read"]
+    assert len(numbered) + out.dropped_lines == 1_000
+    assert lines.index(lost[0]) > lines.index(f"{numbered[-1]:04d}{line}")
+    assert lines[-3:] == ["after 0", "after 1", "after 2"]
+
+
+def test_close_lets_the_pending_lines_out() -> None:
+    read_fd, target = small_pipe()
+    out = BackgroundOut(target)
+    for i in range(50):
+        print(f"line {i}", file=out)
+    out.close()
+    target.close()
+    assert read_all(read_fd).splitlines() == [f"line {i}" for i in range(50)]
+
+
+def test_a_reader_gone_ends_the_writing_without_an_error() -> None:
+    read_fd, target = small_pipe()
+    out = BackgroundOut(target)
+    os.close(read_fd)
+    for i in range(10_000):
+        print(f"line {i}", file=out)  # EPIPE behind it: never raised here
+    start = time.monotonic()
+    out.close(wait_s=5)
+    assert time.monotonic() - start < 1.0
