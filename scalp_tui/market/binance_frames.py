@@ -1,12 +1,16 @@
 """Binance depth frames read fast, and Binance's rule for the first diff on a snapshot:
 shared by the live Binance feed and the replay of a recording, so both build the
-book from the same numbers by the same rule.
+book from the same numbers by the same rule. Also the partial book streams
+(`<symbol>@depth20@100ms`), whose frames are whole top-N books, not changes.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from scalp_tui.engine.protocol import FlatLevels
 
@@ -16,6 +20,39 @@ try:  # orjson parses these frames faster than json (same objects, same ValueErr
     _LOADS: Callable[[bytes], object] = orjson.loads
 except ImportError:  # pragma: no cover - orjson is a dependency; json otherwise
     _LOADS = json.loads
+
+
+# a partial book stream: each frame is the whole top 5, 10 or 20 levels a side. USD-M
+# sends it in a diff's shape (`depthUpdate`, U/u/pu), so only the stream name tells
+# it apart: applied as a diff, a level that left the top would stay in the book.
+_TOP_STREAM = re.compile(r"@depth(5|10|20)(@|$)")
+
+
+def is_top_book(frame: dict) -> bool:
+    stream = frame.get("stream")
+    return type(stream) is str and _TOP_STREAM.search(stream) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class TopBook:
+    venue_symbol: str
+    futures: bool
+    bids: Any  # as parsed: FlatLevels, or [["price", "qty"], ...]
+    asks: Any
+    update_id: int
+
+
+def top_book(frame: dict) -> TopBook:
+    """A partial book frame's levels: USD-M's shape (`b`, `a`, `u`, `s`) or spot's
+    (`bids`, `asks`, `lastUpdateId`; its symbol only in the stream name). Raises
+    KeyError, TypeError or ValueError for a frame without them."""
+    data = frame["data"]
+    symbol = frame["stream"].split("@", 1)[0].upper()
+    if "b" in data:
+        return TopBook(
+            str(data.get("s", symbol)), "pu" in data, data["b"], data["a"], int(data["u"])
+        )
+    return TopBook(symbol, False, data["bids"], data["asks"], int(data["lastUpdateId"]))
 
 
 def bridges(diff: dict, snapshot_id: int) -> bool:

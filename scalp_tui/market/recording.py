@@ -13,6 +13,10 @@ their rules for rebuilding the book from the snapshot:
 A diff that breaks the chain (a lost frame) breaks the book as it does live: the feed
 resyncs, and the next snapshot line rebuilds the book by the same rule.
 
+A partial book stream (`btcusdt@depth20@100ms`) is read as what it is: each frame a
+whole top-N book (BookUpdate snapshot=True), with no REST snapshot needed (one in
+the file is a whole book too); a file that mixes it with diffs is refused.
+
 Every event is stamped with the frame's receive time (ns -> ms), not the venue's event
 time: a replay then runs on the recording's own clock, as the live session did.
 bookTicker frames are skipped: the depth diffs already carry the touch.
@@ -31,7 +35,7 @@ import msgspec
 
 from scalp_tui.engine.protocol import BookUpdate, FlatLevels, Side, TradeTick
 from scalp_tui.engine.protocol.market import book_diff, trade_tick
-from scalp_tui.market.binance_frames import bridges, numeric_depth
+from scalp_tui.market.binance_frames import bridges, is_top_book, numeric_depth, top_book
 from scalp_tui.market.feed import StatusAt
 from scalp_tui.market.formats import EXPECTED, RecordingError, iter_blocks
 from scalp_tui.market.readers import ReadStats
@@ -58,6 +62,7 @@ class RawInfo:
     venue_symbol: str
     futures: bool  # USD-M diffs (with `pu`) rather than spot's
     exchange: str  # tardis.dev's name for the market: binance-futures or binance
+    top_books: bool = False  # a partial book stream: whole top-N books, no diffs
 
     @property
     def symbol(self) -> str:
@@ -154,9 +159,12 @@ def _frames(path: Path) -> Iterator[tuple[int, int, dict]]:
 
 
 def _kind(frame: dict) -> tuple[str, dict]:
-    """("snapshot" | "diff" | "trade" | "other", payload) for a combined or bare frame."""
+    """("snapshot" | "diff" | "top" | "trade" | "other", payload) for a combined or bare
+    frame ("top": a partial book stream's frame, returned whole for its stream name)."""
     if type(frame) is _TradeFrame:
         return "trade", frame
+    if is_top_book(frame):
+        return "top", frame
     if "lastUpdateId" in frame and "bids" in frame:
         return "snapshot", frame
     data = frame.get("data", frame)
@@ -178,6 +186,13 @@ def probe_binance(path: Path) -> RawInfo:
     has_snapshot = False
     for _, _, frame in _frames(path):
         kind, data = _kind(frame)
+        if kind == "top":  # a whole book: nothing else is needed
+            try:
+                top = top_book(data)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise RecordingError(f"{path.name}: a partial book frame without {exc}") from None
+            exchange = "binance-futures" if top.futures else "binance"
+            return RawInfo(top.venue_symbol, top.futures, exchange, top_books=True)
         if kind == "snapshot":
             has_snapshot = True
         elif kind == "diff" and diff is None:
@@ -274,8 +289,28 @@ def read_recording(
             yield trade_tick(sym, ts, trade.p, trade.q, Side.SELL if trade.m else Side.BUY)
             continue
         kind, data = _kind(frame)
+        if (kind == "top" and not info.top_books) or (kind == "diff" and info.top_books):
+            raise RecordingError(
+                f"{path.name} line {lineno}: partial book frames (whole top-N books) and "
+                "depth diffs in one file; replay one of them"
+            )
         try:
-            if kind == "snapshot":
+            if kind == "top":
+                top = top_book(data)
+                if top.venue_symbol != info.venue_symbol:
+                    raise RecordingError(
+                        f"{path.name} line {lineno}: a second symbol {top.venue_symbol} "
+                        f"(after {info.venue_symbol}): one symbol per recording"
+                    )
+                yield BookUpdate(
+                    sym,
+                    ts,
+                    _levels(top.bids),
+                    _levels(top.asks),
+                    snapshot=True,
+                    update_id=top.update_id,
+                )
+            elif kind == "snapshot":
                 snapshot_id = int(data["lastUpdateId"])
                 last_u = None
                 yield BookUpdate(
