@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import os
 import threading
+import time
 from collections import deque
 from typing import TextIO
 
@@ -34,6 +35,7 @@ class BackgroundOut(io.TextIOBase):
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._closing = False
+        self._writing = False  # a batch taken off the queue is being written
         self._broken = False  # the reader went away (EPIPE): nothing more is written
         try:
             # written to the descriptor, never through the target's buffer: a writer
@@ -62,17 +64,28 @@ class BackgroundOut(io.TextIOBase):
                 self._dropped_unsaid += text.count("\n")
             else:
                 self._pending.append(text)
-                self._wake.notify()
+                self._wake.notify_all()
         return len(text)
 
     def flush(self) -> None:
         """Nothing to wait for: the writer thread writes as soon as it can."""
 
+    def drain(self, wait_s: float = CLOSE_WAIT_S) -> None:
+        """Wait, at most `wait_s`, until what was written so far is out: before a line
+        on stderr that must come after it (a start error is the log's last line)."""
+        deadline = time.monotonic() + wait_s
+        with self._lock:
+            while (self._pending or self._writing) and not self._broken:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._thread.is_alive():
+                    return
+                self._wake.wait(left)
+
     def close(self, wait_s: float = CLOSE_WAIT_S) -> None:
         """Let the pending lines out, waiting at most `wait_s` for a stuck output."""
         with self._lock:
             self._closing = True
-            self._wake.notify()
+            self._wake.notify_all()
         self._thread.join(wait_s)
         super().close()
 
@@ -85,17 +98,21 @@ class BackgroundOut(io.TextIOBase):
                     return  # closing, and everything is out
                 text = "".join(self._pending)
                 self._pending.clear()
+                self._writing = True
                 if self._dropped_unsaid:
                     # every line dropped came after those held (drops start when the
                     # queue is full), and before any written later
                     lost = self._dropped_unsaid
                     text += f"... {lost} log lines not written: the output was not being read\n"
                     self._dropped_unsaid = 0
-            if not self._emit(text):
-                with self._lock:
+            written = self._emit(text)
+            with self._lock:
+                self._writing = False
+                self._wake.notify_all()  # a drain() waiting for this batch
+                if not written:
                     self._broken = True
                     self._pending.clear()
-                return
+                    return
 
     def _emit(self, text: str) -> bool:
         """Write it all; False once the reader is gone."""

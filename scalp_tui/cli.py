@@ -199,7 +199,7 @@ def headless(
         blacklist=patterns,
     )
     try:
-        with start_errors_fail():
+        with start_errors_fail(out.drain):
             if venue == "simulated":
                 code = run_headless(request, duration, accept, as_json, out, stopper)
             else:

@@ -212,17 +212,18 @@ def read_pairlists(pairlist: Path | None, blacklist: Path | None) -> tuple[Any, 
 
 
 @contextlib.contextmanager
-def start_errors_fail() -> Iterator[None]:
-    """A session that cannot start says why in one line (exit 2)."""
+def start_errors_fail(before: Callable[[], None] | None = None) -> Iterator[None]:
+    """A session that cannot start says why in one line (exit 2). `before` runs first:
+    the event lines still on their way out go before it (it is the log's last line)."""
     from scalp_tui.market.replay import RecordingError
     from scalp_tui.runtime.interface import StartError
 
     try:
         yield
-    except StartError as exc:
-        raise fail([str(exc)]) from None
-    except RecordingError as exc:
-        raise fail([f"--replay: {exc}"]) from None
+    except (StartError, RecordingError) as exc:
+        if before is not None:
+            before()
+        raise fail([str(exc) if isinstance(exc, StartError) else f"--replay: {exc}"]) from None
 
 
 def start_session(request: Any) -> Any:
@@ -270,7 +271,7 @@ def headless_replay(
     stopper = Stopper(out, flatten_on_exit, lambda _p: "scalp-tui headless --replay")
     stopper.catch_signals()
     try:
-        with start_errors_fail():
+        with start_errors_fail(out.drain):
             code = run_headless(request, duration, accept, as_json, out, stopper)
     finally:
         out.close()

@@ -151,7 +151,7 @@ def engine(
         command += (FROM_CONSOLE,)
     facts = facts_of(loaded.settings, live, command, os.getcwd())
     try:
-        with start_errors_fail():
+        with start_errors_fail(out.drain):
             code = run_engine(request, facts, stopper, duration, out, early, endpoint)
     except ServicePathError as exc:
         raise fail([str(exc)]) from None

@@ -72,3 +72,22 @@ def test_a_reader_gone_ends_the_writing_without_an_error() -> None:
     start = time.monotonic()
     out.close(wait_s=5)
     assert time.monotonic() - start < 1.0
+
+
+def test_drain_returns_once_everything_written_so_far_is_out() -> None:
+    import io
+
+    class SlowStream(io.StringIO):
+        def write(self, text: str) -> int:
+            time.sleep(0.05)  # a slow terminal
+            return super().write(text)
+
+    target = SlowStream()
+    out = BackgroundOut(target)
+    for i in range(3):
+        print(f"line {i}", file=out)
+    assert target.getvalue() != "line 0\nline 1\nline 2\n"  # still on its way
+    out.drain()
+    # a start error printed on stderr now comes after every event line
+    assert target.getvalue() == "line 0\nline 1\nline 2\n"
+    out.close()
