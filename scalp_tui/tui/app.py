@@ -162,7 +162,8 @@ class ScalpApp(TradingActions, App[None]):
         self.set_interval(1 / PROPOSAL_HZ, self.sync_proposals)
         self.set_interval(1 / CHART_SAMPLE_HZ, self.sample_history)
         self.log_pane.add_line(
-            f"console started: {self.exchange_label}, {len(self.symbols)} symbols, "
+            f"console started: {self.exchange_label}, {len(self.symbols)} "
+            f"symbol{'' if len(self.symbols) == 1 else 's'}, "
             f"{self.snap.mode.value} mode, {self.snap.broker}"
         )
         for note in self.session.notes:  # e.g. positions left alone
@@ -191,6 +192,8 @@ class ScalpApp(TradingActions, App[None]):
 
     @property
     def exchange_label(self) -> str:
+        if self.session.elapsed_key == "replay_seconds":
+            return "REPLAY"  # a recording, never the simulated market nor a venue
         exchange = self.settings.exchange.id
         return "SIM" if exchange == "simulated" else exchange
 
