@@ -32,6 +32,7 @@ class BackgroundOut(io.TextIOBase):
         self.dropped_lines = 0  # lines not written: the output was stuck too long
         self._pending: deque[str] = deque()
         self._dropped_unsaid = 0
+        self._partial = ""  # the start of a line whose newline has not come yet
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._closing = False
@@ -59,13 +60,23 @@ class BackgroundOut(io.TextIOBase):
         with self._lock:
             if self._broken:
                 return len(text)
-            if len(self._pending) >= self.max_pending:
-                self.dropped_lines += text.count("\n")
-                self._dropped_unsaid += text.count("\n")
-            else:
-                self._pending.append(text)
-                self._wake.notify_all()
+            # whole lines only are queued or dropped: print() writes a line's text and
+            # its newline apart, and a drop between the two would leave half a line
+            end = text.rfind("\n") + 1
+            if not end:
+                self._partial += text
+                return len(text)
+            lines, self._partial = self._partial + text[:end], text[end:]
+            self._queue(lines)
         return len(text)
+
+    def _queue(self, lines: str) -> None:
+        if len(self._pending) >= self.max_pending:
+            self.dropped_lines += lines.count("\n")
+            self._dropped_unsaid += lines.count("\n")
+        else:
+            self._pending.append(lines)
+            self._wake.notify_all()
 
     def flush(self) -> None:
         """Nothing to wait for: the writer thread writes as soon as it can."""
@@ -84,6 +95,9 @@ class BackgroundOut(io.TextIOBase):
     def close(self, wait_s: float = CLOSE_WAIT_S) -> None:
         """Let the pending lines out, waiting at most `wait_s` for a stuck output."""
         with self._lock:
+            if self._partial and not self._broken:
+                self._queue(self._partial)  # a last line without its newline
+                self._partial = ""
             self._closing = True
             self._wake.notify_all()
         self._thread.join(wait_s)

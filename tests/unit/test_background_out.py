@@ -33,14 +33,15 @@ def test_writes_go_on_while_nobody_reads_and_the_loss_is_said_in_its_place() -> 
     for i in range(1_000):  # ~100 kB into a 4 kB pipe nobody reads
         print(f"{i:04d}{line}", file=out)
     assert time.monotonic() - start < 1.0  # a blocking print would wait here forever
-    time.sleep(0.2)
     assert out.dropped_lines > 0
-    for i in range(3):
-        print(f"after {i}", file=out)
-    # the reader comes back: what was held comes out, then the count, then the rest
+    # the reader comes back: what was held comes out, each batch with its count, and
+    # lines written once the output moves again are written whole
     reader_text: list[str] = []
     thread = threading.Thread(target=lambda: reader_text.append(read_all(read_fd)))
     thread.start()
+    out.drain(wait_s=5)
+    for i in range(3):
+        print(f"after {i}", file=out)
     out.close(wait_s=5)
     target.close()
     thread.join(5)
@@ -102,3 +103,25 @@ def test_drain_returns_once_everything_written_so_far_is_out() -> None:
     # a start error printed on stderr now comes after every event line
     assert target.getvalue() == "line 0\nline 1\nline 2\n"
     out.close()
+
+
+def test_a_line_is_kept_or_dropped_whole() -> None:
+    import io
+
+    gate, entered = threading.Event(), threading.Event()
+
+    class StuckStream(io.StringIO):
+        def write(self, text: str) -> int:
+            entered.set()
+            gate.wait(5)
+            return super().write(text)
+
+    target = StuckStream()
+    out = BackgroundOut(target, max_pending=1)
+    print("a", file=out)
+    assert entered.wait(5)  # the writer took "a" and waits in the stream
+    print("b", file=out)  # queued: the one place
+    print("c", file=out)  # no place: dropped with its newline, never half of it
+    gate.set()
+    out.close()
+    assert target.getvalue() == "a\nb\n... 1 log lines not written: the output was not being read\n"
