@@ -4,8 +4,8 @@ The headless runner and the engine service print a line per event from the engin
 loop. A plain print blocks when the output is not being read: a terminal paused with
 ctrl+s, a pipe into a program that stopped reading, a full disk. The loop that
 watches stops and timeouts would then stand still for as long. Here a write only
-queues the text; a writer thread hands it to the file descriptor. When more than
-`max_pending` writes wait, new ones are dropped and counted, and the count is written
+queues the text, by whole lines; a writer thread hands it to the file descriptor. When
+`max_pending` lines wait, new ones are dropped and counted, and the count is written
 as soon as the output moves again: the log says what it lost, the engine loses nothing.
 """
 
@@ -18,7 +18,7 @@ import time
 from collections import deque
 from typing import TextIO
 
-MAX_PENDING = 20_000  # writes held while the output is stuck (print makes two a line)
+MAX_PENDING = 20_000  # lines held while the output is stuck (a burst queued at once counts one)
 CLOSE_WAIT_S = 5.0  # at the end: how long the last lines may take to get out
 
 
