@@ -42,13 +42,13 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ccxt_handling import ccxt_handling, read_frames
+# ccxt's side and ours are timed by the one CLOCK
+from ccxt_handling import BTC, CLOCK, ccxt_handling, read_frames
 from shared_data import default_recording
 
 from scalp_tui.config import load_config
@@ -61,10 +61,7 @@ from scalp_tui.execution.paper import PaperBroker
 from scalp_tui.market import formats, recording
 from scalp_tui.market.feed import TIMER_MS
 
-BTC = "BTC/USDT:USDT"
 BTC_INFO = MarketInfo(BTC, tick_size=0.1, lot_size=0.001, min_qty=0.001)
-# CPU time of this process: the cores here are shared, and wall time counts the others
-CLOCK = time.process_time
 
 
 def best(runs: int, fn: Callable[[], Any]) -> tuple[float, Any]:

@@ -243,6 +243,13 @@ def read_recording(
     pending: deque[tuple[int, dict]] = deque(maxlen=PENDING_DIFFS)
     last_u: int | None = None
 
+    def one_symbol(venue_symbol: str, lineno: int) -> None:
+        if venue_symbol != info.venue_symbol:
+            raise RecordingError(
+                f"{path.name} line {lineno}: a second symbol {venue_symbol} "
+                f"(after {info.venue_symbol}): one symbol per recording"
+            )
+
     def diff(data: dict, ts: int, lineno: int) -> BookUpdate | str | None:
         """The update, None for a diff older than the snapshot, or why it breaks."""
         nonlocal last_u
@@ -297,11 +304,7 @@ def read_recording(
         try:
             if kind == "top":
                 top = top_book(data)
-                if top.venue_symbol != info.venue_symbol:
-                    raise RecordingError(
-                        f"{path.name} line {lineno}: a second symbol {top.venue_symbol} "
-                        f"(after {info.venue_symbol}): one symbol per recording"
-                    )
+                one_symbol(top.venue_symbol, lineno)
                 yield BookUpdate(
                     sym,
                     ts,
@@ -338,11 +341,7 @@ def read_recording(
                     if status is not None:
                         yield status
             elif kind == "diff":
-                if data.get("s", info.venue_symbol) != info.venue_symbol:
-                    raise RecordingError(
-                        f"{path.name} line {lineno}: a second symbol {data['s']} "
-                        f"(after {info.venue_symbol}): one symbol per recording"
-                    )
+                one_symbol(data.get("s", info.venue_symbol), lineno)
                 if snapshot_id is None:
                     hold(lineno, data)
                 else:

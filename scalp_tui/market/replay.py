@@ -110,22 +110,20 @@ class ReplaySource:
                 names.setdefault(uni, raw)
         # by default every symbol with a book; trades alone are nothing to trade on
         chosen = [u for u in names if u in booked] or list(names)
-        rename: dict[str, str] = {}
         if wanted is not None:
             match = [u for u, raw in names.items() if wanted in (u, raw) or wanted.upper() == raw]
             if match:
                 chosen = match[:1]
             elif len(names) == 1:
-                rename[chosen[0]] = wanted  # one symbol: replay it under the name asked for
-                self.renamed = dict(rename)
+                self.renamed[chosen[0]] = wanted  # one symbol: replay it under the name asked for
             else:
                 raise RecordingError(f"no {wanted} in the recording; it holds {', '.join(names)}")
         for path, found in per_file:
-            keep = {found[u]: rename.get(u, u) for u in chosen if u in found}
+            keep = {found[u]: self.renamed.get(u, u) for u in chosen if u in found}
             if not keep:
                 raise RecordingError(f"{path.name}: no {', '.join(chosen)} in it")
             self._keep[path] = keep
-        return [rename.get(u, u) for u in chosen]
+        return [self.renamed.get(u, u) for u in chosen]
 
     def initial_books(self) -> list[BookUpdate]:
         # A recording's first book is one of its events (a snapshot), at its own time.
