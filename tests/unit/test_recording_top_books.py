@@ -89,3 +89,11 @@ def test_top_books_mixed_with_diffs_are_refused_in_one_line(tmp_path) -> None:
     path = write(tmp_path / "mixed.jsonl", [(1, usdm_top(100, [["100.0", "1"]], [])), (2, diff)])
     with pytest.raises(RecordingError, match=r"mixed\.jsonl line 2: partial book frames"):
         list(read_recording(path))
+
+
+def test_a_second_symbol_in_one_file_is_refused_in_one_line(tmp_path) -> None:
+    eth = usdm_top(101, [["2500.0", "1"]], [["2500.1", "1"]])
+    eth["stream"], eth["data"]["s"] = "ethusdt@depth20@100ms", "ETHUSDT"
+    path = write(tmp_path / "two.jsonl", [(1, usdm_top(100, [["100.0", "1"]], [])), (2, eth)])
+    with pytest.raises(RecordingError, match=r"two\.jsonl line 2: a second symbol ETHUSDT"):
+        list(read_recording(path))
